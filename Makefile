@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` starts the app, `make test` runs every test.
+# Both set up what they need first: Debian packages (scripts/setup-system.sh) and a
+# virtualenv in .venv with the locked Python dependencies.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml requirements.lock scripts/setup-system.sh | sha1sum | cut -c1-12)
+
+.PHONY: run test setup lint typecheck unit clean
+
+run: setup
+	$(BIN)/jitskit tui specs/demo.yaml
+
+test: setup lint typecheck unit
+
+setup: $(SETUP_STAMP)
+
+$(SETUP_STAMP):
+	bash scripts/setup-system.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade 'pip>=24'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.setup-*
+	touch $@
+
+lint: setup
+	$(BIN)/ruff check jitskit_tui tests benchmarks
+	$(BIN)/lint-imports
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Benchmark machines: the sandboxes evaluations run in."""

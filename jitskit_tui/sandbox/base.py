@@ -1,0 +1,141 @@
+"""Benchmark machines: the place where an evaluation's build, gates and benchmark run.
+
+The candidate store is untrusted code. Every command that compiles or runs it goes
+through an :class:`EvalSandbox`, opened from a :class:`BenchMachine`: a bubblewrap
+jail in a scratch directory on this host (``local``), or one container on a Docker
+host. Both expose the same file layout to the commands they run:
+
+- ``/work``: writable scratch (harness sources, the store, build output, logs);
+- ``/data``: the store's data directory, present when the spec's durability needs disk.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WORK_DIR = "/work"
+DATA_DIR = "/data"
+
+
+class MachineError(Exception):
+    """The benchmark machine cannot evaluate: unreachable, misconfigured, missing a tool.
+
+    ``hint`` says what the user should do next (what to install, which command to run).
+    """
+
+    def __init__(self, machine: str, message: str, hint: str = "") -> None:
+        self.machine = machine
+        self.message = message
+        self.hint = hint
+        super().__init__(f"{machine}: {message}" + (f" ({hint})" if hint else ""))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits an evaluation runs under, taken from the spec's environment."""
+
+    cpus: float
+    memory_bytes: int
+    cpuset: tuple[int, ...] | None = None
+    pids: int = 1024
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one command inside a sandbox ended."""
+
+    exit_code: int | None
+    """The process's exit status; ``None`` when it was ended by a signal."""
+    signal: int | None
+    """The signal that ended it, if any (SIGKILL after a timeout or an OOM kill)."""
+    timed_out: bool
+    oom_killed: bool
+    stdout: str
+    """Standard output, the last 1 MiB of it."""
+    stderr: str
+    """Standard error, the last 1 MiB of it."""
+    wall_s: float
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out and not self.oom_killed
+
+
+@dataclass(frozen=True)
+class LimitsApplied:
+    """What a machine actually enforced, recorded with every result."""
+
+    cpus: float
+    cpuset: tuple[int, ...] | None
+    memory_bytes: int | None
+    """``None`` when the machine could not enforce a memory limit."""
+    pids: int | None
+    network: bool
+    warnings: tuple[str, ...] = field(default=())
+
+
+StdoutLine = Callable[[str], None]
+
+
+class EvalSandbox(abc.ABC):
+    """One evaluation's isolated place. Closing it removes everything it made."""
+
+    limits_applied: LimitsApplied
+
+    @abc.abstractmethod
+    async def upload(self, src_dir: Path, dest: str) -> None:
+        """Copies the contents of the host directory ``src_dir`` to ``dest`` inside."""
+
+    @abc.abstractmethod
+    async def download(self, src: str, dest_dir: Path) -> None:
+        """Copies the file or directory ``src`` inside into the host directory ``dest_dir``."""
+
+    @abc.abstractmethod
+    async def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout_s: float,
+        on_stdout_line: StdoutLine | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str = WORK_DIR,
+    ) -> RunResult:
+        """Runs a command with no network under the sandbox's limits.
+
+        Lines of standard output are passed to ``on_stdout_line`` as they arrive.
+        On timeout or cancellation, every process the command started is killed
+        before this returns (or before the cancellation propagates).
+        """
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Kills anything still running and removes all files, mounts and containers.
+
+        Idempotent; safe to call from a ``finally`` during cancellation.
+        """
+
+    async def __aenter__(self) -> EvalSandbox:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class BenchMachine(abc.ABC):
+    """A place evaluations run: this host, or a Docker host."""
+
+    label: str
+    """How the user named it: ``local``, ``tcp://host:port``, ``ssh://user@host``, a context."""
+
+    @abc.abstractmethod
+    async def check(self) -> None:
+        """Raises :class:`MachineError` saying what is missing when it cannot evaluate."""
+
+    @abc.abstractmethod
+    async def open(
+        self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool
+    ) -> EvalSandbox:
+        """Opens a fresh sandbox for one evaluation."""

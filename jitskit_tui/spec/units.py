@@ -1,0 +1,120 @@
+"""Human-friendly quantities in spec cards: byte sizes, counts and durations.
+
+Each accepts a plain number or a string with a unit (``256MiB``, ``2M``, ``90s``) and
+validates to an ``int`` (bytes, items) or a ``float`` (seconds).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+_BYTE_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1 << 10,
+    "m": 1000**2,
+    "mb": 1000**2,
+    "mib": 1 << 20,
+    "g": 1000**3,
+    "gb": 1000**3,
+    "gib": 1 << 30,
+    "t": 1000**4,
+    "tb": 1000**4,
+    "tib": 1 << 40,
+}
+_COUNT_UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "b": 1000**3}
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+
+_NUMBER_UNIT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$")
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(ms|min|h|m|s)", re.IGNORECASE)
+
+
+def _reject_bool(value: object, what: str) -> None:
+    # YAML turns `yes`/`no` into booleans, and bool is an int subclass in Python.
+    if isinstance(value, bool):
+        raise ValueError(f"expected {what}, got a boolean")
+
+
+def _with_unit(value: object, units: dict[str, int], what: str, example: str) -> int:
+    _reject_bool(value, what)
+    if isinstance(value, int):
+        number: float = value
+    elif isinstance(value, float) and value.is_integer():
+        number = value
+    elif isinstance(value, str):
+        match = _NUMBER_UNIT.match(value.replace("_", ""))
+        unit = match.group(2).lower() if match else ""
+        if match is None or unit not in units:
+            raise ValueError(f"expected {what} such as {example}, got {value!r}")
+        number = float(match.group(1)) * units[unit]
+    else:
+        raise ValueError(f"expected {what} such as {example}, got {type(value).__name__}")
+    if number < 0:
+        raise ValueError(f"{what} cannot be negative")
+    if not float(number).is_integer():
+        raise ValueError(f"{what} must be a whole number, got {value!r}")
+    return int(number)
+
+
+def parse_bytes(value: object) -> int:
+    """``268435456``, ``256MiB``, ``1GiB``, ``512MB`` -> bytes."""
+    return _with_unit(value, _BYTE_UNITS, "a size in bytes", "'256MiB' or '2GiB'")
+
+
+def parse_count(value: object) -> int:
+    """``200000``, ``200_000``, ``200k``, ``10M`` -> an item count."""
+    return _with_unit(value, _COUNT_UNITS, "a count", "200000, '200k' or '10M'")
+
+
+def parse_duration(value: object) -> float:
+    """``30``, ``30s``, ``1m30s``, ``2h``, ``500ms`` -> seconds."""
+    _reject_bool(value, "a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        parts = _DURATION_PART.findall(text)
+        if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
+            raise ValueError(f"expected a duration such as '30s', '5m' or '1h30m', got {value!r}")
+        seconds = sum(float(n) * _DURATION_UNITS[u.lower()] for n, u in parts)
+    else:
+        raise ValueError(f"expected a duration such as '30s', got {type(value).__name__}")
+    if seconds <= 0:
+        raise ValueError("a duration must be positive")
+    return seconds
+
+
+def format_bytes(n: int) -> str:
+    """Bytes as the largest binary unit that keeps one decimal readable: ``256 MiB``."""
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            value = n / size
+            return f"{value:.0f} {unit}" if value.is_integer() else f"{value:.1f} {unit}"
+    return f"{n} B"
+
+
+def format_count(n: int) -> str:
+    """``200000`` -> ``200k``, ``10000000`` -> ``10M``."""
+    for unit, size in (("G", 1000**3), ("M", 1000**2), ("k", 1000)):
+        if n >= size and n % (size // 10) == 0:
+            value = n / size
+            return f"{value:.0f}{unit}" if value.is_integer() else f"{value:.1f}{unit}"
+    return str(n)
+
+
+def format_duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f}h".replace(".0h", "h")
+    if seconds >= 60:
+        return f"{seconds / 60:.1f}m".replace(".0m", "m")
+    return f"{seconds:g}s"
+
+
+ByteSize = Annotated[int, BeforeValidator(parse_bytes)]
+Count = Annotated[int, BeforeValidator(parse_count)]
+Duration = Annotated[float, BeforeValidator(parse_duration)]
