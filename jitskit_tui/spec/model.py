@@ -186,9 +186,8 @@ class Uniform(_Strict):
 class Zipfian(_Strict):
     kind: Literal["zipfian"]
     constant: float = Field(default=YCSB_ZIPFIAN_CONSTANT, gt=0.0, lt=1.0)
-    """YCSB's zipfian constant (theta); higher is more skewed."""
-    scrambled: bool = True
-    """Hash item ranks so hot keys cannot be guessed from key values."""
+    """YCSB's zipfian constant (theta); higher is more skewed. Item ranks are always
+    scrambled (hashed), as in YCSB, so hot keys cannot be guessed from key values."""
 
 
 class Latest(_Strict):
