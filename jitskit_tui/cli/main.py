@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from jitskit_tui.cli.bench_cmd import bench
+from jitskit_tui.cli.trace_cmd import trace
 from jitskit_tui.cli.validate_cmd import validate
 
 
@@ -22,6 +24,8 @@ def cli(ctx: click.Context) -> None:
 
 
 cli.add_command(validate)
+cli.add_command(bench)
+cli.add_command(trace)
 
 
 def _crash_log() -> Path:

@@ -130,6 +130,11 @@ class BenchMachine(abc.ABC):
     label: str
     """How the user named it: ``local``, ``tcp://host:port``, ``ssh://user@host``, a context."""
 
+    @property
+    def cache_key(self) -> str:
+        """Identifies the toolchain evaluations here use (build caches are kept per key)."""
+        return self.label
+
     @abc.abstractmethod
     async def check(self) -> None:
         """Raises :class:`MachineError` saying what is missing when it cannot evaluate."""

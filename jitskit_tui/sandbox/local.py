@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import secrets
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -225,10 +227,36 @@ class LocalSandbox(EvalSandbox):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+def _hardware() -> list[str]:
+    """CPU model, CPU count and memory of this host: baselines are cached per hardware."""
+    facts = []
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                facts.append(line.split(":", 1)[1].strip())
+                break
+    facts.append(str(os.cpu_count()))
+    with contextlib.suppress(OSError):
+        facts.append(Path("/proc/meminfo").read_text().splitlines()[0].split()[1])
+    return facts
+
+
 class LocalMachine(BenchMachine):
     """This host, with bubblewrap as the jail."""
 
     label = "local"
+
+    @functools.cached_property
+    def cache_key(self) -> str:
+        # Objects built with one compiler release are not reused after an upgrade.
+        versions = []
+        for cxx in ("g++", "clang++"):
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
+                out = subprocess.run(
+                    [cxx, "--version"], capture_output=True, text=True, timeout=10
+                ).stdout
+                versions.append(out.splitlines()[0] if out else "")
+        return "|".join(["local", *versions, *_hardware()])
 
     async def check(self) -> None:
         if shutil.which("bwrap") is None:

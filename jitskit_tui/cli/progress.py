@@ -1,0 +1,55 @@
+"""A live progress line for evaluations on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+
+from jitskit_tui.harness.modes import BenchTick
+from jitskit_tui.harness.results import GateResult
+
+
+class ProgressLine:
+    """Implements the evaluation observer for the command line."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.started = time.monotonic()
+        self.step = ""
+        self._last_plain = 0.0
+        self._width = 0
+
+    def _show(self, text: str, *, final: bool = False) -> None:
+        if self.tty:
+            pad = max(0, self._width - len(text))
+            click.echo("\r" + text + " " * pad, err=True, nl=final)
+            self._width = 0 if final else len(text)
+        else:
+            click.echo(text, err=True)
+
+    def on_step(self, step: str) -> None:
+        self.step = step
+        self._show(f"{self.label}: {step} ...")
+
+    def on_tick(self, tick: BenchTick) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self._last_plain < 2.0:
+            return
+        self._last_plain = now
+        ops = ", ".join(f"{op} {count:,}" for op, count in tick.per_op.items() if count)
+        self._show(
+            f"{self.label}: benchmark {tick.t_s:5.1f}s  {tick.ops_s:>12,.0f} ops/s  "
+            f"{tick.ops:,} ops ({ops})"
+        )
+
+    def on_gate(self, gate: GateResult) -> None:
+        mark = "ok  " if gate.passed else "FAIL"
+        first = gate.detail.splitlines()[0] if gate.detail else ""
+        self._show(f"{self.label}: {mark} {gate.name:<12} {first}"[:160], final=True)
+
+    def done(self) -> None:
+        if self.tty and self._width:
+            self._show("", final=True)

@@ -1,0 +1,25 @@
+// Creating, opening and describing the candidate store.
+#ifndef JITSKIT_HARNESS_STORE_SESSION_H_
+#define JITSKIT_HARNESS_STORE_SESSION_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config.h"
+#include "jitskit/kvstore.h"
+
+namespace jitskit::harness {
+
+const char* StatusName(Status status);
+// "0x" and 16 hex digits.
+std::string HexKey(uint64_t key);
+StoreConfig MakeStoreConfig(const Config& config);
+
+// Creates the store with jitskit_create_store() and opens it. On failure
+// returns null and sets `error` to a sentence saying what failed.
+std::unique_ptr<KVStore> OpenStore(const Config& config, std::string* error);
+
+}  // namespace jitskit::harness
+
+#endif  // JITSKIT_HARNESS_STORE_SESSION_H_

@@ -1,0 +1,216 @@
+#include "worker.h"
+
+#include <chrono>
+
+#include "store_session.h"
+
+namespace jitskit::harness {
+namespace {
+
+// Batches between deadline checks: a clock comparison per 256 operations.
+constexpr uint64_t kBatch = 256;
+
+uint64_t SteadyNowNs() { return SteadyTicks::Now(); }
+
+}  // namespace
+
+Worker::Worker(uint32_t id, const std::vector<Op>* trace, uint64_t target_ops,
+               const BenchCodec& codec, uint32_t value_size,
+               uint64_t sample_seed)
+    : id_(id),
+      trace_(trace),
+      target_ops_(target_ops),
+      next_version_(uint64_t{id} << 48),
+      sample_state_(Mix64(sample_seed + id) | 1),
+      write_buffer_(value_size),
+      read_buffer_(value_size) {
+  for (auto& counter : progress_.per_op) {
+    counter.store(0, std::memory_order_relaxed);
+  }
+  codec.Prepare(write_buffer_.data());
+}
+
+void Worker::Load(const RunShared& shared, const KeyMap& keys) {
+  for (uint64_t record = id_; record < shared.record_count;
+       record += shared.threads) {
+    uint64_t key = keys.KeyOf(record);
+    shared.codec->Stamp(write_buffer_.data(), key, ++next_version_);
+    Status status = shared.store->Upsert(key, write_buffer_.data());
+    if (status != Status::kOk) Error("load-phase Upsert", key, status);
+  }
+}
+
+inline void Worker::Execute(const RunShared& shared, const Op& op) {
+  KVStore* store = shared.store;
+  char* out = read_buffer_.data();
+  switch (op.type) {
+    case OpType::kRead: {
+      Status status = store->Read(op.key, out);
+      if (status == Status::kOk) {
+        if (Sampled()) {
+          Verify(shared, "Read", op.key, out,
+                 shared.rmw_possible && (!op.loaded || shared.deletes_possible));
+        }
+      } else if (status != Status::kNotFound ||
+                 (op.loaded && !shared.deletes_possible)) {
+        Error(status == Status::kNotFound ? "Read of loaded key" : "Read",
+              op.key, status);
+      }
+      break;
+    }
+    case OpType::kUpdate:
+    case OpType::kInsert: {
+      shared.codec->Stamp(write_buffer_.data(), op.key, ++next_version_);
+      Status status = store->Upsert(op.key, write_buffer_.data());
+      if (status != Status::kOk) Error("Upsert", op.key, status);
+      break;
+    }
+    case OpType::kRmw: {
+      Status status = store->ReadModifyWrite(op.key, 1, out);
+      if (status != Status::kOk) {
+        Error("ReadModifyWrite", op.key, status);
+      } else if (Sampled()) {
+        Verify(shared, "ReadModifyWrite", op.key, out,
+               !op.loaded || shared.deletes_possible);
+      }
+      break;
+    }
+    case OpType::kDelete: {
+      Status status = store->Delete(op.key);
+      if (status != Status::kOk && status != Status::kNotFound) {
+        Error("Delete", op.key, status);
+      }
+      break;
+    }
+    case OpType::kScan:
+      DoScan(shared, op);
+      break;
+  }
+}
+
+void Worker::Run(const RunShared& shared, const TickClock& clock) {
+#if defined(__x86_64__)
+  if (clock.tsc) {
+    RunWith<TscTicks>(shared);
+    return;
+  }
+#endif
+  (void)clock;
+  RunWith<SteadyTicks>(shared);
+}
+
+template <typename Ticks>
+void Worker::RunWith(const RunShared& shared) {
+  const Op* ops = trace_->data();
+  const size_t length = trace_->size();
+  const uint64_t target = length == 0 ? 0 : target_ops_;
+  const uint64_t deadline = shared.deadline_ticks;
+  size_t index = 0;
+  uint64_t done = 0;
+  // The end of one operation is the start of the next: one clock read per op.
+  uint64_t start = Ticks::Now();
+  while (done < target) {
+    uint64_t batch_end = target - done < kBatch ? target : done + kBatch;
+    for (; done < batch_end; ++done) {
+      const Op& op = ops[index];
+      if (++index == length) index = 0;
+      Execute(shared, op);
+      uint64_t end = Ticks::Now();
+      int type = static_cast<int>(op.type);
+      latency_[type].Record(end - start);
+      start = end;
+      std::atomic<uint64_t>& counter = progress_.per_op[type];
+      counter.store(counter.load(std::memory_order_relaxed) + 1,
+                    std::memory_order_relaxed);
+    }
+    if (deadline != 0 && start >= deadline) break;
+  }
+  ops_done_ = done;
+  end_ns_ = SteadyNowNs();
+}
+
+// State of one Scan call, checked by the visitor.
+struct ScanCheck {
+  Worker* worker;
+  const RunShared* shared;
+  uint64_t start;
+  uint32_t limit;
+  uint32_t visited = 0;
+  uint64_t last = 0;
+  bool verify = false;
+  bool overran = false;
+
+  static bool Visit(void* context, uint64_t key, const char* value) {
+    auto* check = static_cast<ScanCheck*>(context);
+    if (check->visited >= check->limit) {
+      check->overran = true;
+      return false;
+    }
+    ++check->visited;
+    if (check->verify) {
+      if (key < check->start || (check->visited > 1 && key <= check->last)) {
+        check->worker->IntegrityFailure(
+            "Scan from " + HexKey(check->start) + " visited " + HexKey(key) +
+            " after " + HexKey(check->last) +
+            ": keys must be >= the start key and strictly ascending (thread " +
+            std::to_string(check->worker->id()) + ")");
+      }
+      check->worker->Verify(*check->shared, "Scan", key, value,
+                            check->shared->rmw_possible);
+    }
+    check->last = key;
+    return true;
+  }
+};
+
+void Worker::DoScan(const RunShared& shared, const Op& op) {
+  ScanCheck check{this, &shared, op.key, op.scan_length};
+  check.verify = Sampled();
+  Status status =
+      shared.store->Scan(op.key, op.scan_length, &ScanCheck::Visit, &check);
+  if (status != Status::kOk) Error("Scan", op.key, status);
+  if (check.overran) {
+    IntegrityFailure("Scan from " + HexKey(op.key) + " with count " +
+                     std::to_string(op.scan_length) +
+                     " kept visiting keys past the count (thread " +
+                     std::to_string(id_) + ")");
+  }
+}
+
+void Worker::Verify(const RunShared& shared, const char* what, uint64_t key,
+                    const char* value, bool zero_ok) {
+  BenchCodec::Verdict verdict = shared.codec->Check(key, value);
+  if (verdict == BenchCodec::Verdict::kValid) return;
+  if (verdict == BenchCodec::Verdict::kZeroFilled && zero_ok) return;
+  std::string detail = std::string(what) + " of key " + HexKey(key);
+  switch (verdict) {
+    case BenchCodec::Verdict::kForeign:
+      detail += " returned the value of key " +
+                HexKey(LoadU64(value + kKeyOffset)) + " (foreign value)";
+      break;
+    case BenchCodec::Verdict::kZeroFilled:
+      detail += " returned a zero-filled value for a key that was written "
+                "with data";
+      break;
+    default:
+      detail += " returned bytes that are not a value the harness wrote for "
+                "it (integrity code mismatch: fabricated, torn or corrupted)";
+  }
+  IntegrityFailure(detail + " (thread " + std::to_string(id_) + ")");
+}
+
+void Worker::Error(const char* what, uint64_t key, Status status) {
+  ++errors_;
+  if (first_error_.empty()) {
+    first_error_ = std::string(what) + " " + HexKey(key) + " returned " +
+                   StatusName(status) + " where kOk was due (thread " +
+                   std::to_string(id_) + ")";
+  }
+}
+
+void Worker::IntegrityFailure(const std::string& detail) {
+  ++integrity_failures_;
+  if (first_integrity_failure_.empty()) first_integrity_failure_ = detail;
+}
+
+}  // namespace jitskit::harness

@@ -1,0 +1,124 @@
+"""Running the harness binary's modes in a sandbox and reading their JSON lines."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from jitskit_tui.harness.build import BINARY
+from jitskit_tui.harness.results import BenchFigures, GateResult
+from jitskit_tui.sandbox.base import EvalSandbox, RunResult
+
+
+@dataclass(frozen=True)
+class BenchTick:
+    """One progress tick of a running benchmark."""
+
+    t_s: float
+    ops: int
+    ops_s: float
+    per_op: dict[str, int]
+
+
+@dataclass
+class ModeOutput:
+    """What one harness run printed, decoded."""
+
+    run: RunResult
+    events: list[dict[str, object]] = field(default_factory=list)
+    garbage: int = 0
+    """Lines on stdout that were not harness JSON (a store printing to stdout)."""
+
+    def last(self, kind: str) -> dict[str, object] | None:
+        for event in reversed(self.events):
+            if event.get("event") == kind:
+                return event
+        return None
+
+
+def crash_reason(run: RunResult, timeout_s: float) -> str:
+    """Why a harness run ended without its final line, in words a person can act on."""
+    if run.oom_killed:
+        return "killed by the out-of-memory killer at the spec's memory limit"
+    if run.timed_out:
+        return f"did not finish within {timeout_s:.0f}s (a deadlock or livelock in the store?)"
+    if run.signal is not None:
+        try:
+            name = signal.Signals(run.signal).name
+        except ValueError:
+            name = f"signal {run.signal}"
+        hint = {
+            "SIGSEGV": " (invalid memory access in the store?)",
+            "SIGABRT": " (an assertion or std::terminate in the store?)",
+            "SIGBUS": " (a bad mmap access?)",
+            "SIGFPE": " (division by zero?)",
+        }.get(name, "")
+        return f"crashed with {name}{hint}"
+    tail = run.stderr.strip().splitlines()[-3:]
+    return f"exited with status {run.exit_code}" + (f": {' / '.join(tail)}" if tail else "")
+
+
+async def run_mode(
+    sandbox: EvalSandbox,
+    mode: str,
+    config_path: str,
+    *,
+    timeout_s: float,
+    extra: tuple[str, ...] = (),
+    on_tick: Callable[[BenchTick], None] | None = None,
+    prefix: tuple[str, ...] = (),
+) -> ModeOutput:
+    events: list[dict[str, object]] = []
+    garbage = 0
+
+    def on_line(line: str) -> None:
+        nonlocal garbage
+        try:
+            event = json.loads(line)
+        except ValueError:
+            garbage += 1
+            return
+        if not isinstance(event, dict) or "event" not in event:
+            garbage += 1
+            return
+        events.append(event)
+        if event["event"] == "tick" and on_tick is not None:
+            on_tick(_tick(event))
+
+    argv = [*prefix, BINARY, mode, "--config", config_path, *extra]
+    run = await sandbox.run(argv, timeout_s=timeout_s, on_stdout_line=on_line)
+    return ModeOutput(run=run, events=events, garbage=garbage)
+
+
+def _tick(event: dict[str, object]) -> BenchTick:
+    per_op = event.get("per_op")
+    return BenchTick(
+        t_s=float(event.get("t_s", 0.0)),  # type: ignore[arg-type]
+        ops=int(event.get("ops", 0)),  # type: ignore[call-overload]
+        ops_s=float(event.get("ops_s", 0.0)),  # type: ignore[arg-type]
+        per_op={str(k): int(v) for k, v in per_op.items()} if isinstance(per_op, dict) else {},
+    )
+
+
+def gate_from(output: ModeOutput, name: str, timeout_s: float) -> GateResult:
+    """The gate verdict a gate mode printed, or a failure saying why it printed none."""
+    event = output.last("gate")
+    if event is None:
+        return GateResult(
+            name=name, passed=False, detail=f"the {name} gate {crash_reason(output.run, timeout_s)}"
+        )
+    return GateResult(
+        name=name,
+        passed=bool(event.get("passed")),
+        detail=str(event.get("detail", "")),
+        seconds=output.run.wall_s,
+    )
+
+
+def figures_from(output: ModeOutput) -> BenchFigures | None:
+    event = output.last("result")
+    if event is None:
+        return None
+    return BenchFigures.model_validate(event)

@@ -1,0 +1,127 @@
+"""What an evaluation produces: gate verdicts and measured figures, as saved in JSON.
+
+These models are the boundary between the harness (its JSON lines), the engine (which
+commits them with every iteration) and the clients (CLI tables, TUI charts). Every
+figure here was measured; the machine it was measured on travels with it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+GateName = Literal[
+    "build", "api", "concurrency", "durability", "memory", "integrity", "benchmark", "audit"
+]
+GATE_ORDER: tuple[GateName, ...] = (
+    "build",
+    "integrity",
+    "api",
+    "concurrency",
+    "durability",
+    "memory",
+    "benchmark",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class GateResult(_Model):
+    """One correctness gate: passed or not, and why, in words a person can act on."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+    severity: Literal["gate", "log"] = "gate"
+    """`log` findings are reported but do not stop an iteration from counting."""
+    seconds: float = 0.0
+
+
+class OpStats(_Model):
+    """Per-operation figures of one benchmark run."""
+
+    count: int
+    ops_s: float
+    p50_us: float
+    p90_us: float = 0.0
+    p99_us: float
+    p999_us: float
+    max_us: float = 0.0
+
+
+class TimelinePoint(_Model):
+    t_s: float
+    ops_s: float
+
+
+class MachineFacts(_Model):
+    """The machine a number was measured on, as the harness saw it from inside."""
+
+    cpu_model: str = "unknown"
+    cpu_count: int = 0
+    memory_bytes: int = 0
+    kernel: str = "unknown"
+    compiler: str = "unknown"
+    host: str = "local"
+    """The benchmark machine: `local`, or the Docker host's URL or context name."""
+    limits: dict[str, object] = Field(default_factory=dict)
+    """The limits that were applied (cpus, cpuset, memory, pids) and any warnings."""
+
+    def key(self) -> str:
+        """Identifies a machine for caching: results from different machines never mix."""
+        return f"{self.host}|{self.cpu_model}|{self.cpu_count}|{self.memory_bytes}|{self.kernel}"
+
+
+class BenchFigures(_Model):
+    """The harness's `result` line for one benchmark run."""
+
+    throughput_ops_s: float
+    elapsed_s: float
+    ops: dict[str, OpStats]
+    memory_peak_bytes: int
+    memory_budget_bytes: int
+    errors: int = 0
+    integrity_failures: int = 0
+    machine: MachineFacts = Field(default_factory=MachineFacts)
+
+
+class EvalResult(_Model):
+    """The whole evaluation of one store on one spec: the JSON `jitskit bench --json` writes."""
+
+    name: str
+    """`candidate`, or a baseline's name."""
+    verdict: Literal["pass", "fail"]
+    gates: list[GateResult]
+    throughput_ops_s: float = 0.0
+    """Measured even when a gate fails; then it does not count (`verdict` is `fail`)."""
+    ops: dict[str, OpStats] = Field(default_factory=dict)
+    memory_peak_bytes: int = 0
+    memory_budget_bytes: int = 0
+    timeline: list[TimelinePoint] = Field(default_factory=list)
+    machine: MachineFacts = Field(default_factory=MachineFacts)
+    spec_sha256: str
+    size: Literal["quick", "full"] = "quick"
+    warnings: list[str] = Field(default_factory=list)
+    logs: dict[str, str] = Field(default_factory=dict)
+    """Build, gate and benchmark output (tails), by step name."""
+
+    @property
+    def failed_gates(self) -> list[GateResult]:
+        return [g for g in self.gates if not g.passed and g.severity == "gate"]
+
+    @property
+    def counts(self) -> bool:
+        return self.verdict == "pass"
+
+
+class BaselineReport(_Model):
+    """`jitskit baselines --json`: every baseline's result and the best comparable one."""
+
+    results: list[EvalResult]
+    skipped: dict[str, str] = Field(default_factory=dict)
+    """Baselines not comparable for the spec, with why."""
+    best_comparable: str | None = None
+    best_comparable_ops_s: float = 0.0
