@@ -10,7 +10,7 @@ SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml requirements.lock scrip
 .PHONY: run test setup lint typecheck unit clean
 
 run: setup
-	$(BIN)/jitskit validate specs/demo.yaml
+	$(BIN)/jitskit tui specs/demo.yaml
 
 test: setup lint typecheck unit
 

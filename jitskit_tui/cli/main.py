@@ -1,31 +1,58 @@
-"""The `jitskit` console script."""
+"""The `jitskit` console script.
+
+Commands are imported only when they run, so `jitskit` with no arguments opens the
+terminal app without first loading the harness, the docker SDK or the engine.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from pathlib import Path
 
 import click
 
-from jitskit_tui.cli.bench_cmd import bench
-from jitskit_tui.cli.trace_cmd import trace
-from jitskit_tui.cli.validate_cmd import validate
+# Command name -> "module:attribute" under jitskit_tui.cli.
+COMMANDS = {
+    "tui": "tui_cmd:tui",
+    "validate": "validate_cmd:validate",
+    "trace": "trace_cmd:trace",
+    "bench": "bench_cmd:bench",
+}
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        module = importlib.import_module(f"jitskit_tui.cli.{module_name}")
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="jitskit-tui", prog_name="jitskit")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """jitskit: synthesize a key-value store for one spec card with an LLM agent, refined
-    against a strict evaluator."""
+    against a strict evaluator. With no command, opens the terminal app on specs/demo.yaml."""
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        from jitskit_tui.cli.tui_cmd import launch_tui
 
-
-cli.add_command(validate)
-cli.add_command(bench)
-cli.add_command(trace)
+        launch_tui(None)
 
 
 def _crash_log() -> Path:

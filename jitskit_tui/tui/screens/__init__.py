@@ -1,0 +1,1 @@
+"""Screens, one per area of the app, and the dialogs they open."""

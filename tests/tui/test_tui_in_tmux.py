@@ -1,0 +1,110 @@
+"""The real program in a real terminal: start it in tmux, edit a card, save, quit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from support import SPECS
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+def _command(card: str) -> list[str]:
+    """``jitskit tui CARD`` once the console script has the command, else the same click
+    command run directly."""
+    jitskit = Path(sys.executable).with_name("jitskit")
+    probe = subprocess.run([str(jitskit), "--help"], capture_output=True, text=True)
+    if " tui " in probe.stdout:
+        return [str(jitskit), "tui", card]
+    return [sys.executable, "-c", "from jitskit_tui.cli.tui_cmd import tui; tui()", card]
+
+
+class Terminal:
+    """A tmux server of our own, one window at a fixed size."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+
+    def tmux(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+
+    def start(self, command: list[str], cwd: Path, size: tuple[int, int]) -> None:
+        self.tmux(
+            "new-session",
+            "-d",
+            "-s",
+            "app",
+            "-x",
+            str(size[0]),
+            "-y",
+            str(size[1]),
+            "-c",
+            str(cwd),
+            *command,
+        ).check_returncode()
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-t", "app").stdout
+
+    def keys(self, *keys: str) -> None:
+        # One key at a time: a burst of escape sequences can be split differently.
+        for key in keys:
+            self.tmux("send-keys", "-t", "app", key).check_returncode()
+            time.sleep(0.03)
+
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 15) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if predicate(self.screen()):
+                return time.monotonic() - start
+            time.sleep(0.02)
+        raise AssertionError(f"timed out; the screen shows:\n{self.screen()}")
+
+    def running(self) -> bool:
+        return self.tmux("has-session", "-t", "app").returncode == 0
+
+
+@pytest.fixture
+def terminal() -> Iterator[Terminal]:
+    term = Terminal(f"jitskit-test-{os.getpid()}")
+    try:
+        yield term
+    finally:
+        term.tmux("kill-server")
+
+
+def test_edit_check_save_and_quit_in_a_real_terminal(tmp_path: Path, terminal: Terminal) -> None:
+    (tmp_path / "specs").mkdir()
+    card = tmp_path / "specs" / "demo.yaml"
+    shutil.copy(SPECS / "demo.yaml", card)
+
+    started = time.monotonic()
+    terminal.start(_command("specs/demo.yaml"), tmp_path, (100, 30))
+    terminal.wait_for(lambda s: "specs/demo.yaml" in s and "Ln 1, Col 1" in s)
+    first_paint = time.monotonic() - started
+    terminal.wait_for(lambda s: "✓ valid" in s)
+    print(f"first paint after {first_paint:.2f}s")
+
+    # Line 27 is "  threads: 2": make it a word and watch the problem appear.
+    terminal.keys(*["Down"] * 26, "End", "BSpace", "x")
+    terminal.wait_for(lambda s: "27:3" in s and "1 problem" in s and "● modified" in s)
+
+    terminal.keys("C-s")
+    terminal.wait_for(lambda s: "Saved specs/demo.yaml" in s)
+    assert "  threads: x\n" in card.read_text()
+
+    terminal.keys("C-q")
+    deadline = time.monotonic() + 10
+    while terminal.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not terminal.running(), terminal.screen()
