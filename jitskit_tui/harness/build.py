@@ -29,6 +29,9 @@ BUILD = f"{WORK}/build"
 BINARY = f"{BUILD}/jitskit-harness"
 TRACE_BINARY = f"{BUILD}/jitskit-trace"
 BUILD_TIMEOUT_S = 300.0
+SEALED_NAME = "harness-sealed.o"
+KEEP_CACHED_HARNESSES = 6
+SEALED = f"{BUILD}/harness/{SEALED_NAME}"
 
 
 @dataclass(frozen=True)
@@ -141,18 +144,34 @@ async def build(
     include = f"-I{HARNESS}/include"
     harness_includes = [f"-I{HARNESS}/{d}" for d in sources.include]
     harness_objects = [_object_name(source, f"{BUILD}/harness") for source in sources.harness]
-    names = [obj.rsplit("/", 1)[1] for obj in harness_objects]
-    if object_cache is not None and all((object_cache / n).is_file() for n in names):
-        # The harness is the same for every evaluation on a machine: reuse its objects.
+    if object_cache is not None and (object_cache / SEALED_NAME).is_file():
+        # The harness is the same for every evaluation on a machine: reuse its object.
         await sandbox.upload(object_cache, f"{BUILD}/harness")
-        log.append(f"(harness objects reused from {object_cache})")
+        log.append(f"(harness object reused from {object_cache})")
     else:
         for source, obj in zip(sources.harness, harness_objects, strict=True):
             argv = [cxx, *sources.flags, *harness_includes, "-c", f"{HARNESS}/{source}", "-o", obj]
             if await step(argv, f"compiling the harness ({source})") is None:
                 return _finish(outcome, log)
+        # One relocatable object whose own symbols are local: the store can neither call
+        # into the harness nor read its state (the secret, the counters, the clock).
+        combined = f"{BUILD}/harness/combined.o"
+        if (
+            await step(["ld", "-r", "-o", combined, *harness_objects], "sealing the harness")
+            is None
+        ):
+            return _finish(outcome, log)
+        localize = (
+            f'nm -P --defined-only {combined} | awk \'$2 ~ /^[TDBRG]$/ && $1 != "main" '
+            f"{{print $1}}' > {BUILD}/harness/localize.txt && objcopy "
+            f"--localize-symbols={BUILD}/harness/localize.txt {combined} {SEALED} && "
+            f"rm {combined} {' '.join(harness_objects)}"
+        )
+        if await step(["sh", "-c", localize], "sealing the harness") is None:
+            return _finish(outcome, log)
         if object_cache is not None:
             await _fill_cache(sandbox, object_cache)
+    harness_objects = [SEALED]
 
     flags = (
         list(store_flags)
@@ -226,7 +245,20 @@ def harness_cache_dir(machine_key: str, cxx: str, harness_digest: str) -> Path:
     key = hashlib.sha256(f"{machine_key}|{cxx}|{harness_digest}".encode()).hexdigest()[:24]
     path = base / "harness-objects" / key
     path.parent.mkdir(parents=True, exist_ok=True)
+    _prune(path.parent, keep=KEEP_CACHED_HARNESSES)
     return path
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Removes all but the ``keep`` most recently made entries (harness upgrades pile up)."""
+    with contextlib.suppress(OSError):
+        entries = sorted(
+            (p for p in directory.iterdir() if not p.name.startswith(".")),
+            key=lambda p: p.stat().st_mtime,
+            reverse=True,
+        )
+        for stale in entries[keep:]:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _finish(outcome: BuildOutcome, log: list[str]) -> BuildOutcome:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import random
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from jitskit_tui.harness import config as harness_config
-from jitskit_tui.harness.build import BINARY, BuildOutcome, build, harness_cache_dir
+from jitskit_tui.harness.build import BINARY, SEALED, BuildOutcome, build, harness_cache_dir
 from jitskit_tui.harness.bundle import (
     Bundle,
     BundleError,
@@ -47,11 +48,15 @@ from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.spec.units import format_bytes
 
 GATE_TIMEOUT_S = 120.0
+# Page cache, the jail's own processes and kernel memory charged to the sandbox beside
+# the store: observed 5-6 MiB on the reference store.
+CGROUP_SLACK = 24 << 20
 CONFIGS = "/work/configs"
 OUT = "/work/out"
 STAMP = "/work/build/.stamp"
 _STRACE_CALLS = (
-    "access,write,pwrite64,writev,pwritev,pwritev2,fsync,fdatasync,msync,sync,syncfs,"
+    "access,write,pwrite64,writev,pwritev,pwritev2,fallocate,ftruncate,fsync,fdatasync,"
+    "msync,mmap,sync,syncfs,"
     "open,openat,openat2,creat"
 )
 
@@ -132,6 +137,8 @@ class _Run:
     figures: BenchFigures | None = None
     pristine: dict[str, str] = field(default_factory=dict)
     """The packaged harness's file digests, taken when the bundle was made."""
+    tampering: list[str] = field(default_factory=list)
+    """Signs that the store interfered with the harness's measurement, found on the way."""
 
     @property
     def spec(self) -> SpecCard:
@@ -150,6 +157,13 @@ class _Run:
             await self.sh(f"rm -rf {harness_config.DATA_DIR} && mkdir -p {harness_config.DATA_DIR}")
 
     def log(self, step: str, output: ModeOutput) -> None:
+        for kind in ("result", "gate"):
+            count = sum(1 for e in output.events if e.get("event") == kind)
+            if count > 1:
+                self.tampering.append(
+                    f"the {step} run printed {count} '{kind}' lines where the harness prints "
+                    "one: something in the store wrote to the harness's output"
+                )
         text = output.run.stderr[-20_000:]
         if output.garbage:
             text += f"\n({output.garbage} lines on stdout were not harness output)"
@@ -259,12 +273,18 @@ async def _gates_and_benchmark(run: _Run) -> None:
     sized = harness_config.run_size(spec, run.request.size)
     timeout = sized.duration_s + 120 + sized.record_count / 20_000
 
+    arrivals: list[tuple[float, float]] = []
+
     def tick(t: BenchTick) -> None:
+        arrivals.append((time.monotonic(), t.t_s))
         run.timeline.append(TimelinePoint(t_s=t.t_s, ops_s=t.ops_s))
         run.observer.on_tick(t)
 
     bench = await run_mode(run.sandbox, "bench", run_conf, timeout_s=timeout, on_tick=tick)
     run.log("benchmark", bench)
+    skew = clock_skew(arrivals)
+    if skew is not None:
+        run.tampering.append(skew)
     run.figures = figures_from(bench)
     run.record(_benchmark_gate(bench, run.figures, timeout))
 
@@ -279,13 +299,35 @@ async def _gates_and_benchmark(run: _Run) -> None:
     )
     if stray.strip():
         files = ", ".join(stray.split())
-        integrity = GateResult(
-            name="integrity",
-            passed=False,
-            detail=f"the store wrote outside its data directory: {files}; a store may write "
-            f"only under StoreConfig::data_dir and $TMPDIR",
+        run.tampering.append(
+            f"the store wrote outside its data directory: {files}; a store may write "
+            "only under StoreConfig::data_dir and $TMPDIR"
         )
+    if run.tampering and integrity.passed:
+        integrity = GateResult(name="integrity", passed=False, detail="; ".join(run.tampering))
     run.record(integrity)
+
+
+def clock_skew(arrivals: list[tuple[float, float]]) -> str | None:
+    """Whether the harness's clock disagreed with this host's during the benchmark.
+
+    Ticks are printed every 250 ms of the harness's clock and timestamped here as they
+    arrive; a store that slows the clock the harness measures with (to inflate its
+    throughput) makes them arrive late by the same factor, however it did it.
+    """
+    if len(arrivals) < 6:
+        return None
+    host_span = arrivals[-1][0] - arrivals[1][0]
+    reported = arrivals[-1][1] - arrivals[1][1]
+    if reported < 1.0:
+        return None
+    if host_span > 1.5 * reported + 0.5 or host_span < reported / 1.5 - 0.5:
+        return (
+            f"the harness's clock ran at {reported / host_span:.2f}x this host's during the "
+            f"benchmark ({reported:.1f}s measured, {host_span:.1f}s passed): the store "
+            "interferes with the clock the harness measures with"
+        )
+    return None
 
 
 async def _integrity(run: _Run) -> GateResult:
@@ -305,7 +347,7 @@ async def _integrity(run: _Run) -> GateResult:
             "not the agent's to change; restore it",
         )
     store_syms = parse_nm_posix(await run.sh("nm -P --defined-only /work/build/store/*.o"))
-    harness_syms = parse_nm_posix(await run.sh("nm -P --defined-only /work/build/harness/*.o"))
+    harness_syms = parse_nm_posix(await run.sh(f"nm -P --defined-only {SEALED}"))
     libraries: dict[str, dict[str, str]] = {}
     ldd = await run.sh(f"ldd {BINARY}")
     for line in ldd.splitlines():
@@ -431,6 +473,18 @@ def _memory_gate(
             detail=f"peak memory {format_bytes(figures.memory_peak_bytes)} is over the store's "
             f"budget of {format_bytes(budget)}",
         )
+    accounted = _cgroup_store_peak(bench)
+    if accounted is not None and accounted > budget + max(CGROUP_SLACK, budget // 20):
+        # The sandbox's own accounting sees every process and page the store caused,
+        # however it hid them from the harness's view of its resident set.
+        return GateResult(
+            name="memory",
+            passed=False,
+            detail=f"the sandbox accounted {format_bytes(accounted)} to the store (all its "
+            f"processes and pages), over its budget of {format_bytes(budget)}; the harness "
+            f"saw {format_bytes(figures.memory_peak_bytes if figures else 0)}: memory held "
+            "outside the process's resident set still counts",
+        )
     canary_figures = figures_from(canary)
     if canary_figures is None:
         return GateResult(
@@ -454,6 +508,18 @@ def _memory_gate(
         f"{format_bytes(canary_figures.memory_peak_bytes)} of "
         f"{format_bytes(canary_figures.memory_budget_bytes)}",
     )
+
+
+def _cgroup_store_peak(output: ModeOutput) -> int | None:
+    """The sandbox's peak during a benchmark less the harness's own baseline."""
+    event = output.last("result")
+    peak = output.run.peak_memory_bytes
+    if event is None or peak is None:
+        return None
+    baseline = event.get("memory_baseline_bytes")
+    if not isinstance(baseline, int):
+        return None
+    return max(0, peak - baseline)
 
 
 def _result(

@@ -9,12 +9,15 @@ binary loads (libc, libstdc++, libm, libgcc) export.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Symbols a store defines by contract.
 ALLOWED = frozenset({"jitskit_create_store"})
 # nm types of strong definitions: text, data, bss, read-only, absolute, small data.
 _STRONG = frozenset("TDBRAGS")
+# Weak (W, V) and indirect (i) definitions.
+_WEAK = frozenset("WVi")
 
 
 @dataclass(frozen=True)
@@ -40,18 +43,35 @@ def strong_globals(symbols: dict[str, str]) -> set[str]:
     return {name for name, kind in symbols.items() if kind in _STRONG}
 
 
+# libstdc++ exports many template instantiations that every C++ object also defines
+# weakly (std::string members, say); those are harmless copies. These are not.
+_SENSITIVE_CXX = re.compile(r"chrono.*now|^_Zn[wa]|^_Zd[la]|^_ZSt15set_new_handler")
+
+
+def _shadows(name: str, kind: str, library: str) -> bool:
+    if kind in _STRONG:
+        return True
+    if kind not in _WEAK:
+        return False
+    # A weak definition in the executable still wins over the shared library's at
+    # dynamic link time: flag it for C functions and the sensitive C++ ones.
+    return library != "libstdc++" or bool(_SENSITIVE_CXX.search(name))
+
+
 def find_shadowing(
     store: dict[str, str], harness: dict[str, str], libraries: dict[str, dict[str, str]]
 ) -> list[Shadowing]:
     """Store symbols that would shadow a harness or system-library definition."""
     found: list[Shadowing] = []
     harness_defined = {n for n, k in harness.items() if k in _STRONG or k in "WV"}
-    for name in sorted(strong_globals(store) - ALLOWED):
-        if name in harness_defined or name == "main":
+    for name, kind in sorted(store.items()):
+        if name in ALLOWED or (kind not in _STRONG and kind not in _WEAK):
+            continue
+        if kind in _STRONG and (name in harness_defined or name == "main"):
             found.append(Shadowing(name, "harness"))
             continue
         for library, exported in libraries.items():
-            if name in exported and exported[name] not in "Uw":
+            if name in exported and exported[name] not in "Uw" and _shadows(name, kind, library):
                 found.append(Shadowing(name, library))
                 break
     return found

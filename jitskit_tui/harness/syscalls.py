@@ -2,12 +2,21 @@
 
 The writer marks each upsert with ``access("/.jitskit-op/<thread>/<seq>")`` before the
 call and ``access("/.jitskit-ack/<thread>/<seq>")`` after its acknowledgement. In the
-trace (``strace -f -y``), every acknowledged upsert needs a sync that covers the data
-between the two: a call that started after the upsert began and returned before it was
-acknowledged, being ``fsync``/``fdatasync`` on a file in the data directory, ``msync``
-with ``MS_SYNC``, ``sync``/``syncfs``, or a write to a data file opened ``O_SYNC`` or
-``O_DSYNC``. ``sync_file_range`` does not count: it neither flushes metadata nor the
-disk's cache.
+trace (``strace -f -y``), every acknowledged upsert needs a sync that covers its data
+between the two marks. A sync covers the upsert when it returned before the
+acknowledgement and it made durable something written after the upsert began:
+
+- ``fsync``/``fdatasync`` of a data-directory file that was written after the upsert
+  began (and before the sync started), or that is mapped shared (stores to a mapping
+  make no system call);
+- ``msync(MS_SYNC)`` of a range inside a shared mapping of a data-directory file,
+  started after the upsert began;
+- ``syncfs`` of a data-directory file, or ``sync``, after a write to any data file;
+- a write to a data-directory file opened ``O_SYNC`` or ``O_DSYNC``.
+
+``sync_file_range`` never counts: it neither flushes metadata nor the disk's cache.
+A sync of a file outside the data directory, of an anonymous mapping, or one that
+started before the data was written covers nothing.
 """
 
 from __future__ import annotations
@@ -20,11 +29,13 @@ _CALL = re.compile(r"^([a-z_0-9]+)\((.*)$")
 _RESUMED = re.compile(r"^<\.\.\. ([a-z_0-9]+) resumed>(.*)$")
 _MARK = re.compile(r'"/\.jitskit-(op|ack)/(\d+)/(\d+)"')
 _FD = re.compile(r"^(\d+)<([^>]*)>")
-_RESULT = re.compile(r"=\s*(-?\d+)(?:<([^>]*)>)?")
+_ARG_FD = re.compile(r"\b\d+<([^>]*)>")
+_RESULT = re.compile(r"=\s*(0x[0-9a-f]+|-?\d+)(?:<([^>]*)>)?")
+_MMAP = re.compile(r"^(?:NULL|0x[0-9a-f]+),\s*(\d+),\s*[^,]*,\s*([^,]*),\s*\d+<([^>]*)>")
+_MSYNC = re.compile(r"^(0x[0-9a-f]+),\s*(\d+),\s*([A-Z_|]+)")
 
 _SYNC_FD = {"fsync", "fdatasync"}
-_SYNC_ALL = {"sync", "syncfs"}
-_WRITES = {"write", "pwrite64", "writev", "pwritev", "pwritev2"}
+_WRITES = {"write", "pwrite64", "writev", "pwritev", "pwritev2", "fallocate", "ftruncate"}
 _OPENS = {"open", "openat", "openat2", "creat"}
 
 
@@ -49,38 +60,83 @@ class SyncCheck:
         return self.acknowledged > 0 and not self.uncovered
 
 
+@dataclass
+class _Files:
+    """What the trace has shown so far about the data directory's files."""
+
+    data_prefix: str
+    last_write: dict[str, int] = field(default_factory=dict)
+    """Start index of the latest write to each data file."""
+    sync_opened: set[str] = field(default_factory=set)
+    shared_maps: list[tuple[int, int, str]] = field(default_factory=list)
+    """(start address, end address, path) of shared mappings of data files."""
+
+    def in_data(self, path: str) -> bool:
+        return path == self.data_prefix.rstrip("/") or path.startswith(self.data_prefix)
+
+    def mapped(self, path: str) -> bool:
+        return any(p == path for _, _, p in self.shared_maps)
+
+    def mapping_at(self, address: int, length: int) -> str | None:
+        for start, end, path in self.shared_maps:
+            if start <= address and address + length <= end:
+                return path
+        return None
+
+    def latest_write(self) -> int:
+        return max(self.last_write.values(), default=0)
+
+
 def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> SyncCheck:
-    """Checks every acknowledged upsert in ``trace`` was covered by a sync of the data."""
-    data_prefix = data_dir.rstrip("/") + "/"
+    """Checks every acknowledged upsert in ``trace`` was covered by a sync of its data."""
+    files = _Files(data_prefix=data_dir.rstrip("/") + "/")
     pending: dict[int, _Pending] = {}
-    sync_fds: set[str] = set()  # paths opened with O_SYNC/O_DSYNC
-    # Durable calls complete in trace order, so every one seen so far ended before the
-    # acknowledgement being judged: it covers the upsert if it started after it began.
-    latest_durable_start = [0]
     op_start: dict[tuple[str, str], int] = {}
     result = SyncCheck()
-    index = 0
+    # Durable calls complete in trace order, so every one seen so far returned before the
+    # acknowledgement being judged. Each covers the upserts that began before the data it
+    # made durable was written: keep the latest such point.
+    cover = 0
 
     def finish(name: str, args: str, rest: str, start: int) -> None:
+        nonlocal cover
         ret = _RESULT.search(rest)
-        ok = ret is not None and int(ret.group(1)) >= 0
+        if ret is None or ret.group(1).startswith("-"):
+            return
         fd = _FD.match(args)
         path = fd.group(2) if fd else ""
-        if name in _OPENS and ok and ret is not None and ret.group(2):
-            if re.search(r"\bO_(D)?SYNC\b", args):
-                sync_fds.add(ret.group(2))
+        if name in _OPENS:
+            opened = ret.group(2) or ""
+            if files.in_data(opened) and re.search(r"\bO_D?SYNC\b", args):
+                files.sync_opened.add(opened)
             return
-        if not ok:
+        if name == "mmap":
+            mapping = _MMAP.match(args)
+            if mapping and "MAP_SHARED" in mapping.group(2) and files.in_data(mapping.group(3)):
+                address = int(ret.group(1), 16)
+                files.shared_maps.append(
+                    (address, address + int(mapping.group(1)), mapping.group(3))
+                )
             return
-        in_data = path.startswith(data_prefix) or path == data_prefix.rstrip("/")
-        if (
-            (name in _SYNC_FD and in_data)
-            or name in _SYNC_ALL
-            or (name == "msync" and "MS_SYNC" in args)
-            or (name in _WRITES and in_data and path in sync_fds)
-        ):
-            latest_durable_start[0] = max(latest_durable_start[0], start)
+        if name in _WRITES and files.in_data(path):
+            files.last_write[path] = start
+            if path in files.sync_opened and name != "ftruncate":
+                cover = max(cover, start)
+            return
+        if name in _SYNC_FD and files.in_data(path):
+            point = start if files.mapped(path) else files.last_write.get(path, 0)
+            cover = max(cover, min(point, start))
+        elif (name == "syncfs" and files.in_data(path)) or name == "sync":
+            point = start if files.shared_maps else files.latest_write()
+            cover = max(cover, min(point, start))
+        elif name == "msync":
+            call = _MSYNC.match(args)
+            if call and "MS_SYNC" in call.group(3).split("|"):
+                target = files.mapping_at(int(call.group(1), 16), int(call.group(2)))
+                if target is not None:
+                    cover = max(cover, start)
 
+    index = 0
     for raw in trace.splitlines():
         index += 1
         match = _LINE.match(raw)
@@ -107,7 +163,7 @@ def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> S
                 else:
                     began = op_start.pop((thread, seq), None)
                     if began is not None:
-                        _judge(result, latest_durable_start[0] > began, thread, seq, max_examples)
+                        _judge(result, cover > began, thread, seq, max_examples)
                 continue
         if body.endswith("<unfinished ...>"):
             pending[pid] = _Pending(name, args, index)

@@ -58,6 +58,9 @@ class RunResult:
     stderr: str
     """Standard error, the last 1 MiB of it."""
     wall_s: float
+    peak_memory_bytes: int | None = None
+    """The sandbox's peak memory use during this command, every process it started
+    included (from cgroup accounting); ``None`` where the machine cannot tell."""
 
     @property
     def ok(self) -> bool:

@@ -65,6 +65,18 @@ class ResourceGroup:
                 return True
         return False
 
+    def reset_peak_memory(self) -> bool:
+        """Restarts peak accounting; False where this kernel cannot."""
+        if self.memory_dir is None:
+            return False
+        for name in ("memory.peak", "memory.max_usage_in_bytes"):
+            try:
+                _write(self.memory_dir / name, "0")
+                return True
+            except OSError:
+                continue
+        return False
+
     def peak_memory(self) -> int | None:
         if self.memory_dir is None:
             return None

@@ -160,6 +160,7 @@ class LocalSandbox(EvalSandbox):
         # The shell joins the cgroup before it becomes bwrap, so nothing escapes the limits.
         procs = " ".join(str(p) for p in self._group.procs_files)
         joiner = 'for f in $JITSKIT_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"'
+        peak_known = self._group.reset_peak_memory()
         started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
             "sh",
@@ -209,6 +210,7 @@ class LocalSandbox(EvalSandbox):
             stdout=stdout,
             stderr=stderr,
             wall_s=time.monotonic() - started,
+            peak_memory_bytes=self._group.peak_memory() if peak_known else None,
         )
 
     def _kill(self, pid: int) -> None:

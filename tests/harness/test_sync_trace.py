@@ -81,3 +81,71 @@ def test_sync_of_a_file_outside_the_data_dir_does_not_count() -> None:
 
 def test_a_trace_with_no_acknowledgement_does_not_pass() -> None:
     assert not check_sync_before_ack("", "/data/store").passed
+
+
+OP = '[pid  101] access("/.jitskit-op/0/1", F_OK) = -1 ENOENT (No such file or directory)\n'
+ACK = '[pid  101] access("/.jitskit-ack/0/1", F_OK) = -1 ENOENT (No such file or directory)\n'
+
+
+def test_sync_of_another_data_file_than_the_one_written_does_not_count() -> None:
+    trace = (
+        OP
+        + '[pid  101] write(5</data/store/log>, "abc", 3) = 3\n'
+        + "[pid  101] fsync(6</data/store/MANIFEST>) = 0\n"
+        + ACK
+    )
+    assert not check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_msync_of_a_shared_data_mapping_counts() -> None:
+    trace = (
+        "[pid  101] mmap(NULL, 1048576, PROT_READ|PROT_WRITE, MAP_SHARED, 5</data/store/db>, 0)"
+        " = 0x7f0000000000\n"
+        + OP
+        + "[pid  101] msync(0x7f0000001000, 4096, MS_SYNC) = 0\n"
+        + ACK
+    )
+    assert check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_msync_of_an_anonymous_page_does_not_count() -> None:
+    trace = (
+        "[pid  101] mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0)"
+        " = 0x7f0000000000\n"
+        + OP
+        + '[pid  101] write(5</data/store/log>, "abc", 3) = 3\n'
+        + "[pid  101] msync(0x7f0000000000, 4096, MS_SYNC) = 0\n"
+        + ACK
+    )
+    assert not check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_msync_async_does_not_count() -> None:
+    trace = (
+        "[pid  101] mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, 5</data/store/db>, 0)"
+        " = 0x7f0000000000\n"
+        + OP
+        + "[pid  101] msync(0x7f0000000000, 4096, MS_ASYNC) = 0\n"
+        + ACK
+    )
+    assert not check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_syncfs_of_a_file_outside_the_data_dir_does_not_count() -> None:
+    trace = (
+        OP
+        + '[pid  101] write(5</data/store/log>, "abc", 3) = 3\n'
+        + "[pid  101] syncfs(7</tmp/scratch>) = 0\n"
+        + ACK
+    )
+    assert not check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_sync_file_range_does_not_count() -> None:
+    trace = (
+        OP
+        + '[pid  101] write(5</data/store/log>, "abc", 3) = 3\n'
+        + "[pid  101] sync_file_range(5</data/store/log>, 0, 3, SYNC_FILE_RANGE_WAIT_AFTER) = 0\n"
+        + ACK
+    )
+    assert not check_sync_before_ack(trace, "/data/store").passed
