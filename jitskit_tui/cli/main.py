@@ -19,6 +19,12 @@ COMMANDS = {
     "validate": "validate_cmd:validate",
     "trace": "trace_cmd:trace",
     "bench": "bench_cmd:bench",
+    "baselines": "baselines_cmd:baselines",
+    "run": "run_cmd:run",
+    "resume": "run_cmd:resume",
+    "control": "control_cmd:control",
+    "runs": "runs_cmd:runs",
+    "show": "runs_cmd:show",
 }
 
 

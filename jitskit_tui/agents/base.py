@@ -1,0 +1,185 @@
+"""The agent interface: four roles, the context each turn gets, and what it returns.
+
+An agent turn is an async method that produces events as it goes through an
+:class:`AgentSink` (text deltas, thinking summaries, usage, retries) and, for the coder and
+the auditor, acts through a :class:`~jitskit_tui.engine.tools.ToolBox`. The loop may cancel
+a turn at any await point (abort); a turn must leave nothing running when cancelled.
+
+Steering reaches an agent two ways: `next-iteration` notes are in the planner's
+:class:`PlanContext`; `next-tool` notes come back attached to the next tool result
+(:attr:`~jitskit_tui.engine.tools.ToolResult.steering`), and the agent must take them into
+account from there on (a model agent adds them as a user message before its next request).
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from jitskit_tui.engine.events import Delivery
+from jitskit_tui.engine.records import IterationRecord
+from jitskit_tui.spec.model import SpecCard
+
+if TYPE_CHECKING:
+    from jitskit_tui.engine.audit_suite import AuditSuite
+    from jitskit_tui.engine.tools import ToolBox
+
+
+class AgentFatalError(Exception):
+    """Going on is pointless (bad key, unknown model): the run stops with this message."""
+
+    def __init__(self, message: str, next_step: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.next_step = next_step
+
+
+@dataclass(frozen=True)
+class SteeringNote:
+    """Guidance from the human, as handed to an agent."""
+
+    id: str
+    text: str
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens and dollars of one model response."""
+
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    dollars: float = 0.0
+
+
+class AgentSink(Protocol):
+    """Where a turn reports as it goes; bound by the loop to one role and iteration."""
+
+    def text(self, delta: str) -> None:
+        """Streams words of the turn's message (append to what came before)."""
+
+    def thinking(self, text: str) -> None:
+        """A summary of the model's thinking, when it is enabled."""
+
+    def usage(self, usage: Usage) -> None:
+        """Tokens and cost of one response."""
+
+    def retry(self, attempt: int, delay_s: float, reason: str) -> None:
+        """A request is retried after ``delay_s``."""
+
+    def notice(self, message: str, next_step: str = "") -> None:
+        """A problem worth showing that does not end the turn."""
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What every turn knows about the run."""
+
+    spec: SpecCard
+    spec_text: str
+    """The frozen `spec.yaml`, as written."""
+    header: str
+    """`jitskit/kvstore.h`, the store contract."""
+    workspace: Path
+    iteration: int
+    step: int
+    """Position along the current branch (1 for the first iteration after the start or a
+    fork point's step + 1); a scripted trajectory is indexed by it."""
+    parent_iteration: int
+    iterations_budget: int
+    machine: str
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    brief: Brief
+    whiteboard: str
+    last_critique: str | None
+    previous: IterationRecord | None
+    """The iteration this one builds on (``None`` for the first)."""
+    best: IterationRecord | None
+    steering: list[SteeringNote] = field(default_factory=list)
+    """`next-iteration` steering, applied to this plan."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    """One line: the design tried in this iteration."""
+    text: str
+    """The design and its reasoning (markdown); goes on the whiteboard."""
+
+
+@dataclass(frozen=True)
+class CodeContext:
+    brief: Brief
+    plan: Plan
+    previous: IterationRecord | None
+
+
+@dataclass(frozen=True)
+class CodeOutcome:
+    summary: str
+    """One line for the commit message: what changed."""
+
+
+@dataclass(frozen=True)
+class CritiqueContext:
+    brief: Brief
+    plan: Plan
+    record: IterationRecord
+    """This iteration, measured (its result, gates and ratio)."""
+    previous: IterationRecord | None
+    best: IterationRecord | None
+    """The best iteration before this one."""
+    diff: str
+    """This iteration's change to `store/`, as a unified diff."""
+
+
+@dataclass(frozen=True)
+class Critique:
+    text: str
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    brief: Brief
+    recent: list[IterationRecord]
+    """The latest iterations, newest last."""
+    suite: AuditSuite
+
+
+@dataclass(frozen=True)
+class AuditOutcome:
+    report: str
+    """What was checked and found; tests are added and proposals made through tools."""
+
+
+class Agent(abc.ABC):
+    """Plays the four roles. One instance serves a whole run (and may keep conversations)."""
+
+    name: str = "agent"
+
+    @abc.abstractmethod
+    async def plan(self, ctx: PlanContext, sink: AgentSink) -> Plan:
+        """Reads the spec, the whiteboard and the last critique; designs the next store."""
+
+    @abc.abstractmethod
+    async def code(self, ctx: CodeContext, tools: ToolBox, sink: AgentSink) -> CodeOutcome:
+        """Edits `store/` through ``tools`` until the iteration is ready."""
+
+    @abc.abstractmethod
+    async def critique(self, ctx: CritiqueContext, sink: AgentSink) -> Critique:
+        """Explains the result from its leading indicators and says what to try next."""
+
+    @abc.abstractmethod
+    async def audit(self, ctx: AuditContext, tools: ToolBox, sink: AgentSink) -> AuditOutcome:
+        """Looks for reward hacks; adds audit tests and proposals through ``tools``."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Releases connections at the end of a session."""

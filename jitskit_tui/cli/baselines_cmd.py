@@ -1,0 +1,81 @@
+"""`jitskit baselines`: measure the real off-the-shelf stores on a spec."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+
+from jitskit_tui.cli.bench_cmd import EXIT_MACHINE, EXIT_USAGE, load_or_exit, machine_or_exit
+from jitskit_tui.cli.progress import ProgressLine
+from jitskit_tui.cli.report import print_result
+from jitskit_tui.harness.baselines import run_baselines
+from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.sandbox.base import MachineError
+
+
+@click.command()
+@click.argument("spec", type=click.Path(path_type=Path))
+@click.option("--only", help="Comma-separated baselines: rocksdb,leveldb,lmdb,tbb-chm,mutex-map.")
+@click.option("--refresh", is_flag=True, help="Measure again instead of using cached results.")
+@click.option("--full", "full", is_flag=True, help="The spec's full size instead of quick.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(path_type=Path),
+    help="Write every result and the best comparable one as JSON to this file.",
+)
+@click.option("--machine", help="Benchmark machine: local, tcp://, ssh://, unix:// or a context.")
+def baselines(
+    spec: Path,
+    only: str | None,
+    refresh: bool,
+    full: bool,
+    json_out: Path | None,
+    machine: str | None,
+) -> None:
+    """Run each baseline on SPEC and name the best comparable one.
+
+    Comparable: meets the spec's durability and operations, and passes the gates.
+    """
+    card = load_or_exit(spec)
+    names = only.split(",") if only else None
+    bench_machine = machine_or_exit(machine or card.environment.machine)
+
+    def observer(name: str) -> EvalObserver:
+        return ProgressLine(name)
+
+    try:
+        report = asyncio.run(
+            run_baselines(
+                card,
+                bench_machine,
+                only=names,
+                refresh=refresh,
+                size="full" if full else "quick",
+                observer_for=observer,
+            )
+        )
+    except ValueError as exc:
+        click.echo(f"jitskit: --only: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    except MachineError as exc:
+        click.echo(f"jitskit: {exc}", err=True)
+        raise SystemExit(EXIT_MACHINE) from None
+    for result in report.results:
+        print_result(result)
+    click.echo("")
+    for name, why in report.skipped.items():
+        click.echo(f"{name}: not comparable ({why})")
+    if report.best_comparable:
+        click.echo(
+            f"best comparable: {report.best_comparable} ({report.best_comparable_ops_s:,.0f} ops/s)"
+        )
+    else:
+        click.echo("best comparable: none passed the gates")
+    if json_out is not None:
+        tmp = json_out.with_name(json_out.name + ".tmp")
+        tmp.write_text(report.model_dump_json(indent=2))
+        os.replace(tmp, json_out)

@@ -1,0 +1,124 @@
+"""`jitskit runs` (the runs on this machine) and `jitskit show RUN [N]` (one iteration)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from jitskit_tui.cli.report import print_result
+from jitskit_tui.engine import gitrepo
+from jitskit_tui.engine.eventlog import EventLogError, read_events
+from jitskit_tui.engine.records import IterationRecord
+from jitskit_tui.engine.runs import list_runs
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.texts import ops_s, ratio_text, verdict_line
+from jitskit_tui.engine.workspace import WorkspaceError, find_workspace
+
+EXIT_USAGE = 2
+
+
+@click.command("runs")
+@click.option(
+    "--dir",
+    "base",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where the runs are (default: workspaces/).",
+)
+def runs(base: Path | None) -> None:
+    """List runs: spec, start, iterations, best throughput and ratio, status."""
+    found = list_runs(base)
+    if not found:
+        click.echo(
+            f"no runs in {base or 'workspaces'}/; start one with `jitskit run SPEC --headless`"
+        )
+        return
+    header = (
+        f"{'RUN':<44} {'SPEC':<14} {'STARTED (UTC)':<17} {'ITER':>7} {'BEST OPS/S':>14} "
+        f"{'RATIO':>7}  STATUS"
+    )
+    click.echo(header)
+    for run in found:
+        started = run.started.strftime("%Y-%m-%d %H:%M") if run.started else "?"
+        best = f"{run.best_ops_s:,.0f}" if run.best_ops_s else "-"
+        ratio = ratio_text(run.best_ratio) if run.best_ops_s else "-"
+        iterations = f"{run.completed}/{run.budget}"
+        click.echo(
+            f"{run.workspace.name:<44} {run.spec_name:<14} {started:<17} {iterations:>7} "
+            f"{best:>14} {ratio:>7}  {run.status}"
+        )
+
+
+@click.command("show")
+@click.argument("run_name", metavar="RUN")
+@click.argument("iteration", required=False, type=click.IntRange(1))
+@click.option("--against", help="Diff against `best` or an iteration number instead of the parent.")
+@click.option("--no-diff", is_flag=True, help="Only the summary.")
+@click.option("--logs", is_flag=True, help="Include the build, gate and benchmark log tails.")
+def show(
+    run_name: str, iteration: int | None, against: str | None, no_diff: bool, logs: bool
+) -> None:
+    """Print iteration N of RUN (default: the best, else the latest) and its diff."""
+    try:
+        ws = find_workspace(run_name)
+        state = RunState.from_events(read_events(ws.events))
+    except (WorkspaceError, EventLogError) as exc:
+        click.echo(f"jitskit: {exc}", err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    done = sorted(n for n, it in state.iterations.items() if it.state == "done")
+    if not done:
+        click.echo(f"jitskit: {ws.name}: no iteration is committed yet", err=True)
+        raise SystemExit(EXIT_USAGE)
+    number = iteration or state.best_iteration or done[-1]
+    view = state.iterations.get(number)
+    if view is None or view.state != "done":
+        click.echo(
+            f"jitskit: {ws.name}: no committed iteration {number} (committed: "
+            f"{', '.join(map(str, done))})",
+            err=True,
+        )
+        raise SystemExit(EXIT_USAGE)
+    text = gitrepo.show_file(ws, view.commit, f"results/iteration-{number}.json")
+    record = IterationRecord.model_validate_json(text) if text else None
+    best = " (best)" if state.best_iteration == number else ""
+    click.echo(f"iteration {number}{best}: {view.summary}")
+    click.echo(
+        f"  commit {view.commit[:10]} on {view.branch}, from iteration {view.parent_iteration}"
+    )
+    if view.plan_title:
+        click.echo(f"  plan: {view.plan_title}")
+    if record is not None:
+        click.echo(f"  {verdict_line(record)}")
+        if record.baseline and record.baseline_ops_s:
+            click.echo(f"  baseline: {record.baseline} at {ops_s(record.baseline_ops_s)}")
+        if record.result is not None:
+            shown = record.result if logs else record.result.model_copy(update={"logs": {}})
+            print_result(shown)
+            if logs:
+                for step, log in record.result.logs.items():
+                    if log.strip():
+                        click.echo(f"\n--- {step} log (tail) ---\n{log.strip()[-4000:]}")
+    if view.critique:
+        click.echo(f"\ncritique:\n{view.critique.strip()}")
+    if no_diff:
+        return
+    base, label = f"{view.commit}^", f"iteration {view.parent_iteration}"
+    if against == "best":
+        if state.best_iteration is None:
+            click.echo("jitskit: no best iteration to diff against", err=True)
+            raise SystemExit(EXIT_USAGE)
+        base, label = (
+            state.iterations[state.best_iteration].commit,
+            f"the best ({state.best_iteration})",
+        )
+    elif against is not None:
+        other = state.iterations.get(int(against)) if against.isdigit() else None
+        if other is None or other.state != "done":
+            click.echo(
+                f"jitskit: --against {against}: not `best` or a committed iteration", err=True
+            )
+            raise SystemExit(EXIT_USAGE)
+        base, label = other.commit, f"iteration {against}"
+    diff = gitrepo.diff(ws, base, view.commit)
+    click.echo(f"\ndiff against {label}:")
+    click.echo(diff if diff.strip() else "(no change)")

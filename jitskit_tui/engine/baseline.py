@@ -1,0 +1,30 @@
+"""The best comparable baseline, measured for the ratio with its progress as events."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.sandbox.base import BenchMachine
+from jitskit_tui.spec.model import SpecCard
+
+ObserverFor = Callable[[str], EvalObserver | None]
+
+
+class BaselineSource(Protocol):
+    """Measures (or recalls) every comparable baseline for a spec on a machine."""
+
+    def __call__(
+        self, spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+    ) -> Awaitable[BaselineReport]: ...
+
+
+async def measured_baselines(
+    spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+) -> BaselineReport:
+    """The real baselines at the loop's quick size; cached per spec, machine and library."""
+    from jitskit_tui.harness.baselines import run_baselines
+
+    return await run_baselines(spec, machine, size="quick", observer_for=observer_for)

@@ -1,0 +1,157 @@
+"""What the engine does with each control, and the `control_received` event saying so."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from jitskit_tui.engine.controls import (
+    Abort,
+    Approve,
+    AuditNow,
+    CancelSteer,
+    Control,
+    Fork,
+    Pause,
+    Reject,
+    Resume,
+    Steer,
+    Stop,
+)
+from jitskit_tui.engine.events import (
+    ControlReceived,
+    ProposalDecided,
+    SteeringCancelled,
+    SteeringReceived,
+)
+
+if TYPE_CHECKING:
+    from jitskit_tui.engine.loop import Engine
+
+
+def _where(engine: Engine) -> str:
+    n = engine.current_iteration
+    return f"iteration {n}" if n is not None else "the current step"
+
+
+def handle(engine: Engine, control: Control) -> ControlReceived:
+    """Applies ``control`` and logs (and returns) what was done about it."""
+    accepted = True
+    match control:
+        case Pause():
+            if engine.paused:
+                message = "already paused"
+            else:
+                engine.pause()
+                message = (
+                    "pausing at the next step or tool boundary "
+                    "(a benchmark in flight runs to its end)"
+                )
+        case Resume():
+            if engine.paused:
+                engine.unpause()
+                message = "resumed"
+            else:
+                message = "not paused; nothing to do"
+        case Stop():
+            engine.request_stop()
+            message = f"stopping once {_where(engine)} is committed"
+        case Abort():
+            engine.request_abort()
+            message = (
+                f"aborting {_where(engine)} now ({engine.state.loop_state}); work so far is kept"
+            )
+        case Steer():
+            engine.emit(
+                SteeringReceived(
+                    iteration=engine.current_iteration,
+                    steering_id=control.id,
+                    text=control.text,
+                    delivery=control.at,
+                    source=control.source,
+                )
+            )
+            when = (
+                "the next iteration's plan"
+                if control.at == "next-iteration"
+                else "the agent's next tool boundary"
+            )
+            message = (
+                f"steering {control.id} pending until {when}; cancel with cancel-steer {control.id}"
+            )
+        case CancelSteer():
+            pending = engine.state.steering.get(control.steering_id)
+            if pending is None:
+                accepted, message = False, f"no steering with id {control.steering_id}"
+            elif pending.state != "pending":
+                accepted = False
+                where = f" to the {pending.applied_to}" if pending.applied_to else ""
+                message = f"steering {control.steering_id} was already {pending.state}{where}"
+            else:
+                engine.emit(
+                    SteeringCancelled(
+                        iteration=engine.current_iteration,
+                        steering_id=control.steering_id,
+                        source=control.source,
+                    )
+                )
+                message = f"steering {control.steering_id} cancelled"
+        case Fork():
+            target = engine.state.iterations.get(control.from_iteration)
+            if control.from_iteration != 0 and (target is None or target.state != "done"):
+                accepted = False
+                done = sorted(n for n, it in engine.state.iterations.items() if it.state == "done")
+                message = (
+                    f"iteration {control.from_iteration} is not a committed iteration "
+                    f"(committed: {', '.join(map(str, done)) or 'none yet'}; 0 is the start)"
+                )
+            else:
+                engine.request_fork(control.from_iteration)
+                message = (
+                    f"forking from iteration {control.from_iteration} on a new branch once "
+                    f"{_where(engine)} is committed"
+                    if engine.current_iteration is not None
+                    else f"forking from iteration {control.from_iteration} on a new branch"
+                )
+        case Approve() | Reject():
+            proposal = engine.state.proposals.get(control.proposal_id)
+            if proposal is None:
+                accepted, message = (
+                    False,
+                    f"no harness-change proposal with id {control.proposal_id}",
+                )
+            elif proposal.decision is not None:
+                accepted, message = (
+                    False,
+                    f"proposal {control.proposal_id} was already {proposal.decision}",
+                )
+            else:
+                decision = "approved" if isinstance(control, Approve) else "rejected"
+                engine.emit(
+                    ProposalDecided(
+                        iteration=engine.current_iteration,
+                        proposal_id=control.proposal_id,
+                        decision=decision,
+                        source=control.source,
+                    )
+                )
+                message = f"proposal {control.proposal_id} {decision}" + (
+                    "; it is recorded for a maintainer to apply (the loop never changes the "
+                    "harness by itself)"
+                    if decision == "approved"
+                    else ""
+                )
+        case AuditNow():
+            engine.request_audit()
+            message = f"the auditor runs at the end of {_where(engine)}"
+    event = engine.emit(
+        ControlReceived(
+            iteration=engine.current_iteration,
+            control_id=control.id,
+            kind=control.kind,
+            source=control.source,
+            accepted=accepted,
+            message=message,
+        )
+    )
+    assert isinstance(event, ControlReceived)
+    return event

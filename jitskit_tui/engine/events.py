@@ -1,0 +1,433 @@
+"""The loop's typed events: one pydantic model per kind, a union discriminated on `type`.
+
+The engine appends them to the run's `events.jsonl` (see :mod:`jitskit_tui.engine.eventlog`)
+with a sequence number and a timestamp; clients (the TUI, the headless CLI, `jitskit runs`)
+render and fold them. A finished run is replayed from the same file, and a crashed one
+resumes from it, so everything a client shows must be derivable from these events.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
+
+from jitskit_tui.harness.results import OpStats
+
+Role = Literal["planner", "coder", "critic", "auditor"]
+ROLES: tuple[Role, ...] = ("planner", "coder", "critic", "auditor")
+Delivery = Literal["next-iteration", "next-tool"]
+LoopState = Literal[
+    "starting",
+    "baselines",
+    "planning",
+    "coding",
+    "building",
+    "gating",
+    "benchmarking",
+    "critiquing",
+    "auditing",
+    "committing",
+    "paused",
+    "stopped",
+]
+RunStatus = Literal["finished", "stopped", "aborted", "failed"]
+"""How a session ended: budget used up, stopped by the user, aborted, or a fatal error."""
+IterationOutcome = Literal["evaluated", "agent-error", "eval-error"]
+"""`eval-error`: the evaluator itself failed (a bug, not the store's doing)."""
+EvalPurpose = Literal["iteration", "tool", "baseline"]
+"""`iteration`: the loop's own evaluation; `tool`: the coder's build-and-test tool;
+`baseline`: measuring an off-the-shelf store for the ratio."""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    seq: int = 0
+    """Position in the run's log, from 1; 0 until the log stamps it."""
+    ts: float = 0.0
+    """Seconds since the epoch (UTC) when it was logged."""
+    iteration: int | None = None
+    """The iteration it belongs to, when it belongs to one."""
+
+
+# -- the run ---------------------------------------------------------------------------
+
+
+class RunStarted(_Event):
+    type: Literal["run_started"] = "run_started"
+    run_id: str
+    spec_name: str
+    spec_sha256: str
+    agent: str
+    agent_options: dict[str, str] = Field(default_factory=dict)
+    """How the agent was made (the scripted agent's pace and trajectory), for resume."""
+    machine: str
+    iterations: int
+    """The iteration budget."""
+    workspace: str
+    pid: int
+
+
+class RunResumed(_Event):
+    type: Literal["run_resumed"] = "run_resumed"
+    agent: str
+    agent_options: dict[str, str] = Field(default_factory=dict)
+    machine: str
+    iterations: int
+    completed: int
+    """Iterations complete before this session."""
+    redo_iteration: int | None = None
+    """The iteration interrupted half-way, redone from its start."""
+    pid: int
+
+
+class RunFinished(_Event):
+    type: Literal["run_finished"] = "run_finished"
+    status: RunStatus
+    reason: str
+    """Why it ended, in words: "budget used up (6 of 6 iterations)", "stopped by the user"."""
+    completed: int
+    best_iteration: int | None = None
+    best_ops_s: float | None = None
+
+
+class LoopStateChanged(_Event):
+    type: Literal["loop_state"] = "loop_state"
+    state: LoopState
+    detail: str = ""
+
+
+# -- iterations ------------------------------------------------------------------------
+
+
+class IterationStarted(_Event):
+    type: Literal["iteration_started"] = "iteration_started"
+    parent_iteration: int
+    """The iteration whose commit this one builds on (0: the run's initial commit)."""
+    step: int
+    """Position along the branch: the parent's step + 1."""
+    branch: str
+
+
+class IterationFinished(_Event):
+    type: Literal["iteration_finished"] = "iteration_finished"
+    outcome: IterationOutcome
+    summary: str
+    verdict: Literal["pass", "fail"]
+    throughput_ops_s: float
+    ratio: float | None = None
+    """Throughput over the best comparable baseline's; ``None`` when that is unknown."""
+    failed_gates: list[str] = Field(default_factory=list)
+    commit: str
+    branch: str
+    parent_iteration: int
+    is_best: bool = False
+    recovered: bool = False
+    """Rebuilt from its commit on resume: the process died after committing."""
+
+
+class IterationAbandoned(_Event):
+    type: Literal["iteration_abandoned"] = "iteration_abandoned"
+    reason: str
+    kept_ref: str | None = None
+    """A git ref holding the half-done work, when there was any."""
+
+
+class CommitMade(_Event):
+    type: Literal["commit_made"] = "commit_made"
+    sha: str
+    branch: str
+    message: str
+    """The first line of the commit message."""
+
+
+class BestMoved(_Event):
+    type: Literal["best_moved"] = "best_moved"
+    sha: str
+    throughput_ops_s: float
+    previous_iteration: int | None = None
+    previous_ops_s: float | None = None
+
+
+class BranchForked(_Event):
+    type: Literal["branch_forked"] = "branch_forked"
+    from_iteration: int
+    branch: str
+    sha: str
+
+
+# -- agents ----------------------------------------------------------------------------
+
+
+class AgentTurnStarted(_Event):
+    type: Literal["agent_turn_started"] = "agent_turn_started"
+    role: Role
+    agent: str
+
+
+class AgentTurnFinished(_Event):
+    type: Literal["agent_turn_finished"] = "agent_turn_finished"
+    role: Role
+    ok: bool
+    output: str = ""
+    """The turn's result: the plan, the coder's summary, the critique, the audit report."""
+    title: str = ""
+    """One line: the plan's title, the coder's summary."""
+    error: str = ""
+
+
+class AgentText(_Event):
+    type: Literal["agent_text"] = "agent_text"
+    role: Role
+    text: str
+    """A delta: append it to the role's current message."""
+
+
+class AgentThinking(_Event):
+    type: Literal["agent_thinking"] = "agent_thinking"
+    role: Role
+    text: str
+
+
+class ToolCallStarted(_Event):
+    type: Literal["tool_call_started"] = "tool_call_started"
+    call_id: str
+    role: Role
+    name: str
+    input: dict[str, JsonValue]
+
+
+class ToolCallFinished(_Event):
+    type: Literal["tool_call_finished"] = "tool_call_finished"
+    call_id: str
+    role: Role
+    name: str
+    ok: bool
+    output: str = ""
+    """The result shown to the agent (long outputs are cut in the log)."""
+    error: str = ""
+
+
+class CostUpdate(_Event):
+    type: Literal["cost_update"] = "cost_update"
+    role: Role
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    dollars: float = 0.0
+    """This update's cost; totals are folded by clients (see `RunState`)."""
+
+
+class ProposalMade(_Event):
+    type: Literal["proposal_made"] = "proposal_made"
+    proposal_id: str
+    role: Role
+    title: str
+    rationale: str
+    diff: str = ""
+
+
+class ProposalDecided(_Event):
+    type: Literal["proposal_decided"] = "proposal_decided"
+    proposal_id: str
+    decision: Literal["approved", "rejected"]
+    source: str
+
+
+class AuditTestAdded(_Event):
+    type: Literal["audit_test_added"] = "audit_test_added"
+    test_id: str
+    severity: Literal["log", "gate"]
+    invariant: str
+    file: str
+
+
+class AuditTestEscalated(_Event):
+    """A `log` audit test failed in two iterations in a row: from now on it is a gate."""
+
+    type: Literal["audit_test_escalated"] = "audit_test_escalated"
+    test_id: str
+    reason: str
+
+
+# -- control and steering --------------------------------------------------------------
+
+
+class SteeringReceived(_Event):
+    type: Literal["steering_received"] = "steering_received"
+    steering_id: str
+    text: str
+    delivery: Delivery
+    source: str
+
+
+class SteeringApplied(_Event):
+    type: Literal["steering_applied"] = "steering_applied"
+    steering_id: str
+    role: Role
+    delivery: Delivery
+
+
+class SteeringCancelled(_Event):
+    type: Literal["steering_cancelled"] = "steering_cancelled"
+    steering_id: str
+    source: str
+
+
+class ControlReceived(_Event):
+    type: Literal["control_received"] = "control_received"
+    control_id: str
+    kind: str
+    source: str
+    accepted: bool
+    message: str
+    """What the engine does about it, or why it refused."""
+
+
+# -- evaluation ------------------------------------------------------------------------
+
+
+class EvalStarted(_Event):
+    type: Literal["eval_started"] = "eval_started"
+    purpose: EvalPurpose
+    name: str = "candidate"
+    """What is evaluated: `candidate`, or a baseline's name."""
+    size: Literal["quick", "full"]
+    machine: str
+
+
+class EvalStep(_Event):
+    type: Literal["eval_step"] = "eval_step"
+    purpose: EvalPurpose
+    step: str
+    """`build`, `integrity`, `api`, `concurrency`, `durability`, `benchmark`, `memory`,
+    `audit`."""
+
+
+class GateResulted(_Event):
+    type: Literal["gate_result"] = "gate_result"
+    purpose: EvalPurpose
+    name: str
+    passed: bool
+    detail: str = ""
+    severity: Literal["gate", "log"] = "gate"
+    seconds: float = 0.0
+
+
+class BenchTickEvent(_Event):
+    type: Literal["bench_tick"] = "bench_tick"
+    purpose: EvalPurpose
+    t_s: float
+    ops: int
+    ops_s: float
+    per_op: dict[str, int] = Field(default_factory=dict)
+
+
+class BenchResult(_Event):
+    type: Literal["bench_result"] = "bench_result"
+    purpose: EvalPurpose
+    verdict: Literal["pass", "fail"]
+    throughput_ops_s: float
+    ratio: float | None = None
+    baseline: str | None = None
+    """The baseline compared against; for purpose `baseline`, the one measured."""
+    baseline_ops_s: float | None = None
+    failed_gates: list[str] = Field(default_factory=list)
+    ops: dict[str, OpStats] = Field(default_factory=dict)
+    memory_peak_bytes: int = 0
+    memory_budget_bytes: int = 0
+    machine: str = ""
+    """Where it was measured: `local: AMD EPYC, 2 CPUs`."""
+    warnings: list[str] = Field(default_factory=list)
+
+
+class BaselineKnown(_Event):
+    type: Literal["baseline"] = "baseline"
+    name: str | None
+    ops_s: float | None
+    machine: str
+    detail: str = ""
+    """Why it is unknown, when it is."""
+
+
+# -- problems --------------------------------------------------------------------------
+
+
+class ErrorRaised(_Event):
+    type: Literal["error"] = "error"
+    where: str
+    """What was going on: `iteration 3: coder`, `control file x.json`, `git commit`."""
+    message: str
+    next_step: str = ""
+    fatal: bool = False
+
+
+class RetryScheduled(_Event):
+    type: Literal["retry"] = "retry"
+    where: str
+    attempt: int
+    delay_s: float
+    reason: str
+
+
+class LogCorrupt(_Event):
+    """Not written by the engine: a reader's notice for a line it could not decode."""
+
+    type: Literal["log_corrupt"] = "log_corrupt"
+    line: int
+    excerpt: str
+    reason: str
+
+
+Event = Annotated[
+    RunStarted
+    | RunResumed
+    | RunFinished
+    | LoopStateChanged
+    | IterationStarted
+    | IterationFinished
+    | IterationAbandoned
+    | CommitMade
+    | BestMoved
+    | BranchForked
+    | AgentTurnStarted
+    | AgentTurnFinished
+    | AgentText
+    | AgentThinking
+    | ToolCallStarted
+    | ToolCallFinished
+    | CostUpdate
+    | ProposalMade
+    | ProposalDecided
+    | AuditTestAdded
+    | AuditTestEscalated
+    | SteeringReceived
+    | SteeringApplied
+    | SteeringCancelled
+    | ControlReceived
+    | EvalStarted
+    | EvalStep
+    | GateResulted
+    | BenchTickEvent
+    | BenchResult
+    | BaselineKnown
+    | ErrorRaised
+    | RetryScheduled
+    | LogCorrupt,
+    Field(discriminator="type"),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(line: str | bytes) -> Event:
+    """One log line -> its event; raises ``pydantic.ValidationError`` when it is not one."""
+    return EVENT_ADAPTER.validate_json(line)
+
+
+def dump_event(event: Event) -> str:
+    """The event as one JSON line (without the newline)."""
+    return event.model_dump_json()

@@ -1,0 +1,201 @@
+"""Events in words: one line for each event that matters, for the headless CLI and logs.
+
+A :class:`Narrator` folds the events it is shown (so it can say "new best" or total the
+cost) and returns the line to print, or ``None`` for events that are not worth a line
+(text deltas, ticks, state changes already implied by other lines).
+"""
+
+from __future__ import annotations
+
+from jitskit_tui.engine.events import (
+    AgentTurnFinished,
+    AuditTestAdded,
+    AuditTestEscalated,
+    BaselineKnown,
+    BenchResult,
+    BestMoved,
+    BranchForked,
+    CommitMade,
+    ControlReceived,
+    ErrorRaised,
+    Event,
+    GateResulted,
+    IterationAbandoned,
+    IterationFinished,
+    IterationStarted,
+    LogCorrupt,
+    LoopStateChanged,
+    ProposalDecided,
+    ProposalMade,
+    RetryScheduled,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    SteeringApplied,
+    SteeringCancelled,
+    SteeringReceived,
+    ToolCallFinished,
+)
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.texts import ops_s, ratio_text
+
+
+def _first(text: str, limit: int = 140) -> str:
+    """The first line, joined with the next when it ends with a colon (`failed:`)."""
+    lines = [part.strip() for part in text.strip().splitlines() if part.strip()]
+    line = lines[0] if lines else ""
+    if line.endswith(":") and len(lines) > 1:
+        line = f"{line} {lines[1]}"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _gist(text: str, limit: int = 160) -> str:
+    """The start of a paragraph, whitespace flattened."""
+    flat = " ".join(text.split()).lstrip("# ")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class Narrator:
+    def __init__(self) -> None:
+        self.state = RunState()
+        self._paused_from: str | None = None
+
+    def line(self, event: Event) -> str | None:
+        """The line for ``event`` (after folding it), or ``None``."""
+        self.state.apply(event)
+        n = event.iteration
+        match event:
+            case RunStarted():
+                return (
+                    f"run {event.run_id}: spec {event.spec_name}, {event.agent} agent, machine "
+                    f"{event.machine}, {event.iterations} iterations"
+                )
+            case RunResumed():
+                redo = f"; redoing iteration {event.redo_iteration}" if event.redo_iteration else ""
+                return (
+                    f"resumed: {event.completed} of {event.iterations} iterations done, "
+                    f"{event.agent} agent, machine {event.machine}{redo}"
+                )
+            case BaselineKnown():
+                if event.name is None or event.ops_s is None:
+                    return f"baseline: unknown ({event.detail})"
+                return f"baseline: {event.name} at {ops_s(event.ops_s)} on {event.machine}"
+            case IterationStarted():
+                origin = (
+                    f"from iteration {event.parent_iteration}"
+                    if event.parent_iteration
+                    else "from the start"
+                )
+                return f"── iteration {n} ({origin}, branch {event.branch}) ──"
+            case AgentTurnFinished():
+                if not event.ok:
+                    return (
+                        f"  {event.role} failed: {event.error}"
+                        if event.error != "cancelled"
+                        else None
+                    )
+                if event.role in ("planner", "coder"):
+                    return f"  {event.role}: {event.title}"
+                return f"  {event.role}: {_gist(event.output)}"
+            case ToolCallFinished():
+                target = ""
+                started = event.output or event.error
+                if not event.ok:
+                    return f"    {event.role} → {event.name}: error: {_first(event.error)}"
+                if event.name in ("finish",):
+                    return None
+                return f"    {event.role} → {event.name}{target}: {_first(started, 100)}"
+            case GateResulted():
+                if event.purpose == "baseline":
+                    return None
+                mark = "ok  " if event.passed else ("log " if event.severity == "log" else "FAIL")
+                tool = "(build_and_test) " if event.purpose == "tool" else ""
+                return f"  {tool}{mark} {event.name:<12} {_first(event.detail, 110)}"
+            case BenchResult():
+                if event.purpose == "baseline":
+                    failed = ", ".join(event.failed_gates)
+                    verdict = "pass" if event.verdict == "pass" else f"fail ({failed})"
+                    return f"  {event.baseline}: {ops_s(event.throughput_ops_s)}, {verdict}"
+                if event.purpose != "iteration":
+                    return None
+                ratio = (
+                    f", {ratio_text(event.ratio)} the best baseline ({event.baseline})"
+                    if event.ratio is not None
+                    else ", ratio unknown"
+                )
+                verdict = "pass" if event.verdict == "pass" else "FAIL: does not count"
+                return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}"
+            case CommitMade():
+                return f"  commit {event.sha[:8]} on {event.branch}: {event.message}"
+            case BestMoved():
+                was = (
+                    f" (was iteration {event.previous_iteration})"
+                    if event.previous_iteration
+                    else ""
+                )
+                return f"  ★ best: iteration {n} at {ops_s(event.throughput_ops_s)}{was}"
+            case IterationFinished():
+                cost = self.state.cost_by_iteration.get(n or -1)
+                if cost is not None and (cost.dollars or cost.tokens):
+                    total = self.state.total_cost
+                    return (
+                        f"  cost: ${cost.dollars:.2f} this iteration ({cost.tokens:,} tokens); "
+                        f"${total.dollars:.2f} in all"
+                    )
+                return None
+            case IterationAbandoned():
+                kept = f"; its work is kept at {event.kept_ref}" if event.kept_ref else ""
+                return f"iteration {n} abandoned: {event.reason}{kept}"
+            case BranchForked():
+                return f"forked from iteration {event.from_iteration}: now on branch {event.branch}"
+            case LoopStateChanged():
+                if event.state == "paused":
+                    return "paused (resume with `jitskit control RUN resume`)"
+                if event.state == "baselines":
+                    return "measuring the comparable baselines (cached after the first time) ..."
+                return None
+            case SteeringReceived():
+                return (
+                    f"steering {event.steering_id} ({event.delivery}) from {event.source}: "
+                    f"{_first(event.text)}"
+                )
+            case SteeringApplied():
+                return (
+                    f"  steering {event.steering_id} handed to the {event.role} ({event.delivery})"
+                )
+            case SteeringCancelled():
+                return f"steering {event.steering_id} cancelled"
+            case ControlReceived():
+                verdict = "" if event.accepted else "refused: "
+                return f"control {event.kind} from {event.source}: {verdict}{event.message}"
+            case ProposalMade():
+                return (
+                    f"  proposal {event.proposal_id} (harness change): {event.title}; "
+                    "approve or reject it"
+                )
+            case ProposalDecided():
+                return f"proposal {event.proposal_id} {event.decision}"
+            case AuditTestAdded():
+                return f"    audit test {event.test_id} ({event.severity}): {event.invariant}"
+            case AuditTestEscalated():
+                return f"  audit test {event.test_id} escalated to a gate: {event.reason}"
+            case ErrorRaised():
+                kind = "error" if event.fatal else "problem"
+                step = f" — {event.next_step}" if event.next_step else ""
+                return f"{kind} in {event.where}: {event.message}{step}"
+            case RetryScheduled():
+                return (
+                    f"  retry {event.attempt} in {event.delay_s:.1f}s ({event.where}): "
+                    f"{event.reason}"
+                )
+            case RunFinished():
+                best = (
+                    f"; best: iteration {event.best_iteration} at {ops_s(event.best_ops_s)}"
+                    if event.best_iteration is not None and event.best_ops_s is not None
+                    else "; no iteration passed every gate"
+                )
+                return f"run {event.status}: {event.reason}{best}"
+            case LogCorrupt():
+                return f"(event log line {event.line} unreadable: {event.reason})"
+            case _:
+                return None

@@ -1,0 +1,142 @@
+"""Turning what agents and the evaluator report into the loop's events."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from jitskit_tui.agents.base import Usage
+from jitskit_tui.engine.events import (
+    AgentText,
+    AgentThinking,
+    BenchTickEvent,
+    CostUpdate,
+    ErrorRaised,
+    EvalPurpose,
+    EvalStep,
+    Event,
+    GateResulted,
+    LoopState,
+    RetryScheduled,
+    Role,
+)
+from jitskit_tui.harness.modes import BenchTick
+from jitskit_tui.harness.results import GateResult
+
+Emit = Callable[[Event], Event]
+SetState = Callable[[LoopState], None]
+
+TICK_INTERVAL_S = 0.24
+"""At most ~4 ticks a second reach the log however fast the harness ticks (it ticks every
+250 ms; a little slack keeps jittered ticks)."""
+
+STEP_STATES: dict[str, LoopState] = {
+    "build": "building",
+    "integrity": "gating",
+    "api": "gating",
+    "concurrency": "gating",
+    "durability": "gating",
+    "memory": "gating",
+    "audit": "gating",
+    "benchmark": "benchmarking",
+}
+
+
+class EventSink:
+    """The :class:`~jitskit_tui.agents.base.AgentSink` of one role's turn."""
+
+    def __init__(self, emit: Emit, role: Role, iteration: int) -> None:
+        self._emit = emit
+        self.role: Role = role
+        self.iteration = iteration
+        self.text_chars = 0
+
+    def text(self, delta: str) -> None:
+        if delta:
+            self.text_chars += len(delta)
+            self._emit(AgentText(iteration=self.iteration, role=self.role, text=delta))
+
+    def thinking(self, text: str) -> None:
+        if text:
+            self._emit(AgentThinking(iteration=self.iteration, role=self.role, text=text))
+
+    def usage(self, usage: Usage) -> None:
+        self._emit(
+            CostUpdate(
+                iteration=self.iteration,
+                role=self.role,
+                model=usage.model,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                dollars=usage.dollars,
+            )
+        )
+
+    def retry(self, attempt: int, delay_s: float, reason: str) -> None:
+        self._emit(
+            RetryScheduled(
+                iteration=self.iteration,
+                where=f"iteration {self.iteration}: {self.role}",
+                attempt=attempt,
+                delay_s=delay_s,
+                reason=reason,
+            )
+        )
+
+    def notice(self, message: str, next_step: str = "") -> None:
+        self._emit(
+            ErrorRaised(
+                iteration=self.iteration,
+                where=f"iteration {self.iteration}: {self.role}",
+                message=message,
+                next_step=next_step,
+            )
+        )
+
+
+class EvalEvents:
+    """The evaluator's observer: steps, gates and (throttled) ticks as events."""
+
+    def __init__(
+        self, emit: Emit, set_state: SetState, purpose: EvalPurpose, iteration: int | None
+    ) -> None:
+        self._emit = emit
+        self._set_state = set_state
+        self.purpose: EvalPurpose = purpose
+        self.iteration = iteration
+        self._last_tick = 0.0
+
+    def on_step(self, step: str) -> None:
+        self._set_state(STEP_STATES.get(step, "gating"))
+        self._emit(EvalStep(iteration=self.iteration, purpose=self.purpose, step=step))
+
+    def on_tick(self, tick: BenchTick) -> None:
+        now = time.monotonic()
+        if now - self._last_tick < TICK_INTERVAL_S:
+            return
+        self._last_tick = now
+        self._emit(
+            BenchTickEvent(
+                iteration=self.iteration,
+                purpose=self.purpose,
+                t_s=tick.t_s,
+                ops=tick.ops,
+                ops_s=tick.ops_s,
+                per_op=dict(tick.per_op),
+            )
+        )
+
+    def on_gate(self, gate: GateResult) -> None:
+        self._emit(
+            GateResulted(
+                iteration=self.iteration,
+                purpose=self.purpose,
+                name=gate.name,
+                passed=gate.passed,
+                detail=gate.detail,
+                severity=gate.severity,
+                seconds=gate.seconds,
+            )
+        )

@@ -1,0 +1,329 @@
+"""A run's state folded from its events: what the TUI shows, what `jitskit runs` lists,
+and what the engine recovers when it resumes.
+
+`RunState.apply` takes events in log order; replaying a whole log or following a live one
+gives the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jitskit_tui.engine.events import (
+    AgentTurnFinished,
+    BaselineKnown,
+    BestMoved,
+    BranchForked,
+    CostUpdate,
+    Delivery,
+    Event,
+    IterationAbandoned,
+    IterationFinished,
+    IterationStarted,
+    LogCorrupt,
+    LoopState,
+    LoopStateChanged,
+    ProposalDecided,
+    ProposalMade,
+    Role,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    RunStatus,
+    SteeringApplied,
+    SteeringCancelled,
+    SteeringReceived,
+)
+
+
+@dataclass
+class IterationView:
+    iteration: int
+    parent_iteration: int
+    step: int
+    branch: str
+    state: Literal["running", "done", "abandoned"] = "running"
+    plan_title: str = ""
+    summary: str = ""
+    outcome: str = ""
+    verdict: str = ""
+    throughput_ops_s: float = 0.0
+    ratio: float | None = None
+    failed_gates: list[str] = field(default_factory=list)
+    commit: str = ""
+    is_best: bool = False
+    critique: str = ""
+    started_ts: float = 0.0
+    finished_ts: float = 0.0
+
+
+@dataclass
+class SteeringView:
+    id: str
+    text: str
+    delivery: Delivery
+    source: str
+    state: Literal["pending", "applied", "cancelled"] = "pending"
+    applied_to: Role | None = None
+    applied_iteration: int | None = None
+
+
+@dataclass
+class ProposalView:
+    id: str
+    iteration: int | None
+    title: str
+    rationale: str
+    diff: str
+    decision: Literal["approved", "rejected"] | None = None
+
+
+@dataclass
+class CostTotals:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    dollars: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_read_tokens
+            + self.cache_write_tokens
+        )
+
+    def add(self, update: CostUpdate) -> None:
+        self.input_tokens += update.input_tokens
+        self.output_tokens += update.output_tokens
+        self.cache_read_tokens += update.cache_read_tokens
+        self.cache_write_tokens += update.cache_write_tokens
+        self.dollars += update.dollars
+
+
+@dataclass
+class Session:
+    started_ts: float
+    ended_ts: float | None = None
+    status: RunStatus | Literal["crashed"] | None = None
+    last_ts: float = 0.0
+    """The last event's time (how long a session that crashed lasted)."""
+
+    @property
+    def seconds(self) -> float:
+        end = self.ended_ts if self.ended_ts is not None else self.last_ts
+        return max(0.0, end - self.started_ts)
+
+
+@dataclass
+class RunState:
+    run_id: str = ""
+    spec_name: str = ""
+    agent: str = ""
+    agent_options: dict[str, str] = field(default_factory=dict)
+    machine: str = ""
+    iterations_budget: int = 0
+    loop_state: LoopState = "starting"
+    loop_detail: str = ""
+    iterations: dict[int, IterationView] = field(default_factory=dict)
+    best_iteration: int | None = None
+    best_ops_s: float | None = None
+    branch: str = "main"
+    steering: dict[str, SteeringView] = field(default_factory=dict)
+    proposals: dict[str, ProposalView] = field(default_factory=dict)
+    cost: dict[Role, CostTotals] = field(default_factory=dict)
+    cost_by_iteration: dict[int, CostTotals] = field(default_factory=dict)
+    baseline_name: str | None = None
+    baseline_ops_s: float | None = None
+    sessions: list[Session] = field(default_factory=list)
+    finish_reason: str = ""
+    last_seq: int = 0
+    corrupt_lines: int = 0
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event]) -> RunState:
+        state = cls()
+        for event in events:
+            state.apply(event)
+        return state
+
+    # -- derived ------------------------------------------------------------------------
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for it in self.iterations.values() if it.state == "done")
+
+    @property
+    def status(self) -> RunStatus | Literal["running", "crashed", "new"]:
+        """`running` while the last session has not ended; a client that knows no engine
+        is live calls that `crashed` (see :func:`jitskit_tui.engine.runs.run_status`)."""
+        if not self.sessions:
+            return "new"
+        last = self.sessions[-1]
+        return last.status if last.status is not None else "running"
+
+    @property
+    def active_seconds(self) -> float:
+        return sum(s.seconds for s in self.sessions)
+
+    @property
+    def total_cost(self) -> CostTotals:
+        total = CostTotals()
+        for part in self.cost.values():
+            total.input_tokens += part.input_tokens
+            total.output_tokens += part.output_tokens
+            total.cache_read_tokens += part.cache_read_tokens
+            total.cache_write_tokens += part.cache_write_tokens
+            total.dollars += part.dollars
+        return total
+
+    def pending_steering(self, delivery: Delivery | None = None) -> list[SteeringView]:
+        return [
+            s
+            for s in self.steering.values()
+            if s.state == "pending" and (delivery is None or s.delivery == delivery)
+        ]
+
+    def running_iteration(self) -> IterationView | None:
+        running = [it for it in self.iterations.values() if it.state == "running"]
+        return running[-1] if running else None
+
+    def next_iteration_number(self) -> int:
+        """Numbers are never reused, except that of an abandoned (interrupted) iteration,
+        which is redone under the same number."""
+        live = [n for n, it in self.iterations.items() if it.state != "abandoned"]
+        return max(live, default=0) + 1
+
+    # -- the fold -----------------------------------------------------------------------
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, LogCorrupt):
+            self.corrupt_lines += 1
+            return
+        self.last_seq = max(self.last_seq, event.seq)
+        self._fold(event)
+        if self.sessions:
+            self.sessions[-1].last_ts = max(self.sessions[-1].last_ts, event.ts)
+
+    def _fold(self, event: Event) -> None:
+        match event:
+            case RunStarted():
+                self.run_id = event.run_id
+                self.spec_name = event.spec_name
+                self.agent = event.agent
+                self.agent_options = dict(event.agent_options)
+                self.machine = event.machine
+                self.iterations_budget = event.iterations
+                self.sessions.append(Session(started_ts=event.ts, last_ts=event.ts))
+            case RunResumed():
+                self.agent = event.agent
+                self.agent_options = dict(event.agent_options)
+                self.machine = event.machine
+                self.iterations_budget = event.iterations
+                if self.sessions and self.sessions[-1].status is None:
+                    self.sessions[-1].status = "crashed"
+                    self.sessions[-1].ended_ts = self.sessions[-1].last_ts
+                self.sessions.append(Session(started_ts=event.ts, last_ts=event.ts))
+                self.finish_reason = ""
+            case RunFinished():
+                if self.sessions:
+                    self.sessions[-1].status = event.status
+                    self.sessions[-1].ended_ts = event.ts
+                self.finish_reason = event.reason
+                self.loop_state = "stopped"
+            case LoopStateChanged():
+                self.loop_state = event.state
+                self.loop_detail = event.detail
+            case IterationStarted():
+                assert event.iteration is not None
+                self.iterations[event.iteration] = IterationView(
+                    iteration=event.iteration,
+                    parent_iteration=event.parent_iteration,
+                    step=event.step,
+                    branch=event.branch,
+                    started_ts=event.ts,
+                )
+                self.branch = event.branch
+            case IterationFinished():
+                assert event.iteration is not None
+                view = self.iterations.get(event.iteration) or IterationView(
+                    iteration=event.iteration,
+                    parent_iteration=event.parent_iteration,
+                    step=0,
+                    branch=event.branch,
+                )
+                view.state = "done"
+                view.summary = event.summary
+                view.outcome = event.outcome
+                view.verdict = event.verdict
+                view.throughput_ops_s = event.throughput_ops_s
+                view.ratio = event.ratio
+                view.failed_gates = list(event.failed_gates)
+                view.commit = event.commit
+                view.finished_ts = event.ts
+                self.iterations[event.iteration] = view
+                if event.is_best:
+                    self._set_best(event.iteration, event.throughput_ops_s)
+            case IterationAbandoned():
+                if event.iteration is not None and event.iteration in self.iterations:
+                    self.iterations[event.iteration].state = "abandoned"
+            case BestMoved():
+                if event.iteration is not None:
+                    self._set_best(event.iteration, event.throughput_ops_s)
+            case BranchForked():
+                self.branch = event.branch
+            case AgentTurnFinished():
+                if event.iteration is not None and event.iteration in self.iterations:
+                    view = self.iterations[event.iteration]
+                    if event.role == "planner" and event.ok:
+                        view.plan_title = event.title
+                    elif event.role == "critic" and event.ok:
+                        view.critique = event.output
+            case SteeringReceived():
+                self.steering[event.steering_id] = SteeringView(
+                    id=event.steering_id,
+                    text=event.text,
+                    delivery=event.delivery,
+                    source=event.source,
+                )
+            case SteeringApplied():
+                applied = self.steering.get(event.steering_id)
+                if applied is not None:
+                    applied.state = "applied"
+                    applied.applied_to = event.role
+                    applied.applied_iteration = event.iteration
+            case SteeringCancelled():
+                cancelled = self.steering.get(event.steering_id)
+                if cancelled is not None:
+                    cancelled.state = "cancelled"
+            case ProposalMade():
+                self.proposals[event.proposal_id] = ProposalView(
+                    id=event.proposal_id,
+                    iteration=event.iteration,
+                    title=event.title,
+                    rationale=event.rationale,
+                    diff=event.diff,
+                )
+            case ProposalDecided():
+                proposal = self.proposals.get(event.proposal_id)
+                if proposal is not None:
+                    proposal.decision = event.decision
+            case CostUpdate():
+                self.cost.setdefault(event.role, CostTotals()).add(event)
+                if event.iteration is not None:
+                    self.cost_by_iteration.setdefault(event.iteration, CostTotals()).add(event)
+            case BaselineKnown():
+                self.baseline_name = event.name
+                self.baseline_ops_s = event.ops_s
+            case _:
+                pass
+
+    def _set_best(self, iteration: int, ops_s: float) -> None:
+        for view in self.iterations.values():
+            view.is_best = view.iteration == iteration
+        self.best_iteration = iteration
+        self.best_ops_s = ops_s

@@ -1,0 +1,155 @@
+"""Running the real baselines on a spec, caching their results, and picking the best.
+
+The best comparable baseline for a spec is the fastest adapter that meets the spec's
+durability and operations *and* passes the same gates a candidate must pass. Results
+are cached by spec, machine, library version, adapter and harness, so the loop's ratio
+is measured once per machine, not once per iteration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from jitskit_tui.harness.baseline_catalog import Baseline, comparable, select
+from jitskit_tui.harness.bundle import digest_of, file_digests, harness_digests
+from jitskit_tui.harness.config import Size, spec_sha256
+from jitskit_tui.harness.evaluate import EvalObserver, EvalRequest, evaluate
+from jitskit_tui.harness.results import BaselineReport, EvalResult
+from jitskit_tui.sandbox.base import BenchMachine
+from jitskit_tui.spec.model import SpecCard
+
+ADAPTER_FLAGS = ("-O2", "-I/work/store")
+
+
+def cache_dir() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "jitskit" / "baselines"
+
+
+def cache_key(spec: SpecCard, machine: BenchMachine, baseline: Baseline, size: Size) -> str:
+    parts = [
+        spec_sha256(spec),
+        machine.cache_key,
+        baseline.name,
+        baseline.library_version(),
+        digest_of(file_digests(baseline.source_dir())),
+        digest_of(harness_digests()),
+        size,
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def _cached(key: str) -> EvalResult | None:
+    path = cache_dir() / f"{key}.json"
+    try:
+        return EvalResult.model_validate_json(path.read_text())
+    except (OSError, ValueError):
+        # A missing or damaged cache entry is measured again.
+        return None
+
+
+def _store(key: str, result: EvalResult) -> None:
+    directory = cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{key}.{os.getpid()}.tmp"
+    tmp.write_text(result.model_dump_json(exclude={"logs"}))
+    os.replace(tmp, directory / f"{key}.json")
+
+
+def _adapter_store(baseline: Baseline, dest: Path) -> Path:
+    """The adapter and its shared header, laid out as a store directory."""
+    shutil.copytree(baseline.source_dir(), dest, ignore=shutil.ignore_patterns("*.md"))
+    for include in baseline.include_dirs():
+        for header in include.glob("*.h"):
+            shutil.copy2(header, dest / header.name)
+    return dest
+
+
+async def run_baseline(
+    spec: SpecCard,
+    machine: BenchMachine,
+    baseline: Baseline,
+    *,
+    size: Size = "quick",
+    refresh: bool = False,
+    observer: EvalObserver | None = None,
+) -> tuple[EvalResult, bool]:
+    """One baseline's result and whether it came from the cache."""
+    key = cache_key(spec, machine, baseline, size)
+    if not refresh:
+        cached = _cached(key)
+        if cached is not None:
+            return cached, True
+    with tempfile.TemporaryDirectory(prefix=f"jitskit-{baseline.name}-") as tmp:
+        store = _adapter_store(baseline, Path(tmp) / "store")
+        request = EvalRequest(
+            spec=spec,
+            store_dir=store,
+            name=baseline.name,
+            size=size,
+            run_id=f"baseline-{baseline.name}",
+            store_flags=(*ADAPTER_FLAGS, *baseline.defines),
+            link_libraries=tuple(lib.removeprefix("-l") for lib in baseline.libraries),
+        )
+        result = await evaluate(request, machine, observer)
+    if result.verdict == "pass":
+        _store(key, result)
+    return result, False
+
+
+async def run_baselines(
+    spec: SpecCard,
+    machine: BenchMachine,
+    *,
+    only: Iterable[str] | None = None,
+    refresh: bool = False,
+    size: Size = "quick",
+    observer_for: Callable[[str], EvalObserver | None] = lambda name: None,
+) -> BaselineReport:
+    """Runs (or recalls) every comparable baseline and names the fastest that passed."""
+    chosen = select(only)
+    usable = comparable(chosen, spec.requirement.durability, set(spec.requirement.operations))
+    report = BaselineReport(results=[])
+    for baseline in chosen:
+        if baseline not in usable:
+            report.skipped[baseline.name] = _why_not(baseline, spec)
+    for baseline in usable:
+        result, _ = await run_baseline(
+            spec,
+            machine,
+            baseline,
+            size=size,
+            refresh=refresh,
+            observer=observer_for(baseline.name),
+        )
+        report.results.append(result)
+    passing = [r for r in report.results if r.verdict == "pass"]
+    if passing:
+        best = max(passing, key=lambda r: r.throughput_ops_s)
+        report.best_comparable = best.name
+        report.best_comparable_ops_s = best.throughput_ops_s
+    return report
+
+
+def _why_not(baseline: Baseline, spec: SpecCard) -> str:
+    if "scan" in spec.requirement.operations and not baseline.supports_scan:
+        return "has no ordered scan"
+    return (
+        f"meets durability up to {baseline.strictest_durability()}, "
+        f"the spec needs {spec.requirement.durability}"
+    )
+
+
+async def best_comparable(
+    spec: SpecCard, machine: BenchMachine, *, size: Size = "quick"
+) -> tuple[str, float] | None:
+    """The fastest comparable baseline that passes the gates, as (name, ops/s)."""
+    report = await run_baselines(spec, machine, size=size)
+    if report.best_comparable is None:
+        return None
+    return report.best_comparable, report.best_comparable_ops_s
