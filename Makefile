@@ -31,7 +31,9 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# The Docker tests run against a real daemon: start it when it is not running.
 unit: setup
+	bash scripts/start-dockerd.sh
 	$(BIN)/python -m pytest
 
 clean:

@@ -10,7 +10,7 @@ packages=(
   bubblewrap strace
   librocksdb-dev libleveldb-dev liblmdb-dev libtbb-dev
   docker.io debootstrap
-  tmux openssh-server openssh-client iproute2
+  tmux openssh-server openssh-client openssl iproute2
 )
 
 missing=()

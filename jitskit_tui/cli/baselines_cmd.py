@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 from pathlib import Path
 
 import click
 
-from jitskit_tui.cli.bench_cmd import EXIT_MACHINE, EXIT_USAGE, load_or_exit, machine_or_exit
+from jitskit_tui.cli.bench_cmd import EXIT_USAGE, load_or_exit, machine_or_exit, on_machine
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.harness.baselines import run_baselines
 from jitskit_tui.harness.evaluate import EvalObserver
-from jitskit_tui.sandbox.base import MachineError
 
 
 @click.command()
@@ -48,22 +46,20 @@ def baselines(
         return ProgressLine(name)
 
     try:
-        report = asyncio.run(
-            run_baselines(
+        report = on_machine(
+            bench_machine,
+            lambda: run_baselines(
                 card,
                 bench_machine,
                 only=names,
                 refresh=refresh,
                 size="full" if full else "quick",
                 observer_for=observer,
-            )
+            ),
         )
     except ValueError as exc:
         click.echo(f"jitskit: --only: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
-    except MachineError as exc:
-        click.echo(f"jitskit: {exc}", err=True)
-        raise SystemExit(EXIT_MACHINE) from None
     for result in report.results:
         print_result(result)
     click.echo("")

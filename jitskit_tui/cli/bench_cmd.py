@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import click
 
@@ -19,6 +21,8 @@ EXIT_GATE_FAILED = 1
 EXIT_USAGE = 2
 EXIT_MACHINE = 3
 
+T = TypeVar("T")
+
 
 def load_or_exit(path: Path) -> SpecCard:
     try:
@@ -30,15 +34,35 @@ def load_or_exit(path: Path) -> SpecCard:
 
 
 def machine_or_exit(label: str) -> BenchMachine:
+    """The named benchmark machine, or exit 3 saying why it cannot be used."""
     try:
-        machine = machine_for(label)
-        asyncio.run(machine.check())
+        return machine_for(label)
     except MachineError as exc:
-        click.echo(f"jitskit: cannot evaluate on {exc.machine}: {exc.message}", err=True)
-        if exc.hint:
-            click.echo(f"  {exc.hint}", err=True)
-        raise SystemExit(EXIT_MACHINE) from None
-    return machine
+        _machine_error(exc)
+
+
+def _machine_error(exc: MachineError) -> NoReturn:
+    click.echo(f"jitskit: cannot evaluate on {exc.machine}: {exc.message}", err=True)
+    if exc.hint:
+        click.echo(f"  {exc.hint}", err=True)
+    raise SystemExit(EXIT_MACHINE)
+
+
+def on_machine(machine: BenchMachine, work: Callable[[], Awaitable[T]]) -> T:
+    """Checks the machine, does the work and releases the machine, in one event loop;
+    a machine that cannot evaluate exits 3 with what to do."""
+
+    async def session() -> T:
+        try:
+            await machine.check()
+            return await work()
+        finally:
+            await machine.aclose()
+
+    try:
+        return asyncio.run(session())
+    except MachineError as exc:
+        _machine_error(exc)
 
 
 @click.command()
@@ -86,12 +110,9 @@ def bench(
         spec=card, store_dir=store, size="full" if size == "full" else "quick", seed=seed
     )
     try:
-        result = asyncio.run(evaluate(request, bench_machine, progress))
-    except MachineError as exc:
+        result = on_machine(bench_machine, lambda: evaluate(request, bench_machine, progress))
+    finally:
         progress.done()
-        click.echo(f"jitskit: {exc}", err=True)
-        raise SystemExit(EXIT_MACHINE) from None
-    progress.done()
     print_result(result)
     if json_out is not None:
         tmp = json_out.with_name(json_out.name + ".tmp")

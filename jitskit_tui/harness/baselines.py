@@ -38,6 +38,7 @@ def cache_key(spec: SpecCard, machine: BenchMachine, baseline: Baseline, size: S
         baseline.name,
         baseline.library_version(),
         digest_of(file_digests(baseline.source_dir())),
+        *(digest_of(file_digests(d)) for d in baseline.include_dirs()),
         digest_of(harness_digests()),
         size,
     ]

@@ -215,7 +215,7 @@ async def evaluate(
             await sandbox.upload(configs, CONFIGS)
             observer.on_step("build")
             cache = harness_cache_dir(
-                machine.cache_key, spec.environment.compiler.cxx, digest_of(pristine)
+                machine.build_cache_key, spec.environment.compiler.cxx, digest_of(pristine)
             )
             built = await build(
                 sandbox,

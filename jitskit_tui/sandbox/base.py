@@ -135,8 +135,16 @@ class BenchMachine(abc.ABC):
 
     @property
     def cache_key(self) -> str:
-        """Identifies the toolchain evaluations here use (build caches are kept per key)."""
+        """Identifies the machine and toolchain: baseline results are kept per key."""
         return self.label
+
+    @property
+    def build_cache_key(self) -> str:
+        """Identifies the toolchain alone: compiled harness objects are kept per key."""
+        return self.cache_key
+
+    async def aclose(self) -> None:  # noqa: B027 - most machines hold no connection
+        """Releases connections to the machine; sandboxes are closed before this."""
 
     @abc.abstractmethod
     async def check(self) -> None:

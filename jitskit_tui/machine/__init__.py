@@ -1,0 +1,1 @@
+"""The benchmark image: its recipe, and the two routes that build it on a Docker host."""
