@@ -7,12 +7,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 SETUP_STAMP := $(VENV)/.setup-$(shell cat pyproject.toml requirements.lock scripts/setup-system.sh | sha1sum | cut -c1-12)
 
-.PHONY: run test setup lint typecheck unit clean
+.PHONY: run test setup lint typecheck sanitizers unit clean
 
 run: setup
 	$(BIN)/jitskit tui specs/demo.yaml
 
-test: setup lint typecheck unit
+test: setup lint typecheck sanitizers unit
 
 setup: $(SETUP_STAMP)
 
@@ -30,6 +30,10 @@ lint: setup
 
 typecheck: setup
 	$(BIN)/mypy
+
+# The harness's own tests and the reference store's gates under ASan+UBSan and TSan.
+sanitizers: setup
+	bash scripts/harness-sanitizers.sh
 
 # The Docker tests run against a real daemon: start it when it is not running.
 unit: setup

@@ -27,7 +27,6 @@ HARNESS = f"{WORK}/harness"
 STORE = f"{WORK}/store"
 BUILD = f"{WORK}/build"
 BINARY = f"{BUILD}/jitskit-harness"
-TRACE_BINARY = f"{BUILD}/jitskit-trace"
 BUILD_TIMEOUT_S = 300.0
 SEALED_NAME = "harness-sealed.o"
 KEEP_CACHED_HARNESSES = 6
@@ -84,7 +83,7 @@ def _object_name(source: str, prefix: str) -> str:
 
 def _failure_excerpt(result: RunResult, lines: int = 30) -> str:
     text = (result.stderr or result.stdout).strip().splitlines()
-    errors = [line for line in text if "error" in line] or text
+    errors = [line for line in text if "error" in line or "undefined reference" in line] or text
     return "\n".join(errors[:lines])
 
 
@@ -108,7 +107,6 @@ async def build(
     *,
     store_flags: tuple[str, ...] | None = None,
     link_libraries: tuple[str, ...] = (),
-    with_trace_tool: bool = False,
     object_cache: Path | None = None,
 ) -> BuildOutcome:
     """Compiles and links ``jitskit-harness`` (and optionally ``jitskit-trace``).
@@ -172,6 +170,11 @@ async def build(
         if object_cache is not None:
             await _fill_cache(sandbox, object_cache)
     harness_objects = [SEALED]
+    # The store is compiled against the contract header alone: the harness's sources
+    # (its integrity code, its secret handling) are not there to include.
+    hide = ["sh", "-c", f"rm -rf {HARNESS}/src {HARNESS}/tools {HARNESS}/sources.txt"]
+    if await step(hide, "preparing the store build") is None:
+        return _finish(outcome, log)
 
     flags = (
         list(store_flags)
@@ -213,18 +216,6 @@ async def build(
             )
         return _finish(outcome, log)
 
-    if with_trace_tool:
-        trace_objects = []
-        for source in sources.trace:
-            obj = _object_name(source, f"{BUILD}/trace")
-            trace_objects.append(obj)
-            argv = [cxx, *sources.flags, *harness_includes, "-c", f"{HARNESS}/{source}", "-o", obj]
-            await step(["mkdir", "-p", f"{BUILD}/trace"], "preparing")
-            if await step(argv, f"compiling the trace tool ({source})") is None:
-                return _finish(outcome, log)
-        link_trace = [cxx, *sources.link_flags, *trace_objects, "-o", TRACE_BINARY]
-        if await step(link_trace, "linking the trace tool") is None:
-            return _finish(outcome, log)
     outcome.ok = True
     return _finish(outcome, log)
 

@@ -7,6 +7,9 @@ still carries the throughput, marked as not counting.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import json
 import os
 import random
 import tempfile
@@ -26,12 +29,14 @@ from jitskit_tui.harness.bundle import (
     make_bundle,
 )
 from jitskit_tui.harness.modes import (
+    EXIT_TAMPERED,
     BenchTick,
     ModeOutput,
     crash_reason,
     figures_from,
     gate_from,
     run_mode,
+    tampered,
 )
 from jitskit_tui.harness.results import (
     GATE_ORDER,
@@ -48,9 +53,6 @@ from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.spec.units import format_bytes
 
 GATE_TIMEOUT_S = 120.0
-# Page cache, the jail's own processes and kernel memory charged to the sandbox beside
-# the store: observed 5-6 MiB on the reference store.
-CGROUP_SLACK = 24 << 20
 CONFIGS = "/work/configs"
 OUT = "/work/out"
 STAMP = "/work/build/.stamp"
@@ -137,6 +139,8 @@ class _Run:
     figures: BenchFigures | None = None
     pristine: dict[str, str] = field(default_factory=dict)
     """The packaged harness's file digests, taken when the bundle was made."""
+    harness_changed: list[str] = field(default_factory=list)
+    """Harness files in the sandbox that differ from the packaged ones, before the build."""
     tampering: list[str] = field(default_factory=list)
     """Signs that the store interfered with the harness's measurement, found on the way."""
 
@@ -157,6 +161,9 @@ class _Run:
             await self.sh(f"rm -rf {harness_config.DATA_DIR} && mkdir -p {harness_config.DATA_DIR}")
 
     def log(self, step: str, output: ModeOutput) -> None:
+        reason = tampered(output)
+        if reason is not None:
+            self.tampering.append(f"{reason} (during {step})")
         for kind in ("result", "gate"):
             count = sum(1 for e in output.events if e.get("event") == kind)
             if count > 1:
@@ -213,6 +220,7 @@ async def evaluate(
             run = _Run(request, sandbox, observer, rng, cpus, pristine=pristine)
             await sandbox.upload(bundle.root, "/work")
             await sandbox.upload(configs, CONFIGS)
+            run.harness_changed = await _changed_harness_files(run)
             observer.on_step("build")
             cache = harness_cache_dir(
                 machine.build_cache_key, spec.environment.compiler.cxx, digest_of(pristine)
@@ -286,6 +294,8 @@ async def _gates_and_benchmark(run: _Run) -> None:
     if skew is not None:
         run.tampering.append(skew)
     run.figures = figures_from(bench)
+    if run.figures is not None and run.figures.clock_tampering:
+        run.tampering.append(f"clock tampering: {run.figures.clock_tampering}")
     run.record(_benchmark_gate(bench, run.figures, timeout))
 
     run.observer.on_step("memory")
@@ -330,16 +340,20 @@ def clock_skew(arrivals: list[tuple[float, float]]) -> str | None:
     return None
 
 
-async def _integrity(run: _Run) -> GateResult:
-    pristine = run.pristine
+async def _changed_harness_files(run: _Run) -> list[str]:
     listing = await run.sh("cd /work/harness && find . -type f -exec sha256sum {} + | sort -k2")
     seen = {}
     for line in listing.splitlines():
         digest, _, name = line.partition("  ")
         seen[name.removeprefix("./")] = digest
-    changed = sorted(n for n in pristine.keys() | seen.keys() if pristine.get(n) != seen.get(n))
-    if changed:
-        shown = ", ".join(changed[:5])
+    pristine = run.pristine
+    return sorted(n for n in pristine.keys() | seen.keys() if pristine.get(n) != seen.get(n))
+
+
+async def _integrity(run: _Run) -> GateResult:
+    pristine = run.pristine
+    if run.harness_changed:
+        shown = ", ".join(run.harness_changed[:5])
         return GateResult(
             name="integrity",
             passed=False,
@@ -385,17 +399,12 @@ async def _durability(run: _Run, run_conf: str) -> GateResult:
             f"trace={_STRACE_CALLS}",
         )
         extra += ("--markers",)
-    kill_after = run.rng.uniform(1.5, 3.0)
-    writer = await run_mode(
-        run.sandbox, "durability-writer", run_conf, timeout_s=kill_after, extra=extra, prefix=prefix
-    )
-    run.log("durability-writer", writer)
-    if not writer.run.timed_out:
-        return GateResult(
-            name="durability",
-            passed=False,
-            detail=f"the writer ended before it was killed: {crash_reason(writer.run, kill_after)}",
-        )
+    kill_after = run.rng.uniform(1.0, 2.5)
+    argv = [*prefix, BINARY, "durability-writer", "--config", run_conf, *extra]
+    outcome = await kill_mid_stream(run.sandbox, argv, kill_after)
+    run.logs["durability-writer"] = outcome.log
+    if outcome.failure is not None:
+        return GateResult(name="durability", passed=False, detail=outcome.failure)
     if power_loss:
         trace = await run.sh(f"cat {OUT}/strace.log", timeout_s=60)
         check = check_sync_before_ack(trace, harness_config.DATA_DIR)
@@ -409,7 +418,7 @@ async def _durability(run: _Run, run_conf: str) -> GateResult:
             return GateResult(
                 name="durability",
                 passed=False,
-                detail=f"acknowledged before sync: {len(check.uncovered)} of {check.acknowledged} "
+                detail=f"acknowledged before sync: {check.uncovered_count} of {check.acknowledged} "
                 f"traced writes were acknowledged with no fsync/fdatasync/msync of the data "
                 f"directory in between (first: {', '.join(check.uncovered)}); power_loss needs "
                 "every write synced before Upsert returns",
@@ -428,6 +437,69 @@ async def _durability(run: _Run, run_conf: str) -> GateResult:
     return gate
 
 
+@dataclass
+class _Killed:
+    failure: str | None
+    log: str
+
+
+WRITER_OPEN_TIMEOUT_S = 60.0
+
+
+async def kill_mid_stream(sandbox: EvalSandbox, argv: list[str], kill_after: float) -> _Killed:
+    """Runs the durability writer and SIGKILLs it ``kill_after`` seconds into its write
+    stream (counted from its `run` phase line, once the store is open)."""
+    writing = asyncio.Event()
+    lines: list[str] = []
+
+    def on_line(line: str) -> None:
+        lines.append(line)
+        try:
+            event = json.loads(line)
+        except ValueError:
+            return
+        if isinstance(event, dict) and event.get("phase") == "run":
+            writing.set()
+
+    task = asyncio.create_task(
+        sandbox.run(argv, timeout_s=WRITER_OPEN_TIMEOUT_S + kill_after + 30, on_stdout_line=on_line)
+    )
+    waiter = asyncio.create_task(writing.wait())
+    try:
+        await asyncio.wait(
+            {task, waiter}, timeout=WRITER_OPEN_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+        )
+        if writing.is_set():
+            await asyncio.wait({task}, timeout=kill_after)
+        if not task.done():
+            task.cancel()  # kill -9: cancelling a sandbox command SIGKILLs all it started
+            await asyncio.wait({task})
+            if writing.is_set():
+                return _Killed(None, f"killed with SIGKILL {kill_after:.1f}s into the writes")
+            return _Killed(
+                f"the store did not open within {WRITER_OPEN_TIMEOUT_S:.0f}s", "\n".join(lines)
+            )
+        ended = task.result()
+        log = "\n".join(lines) + "\n" + ended.stderr[-5000:]
+        if ended.exit_code == EXIT_TAMPERED:
+            return _Killed(
+                f"the store interfered with the harness: {ended.stderr.strip()[-300:]}", log
+            )
+        for line in reversed(lines):
+            with contextlib.suppress(ValueError):
+                event = json.loads(line)
+                if isinstance(event, dict) and event.get("event") == "gate":
+                    return _Killed(str(event.get("detail", "the writer failed")), log)
+        return _Killed(
+            f"the writer ended before it was killed: {crash_reason(ended, kill_after)}", log
+        )
+    finally:
+        waiter.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})
+
+
 def _benchmark_gate(bench: ModeOutput, figures: BenchFigures | None, timeout: float) -> GateResult:
     if figures is None:
         return GateResult(
@@ -437,12 +509,13 @@ def _benchmark_gate(bench: ModeOutput, figures: BenchFigures | None, timeout: fl
         )
     problems = []
     if figures.errors:
-        problems.append(f"{figures.errors} operations returned an error or a wrong status")
+        first = f" (first: {figures.first_error})" if figures.first_error else ""
+        problems.append(f"{figures.errors} operations returned an error or a wrong status{first}")
     if figures.integrity_failures:
-        problems.append(
-            f"{figures.integrity_failures} sampled reads returned a value that was never written "
-            "for that key"
+        first = figures.first_integrity_failure or (
+            "a sampled read returned a value that was never written for that key"
         )
+        problems.append(f"{figures.integrity_failures} integrity failures (first: {first})")
     if problems:
         return GateResult(
             name="benchmark", passed=False, detail="; ".join(problems), seconds=bench.run.wall_s
@@ -473,18 +546,6 @@ def _memory_gate(
             detail=f"peak memory {format_bytes(figures.memory_peak_bytes)} is over the store's "
             f"budget of {format_bytes(budget)}",
         )
-    accounted = _cgroup_store_peak(bench)
-    if accounted is not None and accounted > budget + max(CGROUP_SLACK, budget // 20):
-        # The sandbox's own accounting sees every process and page the store caused,
-        # however it hid them from the harness's view of its resident set.
-        return GateResult(
-            name="memory",
-            passed=False,
-            detail=f"the sandbox accounted {format_bytes(accounted)} to the store (all its "
-            f"processes and pages), over its budget of {format_bytes(budget)}; the harness "
-            f"saw {format_bytes(figures.memory_peak_bytes if figures else 0)}: memory held "
-            "outside the process's resident set still counts",
-        )
     canary_figures = figures_from(canary)
     if canary_figures is None:
         return GateResult(
@@ -508,18 +569,6 @@ def _memory_gate(
         f"{format_bytes(canary_figures.memory_peak_bytes)} of "
         f"{format_bytes(canary_figures.memory_budget_bytes)}",
     )
-
-
-def _cgroup_store_peak(output: ModeOutput) -> int | None:
-    """The sandbox's peak during a benchmark less the harness's own baseline."""
-    event = output.last("result")
-    peak = output.run.peak_memory_bytes
-    if event is None or peak is None:
-        return None
-    baseline = event.get("memory_baseline_bytes")
-    if not isinstance(baseline, int):
-        return None
-    return max(0, peak - baseline)
 
 
 def _result(

@@ -102,9 +102,29 @@ def _tick(event: dict[str, object]) -> BenchTick:
     )
 
 
+EXIT_TAMPERED = 3
+
+
+def tampered(output: ModeOutput) -> str | None:
+    """The harness's reason when the store interfered with it (exit status 3)."""
+    if output.run.exit_code != EXIT_TAMPERED:
+        return None
+    reason = output.run.stderr.strip().splitlines()[-1:] or ["no reason given"]
+    return f"the store interfered with the harness: {reason[0]}"
+
+
+def trusted(output: ModeOutput) -> bool:
+    """Only a run that ended normally vouches for what it printed: a store that crashed
+    or tampered with the harness may have left a forged verdict behind."""
+    return output.run.exit_code == 0 and not output.run.timed_out
+
+
 def gate_from(output: ModeOutput, name: str, timeout_s: float) -> GateResult:
     """The gate verdict a gate mode printed, or a failure saying why it printed none."""
-    event = output.last("gate")
+    event = output.last("gate") if trusted(output) else None
+    reason = tampered(output)
+    if reason is not None:
+        return GateResult(name=name, passed=False, detail=reason)
     if event is None:
         return GateResult(
             name=name, passed=False, detail=f"the {name} gate {crash_reason(output.run, timeout_s)}"
@@ -118,7 +138,7 @@ def gate_from(output: ModeOutput, name: str, timeout_s: float) -> GateResult:
 
 
 def figures_from(output: ModeOutput) -> BenchFigures | None:
-    event = output.last("result")
+    event = output.last("result") if trusted(output) else None
     if event is None:
         return None
     return BenchFigures.model_validate(event)

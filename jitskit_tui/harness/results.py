@@ -84,7 +84,11 @@ class BenchFigures(_Model):
     memory_peak_bytes: int
     memory_budget_bytes: int
     errors: int = 0
+    first_error: str = ""
     integrity_failures: int = 0
+    first_integrity_failure: str = ""
+    clock_tampering: str = ""
+    """Set when the store's clock disagreed with a raw clock syscall."""
     machine: MachineFacts = Field(default_factory=MachineFacts)
 
 

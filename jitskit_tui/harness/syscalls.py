@@ -15,12 +15,17 @@ acknowledgement and it made durable something written after the upsert began:
 - a write to a data-directory file opened ``O_SYNC`` or ``O_DSYNC``.
 
 ``sync_file_range`` never counts: it neither flushes metadata nor the disk's cache.
+Every data file the acknowledging thread wrote since the upsert began must be synced
+after that write: syncing one file (a manifest) while the log written beside it is
+not leaves the upsert undurable. Writes by other threads to other files (per-shard
+logs) do not concern it; a thread that wrote nothing relies on a group commit's sync.
 A sync of a file outside the data directory, of an anonymous mapping, or one that
 started before the data was written covers nothing.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -54,6 +59,7 @@ class SyncCheck:
     covered: int = 0
     uncovered: list[str] = field(default_factory=list)
     """Human-readable descriptions of the first few acknowledgements without a sync."""
+    uncovered_count: int = 0
 
     @property
     def passed(self) -> bool:
@@ -65,11 +71,17 @@ class _Files:
     """What the trace has shown so far about the data directory's files."""
 
     data_prefix: str
-    last_write: dict[str, int] = field(default_factory=dict)
-    """Start index of the latest write to each data file."""
+    writes: dict[str, list[int]] = field(default_factory=dict)
+    """Start indices of the writes to each data file, ascending."""
+    thread_writes: dict[tuple[int, str], int] = field(default_factory=dict)
+    """Start index of each thread's latest write to each data file."""
+    synced_upto: dict[str, int] = field(default_factory=dict)
+    """For each file, the start index of the latest write a completed sync covers."""
     sync_opened: set[str] = field(default_factory=set)
     shared_maps: list[tuple[int, int, str]] = field(default_factory=list)
     """(start address, end address, path) of shared mappings of data files."""
+    map_synced_at: int = 0
+    """Start index of the latest completed sync of mapped data (msync, fsync of a map)."""
 
     def in_data(self, path: str) -> bool:
         return path == self.data_prefix.rstrip("/") or path.startswith(self.data_prefix)
@@ -83,8 +95,37 @@ class _Files:
                 return path
         return None
 
-    def latest_write(self) -> int:
-        return max(self.last_write.values(), default=0)
+    def wrote(self, path: str, start: int, durable: bool, tid: int) -> None:
+        bisect.insort(self.writes.setdefault(path, []), start)
+        key = (tid, path)
+        self.thread_writes[key] = max(self.thread_writes.get(key, 0), start)
+        if durable:
+            self.synced(path, start + 1)
+
+    def synced(self, path: str, sync_start: int) -> None:
+        """A sync of ``path`` that started at ``sync_start`` completed."""
+        writes = self.writes.get(path, [])
+        before = bisect.bisect_left(writes, sync_start)
+        if before:
+            self.synced_upto[path] = max(self.synced_upto.get(path, 0), writes[before - 1])
+
+    def covered(self, began: int, tid: int) -> bool:
+        """Whether the upsert that thread ``tid`` began at ``began`` is durable.
+
+        Every data file the thread itself wrote since then must be synced after that
+        write. A thread that wrote nothing (a group commit wrote for it, or it stores into
+        a mapping) needs some data synced that was written after it began.
+        """
+        own = [
+            (path, at)
+            for (writer, path), at in self.thread_writes.items()
+            if writer == tid and at > began
+        ]
+        if own:
+            return all(self.synced_upto.get(path, 0) >= at for path, at in own)
+        return self.map_synced_at > began or any(
+            upto > began for upto in self.synced_upto.values()
+        )
 
 
 def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> SyncCheck:
@@ -93,13 +134,8 @@ def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> S
     pending: dict[int, _Pending] = {}
     op_start: dict[tuple[str, str], int] = {}
     result = SyncCheck()
-    # Durable calls complete in trace order, so every one seen so far returned before the
-    # acknowledgement being judged. Each covers the upserts that began before the data it
-    # made durable was written: keep the latest such point.
-    cover = 0
 
-    def finish(name: str, args: str, rest: str, start: int) -> None:
-        nonlocal cover
+    def finish(name: str, args: str, rest: str, start: int, tid: int) -> None:
         ret = _RESULT.search(rest)
         if ret is None or ret.group(1).startswith("-"):
             return
@@ -119,22 +155,24 @@ def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> S
                 )
             return
         if name in _WRITES and files.in_data(path):
-            files.last_write[path] = start
-            if path in files.sync_opened and name != "ftruncate":
-                cover = max(cover, start)
+            durable = path in files.sync_opened and name != "ftruncate"
+            files.wrote(path, start, durable, tid)
             return
         if name in _SYNC_FD and files.in_data(path):
-            point = start if files.mapped(path) else files.last_write.get(path, 0)
-            cover = max(cover, min(point, start))
+            files.synced(path, start)
+            if files.mapped(path):
+                files.map_synced_at = max(files.map_synced_at, start)
         elif (name == "syncfs" and files.in_data(path)) or name == "sync":
-            point = start if files.shared_maps else files.latest_write()
-            cover = max(cover, min(point, start))
+            for written in list(files.writes):
+                files.synced(written, start)
+            if files.shared_maps:
+                files.map_synced_at = max(files.map_synced_at, start)
         elif name == "msync":
             call = _MSYNC.match(args)
             if call and "MS_SYNC" in call.group(3).split("|"):
                 target = files.mapping_at(int(call.group(1), 16), int(call.group(2)))
                 if target is not None:
-                    cover = max(cover, start)
+                    files.map_synced_at = max(files.map_synced_at, start)
 
     index = 0
     for raw in trace.splitlines():
@@ -148,7 +186,7 @@ def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> S
         if resumed:
             waiting = pending.pop(pid, None)
             if waiting is not None:
-                finish(waiting.name, waiting.args, resumed.group(2), waiting.start)
+                finish(waiting.name, waiting.args, resumed.group(2), waiting.start, pid)
             continue
         call = _CALL.match(body)
         if not call:
@@ -163,12 +201,12 @@ def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> S
                 else:
                     began = op_start.pop((thread, seq), None)
                     if began is not None:
-                        _judge(result, cover > began, thread, seq, max_examples)
+                        _judge(result, files.covered(began, pid), thread, seq, max_examples)
                 continue
         if body.endswith("<unfinished ...>"):
             pending[pid] = _Pending(name, args, index)
         else:
-            finish(name, args, args, index)
+            finish(name, args, args, index, pid)
     return result
 
 
@@ -176,5 +214,7 @@ def _judge(result: SyncCheck, covered: bool, thread: str, seq: str, max_examples
     result.acknowledged += 1
     if covered:
         result.covered += 1
-    elif len(result.uncovered) < max_examples:
+        return
+    result.uncovered_count += 1
+    if len(result.uncovered) < max_examples:
         result.uncovered.append(f"thread {thread} write #{seq}")

@@ -41,14 +41,14 @@ environment:
   mix: {mix}
   distribution: {{kind: zipfian, constant: 0.99}}
   record_count: 20k
-  operation_count: 2M
+  operation_count: 100M
   duration: 2s
   value_size: 64
   threads: {threads}
   scan_length: {{distribution: uniform, min: 1, max: 20}}
 loop:
   iterations: 3
-  quick: {{operation_count: 2M, duration: 2s}}
+  quick: {{operation_count: 100M, duration: 2s}}
 """
     return load_spec_text(text, file="small.yaml")
 

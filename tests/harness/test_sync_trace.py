@@ -149,3 +149,48 @@ def test_sync_file_range_does_not_count() -> None:
         + ACK
     )
     assert not check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_syncing_a_manifest_while_the_log_stays_unsynced_does_not_count() -> None:
+    trace = (
+        OP
+        + '[pid  101] write(5</data/store/log>, "abc", 3) = 3\n'
+        + '[pid  101] pwrite64(6</data/store/MANIFEST>, "m", 1, 0) = 1\n'
+        + "[pid  101] fdatasync(6</data/store/MANIFEST>) = 0\n"
+        + ACK
+    )
+    assert not check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_every_written_file_synced_counts() -> None:
+    trace = (
+        OP
+        + '[pid  101] write(5</data/store/log>, "abc", 3) = 3\n'
+        + '[pid  101] pwrite64(6</data/store/MANIFEST>, "m", 1, 0) = 1\n'
+        + "[pid  101] fdatasync(5</data/store/log>) = 0\n"
+        + "[pid  101] fdatasync(6</data/store/MANIFEST>) = 0\n"
+        + ACK
+    )
+    assert check_sync_before_ack(trace, "/data/store").passed
+
+
+def test_uncovered_count_is_every_uncovered_write_not_the_examples() -> None:
+    ops = "".join(
+        OP.replace("0/1", f"0/{n}")
+        + '[pid  101] write(5</data/store/log>, "x", 1) = 1\n'
+        + ACK.replace("0/1", f"0/{n}")
+        for n in range(1, 6)
+    )
+    check = check_sync_before_ack(ops, "/data/store")
+    assert check.uncovered_count == 5 and len(check.uncovered) == 3
+
+
+def test_another_threads_unsynced_shard_log_does_not_concern_this_upsert() -> None:
+    trace = (
+        OP
+        + '[pid  101] write(5</data/store/shard-0.log>, "abc", 3) = 3\n'
+        + '[pid  102] write(6</data/store/shard-1.log>, "xyz", 3) = 3\n'
+        + "[pid  101] fdatasync(5</data/store/shard-0.log>) = 0\n"
+        + ACK
+    )
+    assert check_sync_before_ack(trace, "/data/store").passed

@@ -14,9 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <filesystem>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <system_error>

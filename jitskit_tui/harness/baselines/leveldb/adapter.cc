@@ -62,7 +62,6 @@ class LevelDbStore final : public KVStore {
     options_.write_buffer_size = std::max<size_t>(memtable, 1 * kMiB);
     options_.block_cache = cache_.get();
     options_.filter_policy = filter_.get();
-    options_.reuse_logs = true;
     options_.env = &env_;
     options_.max_open_files = MaxOpenFiles();
     // LevelDB cannot turn its log off: `none` and `process_crash` both write

@@ -1,5 +1,9 @@
 #include "clock.h"
 
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 #include <thread>
@@ -32,14 +36,36 @@ bool TscIsInvariant() {
 
 }  // namespace
 
+uint64_t KernelMonotonicNs() {
+  timespec now{};
+#if defined(__x86_64__)
+  long result;
+  asm volatile("syscall"
+               : "=a"(result)
+               : "0"(static_cast<long>(SYS_clock_gettime)),
+                 "D"(static_cast<long>(CLOCK_MONOTONIC)), "S"(&now)
+               : "rcx", "r11", "memory");
+  (void)result;
+#elif defined(__aarch64__)
+  register long x8 asm("x8") = SYS_clock_gettime;
+  register long x0 asm("x0") = CLOCK_MONOTONIC;
+  register timespec* x1 asm("x1") = &now;
+  asm volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1) : "memory");
+#else
+  syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &now);
+#endif
+  return static_cast<uint64_t>(now.tv_sec) * 1000000000ULL +
+         static_cast<uint64_t>(now.tv_nsec);
+}
+
 TickClock ChooseTickClock(int calibration_ms) {
   TickClock clock;
 #if defined(__x86_64__)
   if (!TscIsInvariant()) return clock;
-  uint64_t ns0 = SteadyTicks::Now();
+  uint64_t ns0 = KernelMonotonicNs();
   uint64_t tsc0 = TscTicks::Now();
   std::this_thread::sleep_for(std::chrono::milliseconds(calibration_ms));
-  uint64_t ns1 = SteadyTicks::Now();
+  uint64_t ns1 = KernelMonotonicNs();
   uint64_t tsc1 = TscTicks::Now();
   if (ns1 <= ns0 || tsc1 <= tsc0) return clock;
   clock.tsc = true;

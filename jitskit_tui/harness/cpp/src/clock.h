@@ -27,6 +27,12 @@ struct TscTicks {
 };
 #endif
 
+// CLOCK_MONOTONIC from the kernel by a raw system call: no libc, vDSO or
+// GOT entry in between, so a store that shadows or patches clock_gettime
+// cannot slow it down. About a syscall's cost: for phase boundaries and
+// ticks, not per operation.
+uint64_t KernelMonotonicNs();
+
 // Which tick source the driver uses and how ticks convert to time.
 struct TickClock {
   bool tsc = false;
@@ -37,7 +43,7 @@ struct TickClock {
 };
 
 // Uses the TSC when the CPU declares it invariant (constant and non-stop),
-// calibrated over about `calibration_ms` of wall time.
+// calibrated against KernelMonotonicNs over about `calibration_ms`.
 TickClock ChooseTickClock(int calibration_ms);
 
 }  // namespace jitskit::harness

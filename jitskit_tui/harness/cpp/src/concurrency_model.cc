@@ -4,17 +4,32 @@
 
 namespace jitskit::harness {
 
+bool CaughtUntouched(const char* value, uint32_t value_size, uint64_t key,
+                     const std::string& who, FailureLog& failures) {
+  if (!StillPoisoned(value, value_size)) return false;
+  failures.Add("fabricated value",
+               who + " of key " + HexKey(key) +
+                   " returned kOk but left the output buffer untouched (it "
+                   "still holds the poison bytes the harness put there); a "
+                   "successful call must copy the value out");
+  return true;
+}
+
 bool CheckRegisterRead(const Register& reg, const GateCodec& codec,
                        uint64_t acked, uint64_t begun, const char* value,
                        const std::string& who, FailureLog& failures) {
   std::string key = HexKey(reg.key);
+  if (value != nullptr &&
+      CaughtUntouched(value, codec.value_size(), reg.key, who, failures)) {
+    return false;
+  }
   if (value == nullptr) {
     // Absent is possible if some state between acked and begun is absent.
     bool absent_possible =
         !reg.PresentAfter(acked) || (reg.deletable && begun > acked);
     if (absent_possible) return true;
-    failures.Add("acknowledged write missing",
-                 who + " of key " + key + " returned kNotFound, but version " +
+    failures.Add("stale read",
+                 who + " of key " + key + " returned kNotFound (stale), but version " +
                      std::to_string(reg.VersionAfter(acked)) +
                      " was acknowledged before the read began and not deleted");
     return false;
@@ -29,16 +44,18 @@ bool CheckRegisterRead(const Register& reg, const GateCodec& codec,
     case GateCodec::Kind::kFabricated:
       failures.Add("fabricated value",
                    who + " of key " + key +
-                       " returned bytes no Upsert wrote (the integrity code "
-                       "does not verify with this run's secret)");
+                       " returned bytes never written for it by any Upsert "
+                       "(the integrity code does not verify with this run's "
+                       "secret)");
       return false;
     case GateCodec::Kind::kTorn:
       failures.Add("torn read",
                    who + " of key " + key +
-                       " returned a value mixing two writes (parts of version " +
+                       " returned a torn value: parts of version " +
                        std::to_string(decoded.version) +
-                       " and another) while its owner was overwriting it; "
-                       "copies of a value must be atomic");
+                       " mixed with another write's bytes (or bytes not yet "
+                       "written) while its owner was writing it; a value must "
+                       "be copied in and out atomically");
       return false;
     case GateCodec::Kind::kValid:
       break;
@@ -73,6 +90,9 @@ uint64_t CheckCounterValue(const Counter& counter, const char* value,
                            uint32_t value_size, const std::string& who,
                            FailureLog& failures) {
   std::string key = HexKey(counter.key);
+  if (CaughtUntouched(value, value_size, counter.key, who, failures)) {
+    return UINT64_MAX;
+  }
   if (!ZeroFrom(value, 8, value_size)) {
     failures.Add("counter bytes corrupted",
                  who + " of counter key " + key +

@@ -3,9 +3,11 @@
 #ifndef JITSKIT_HARNESS_CONCURRENCY_MODEL_H_
 #define JITSKIT_HARNESS_CONCURRENCY_MODEL_H_
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gate_report.h"
 #include "integrity.h"
@@ -52,9 +54,27 @@ struct alignas(64) Counter {
   }
 };
 
+// Fills an output buffer with bytes no value has, before each call that
+// should overwrite it: a store that returns kOk without copying is caught.
+constexpr char kPoisonByte = static_cast<char>(0xdb);
+inline void Poison(std::vector<char>& buffer) {
+  std::fill(buffer.begin(), buffer.end(), kPoisonByte);
+}
+inline bool StillPoisoned(const char* value, uint32_t value_size) {
+  for (uint32_t i = 0; i < value_size; ++i) {
+    if (value[i] != kPoisonByte) return false;
+  }
+  return true;
+}
+
 // Checks one Read (or scanned value) of a register: `acked` loaded before the
 // read began, `begun` after it ended. Records a failure and returns false
 // when the result is impossible. `value` is null for kNotFound.
+// Records "fabricated value" when a call that returned kOk left the output
+// buffer as poisoned; returns true then.
+bool CaughtUntouched(const char* value, uint32_t value_size, uint64_t key,
+                     const std::string& who, FailureLog& failures);
+
 bool CheckRegisterRead(const Register& reg, const GateCodec& codec,
                        uint64_t acked, uint64_t begun, const char* value,
                        const std::string& who, FailureLog& failures);

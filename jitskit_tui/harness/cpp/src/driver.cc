@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bench_verify.h"
 #include "clock.h"
 #include "jsonout.h"
 #include "machine.h"
@@ -71,7 +73,12 @@ void PinThread(const std::vector<int>& cpus, uint32_t index) {
   }
 }
 
-uint64_t SteadyNs() { return SteadyTicks::Now(); }
+uint64_t NowNs() { return KernelMonotonicNs(); }
+
+// How often the monitor samples the resident set, and the slower census of
+// shared files and child processes.
+constexpr int kSampleMs = 5;
+constexpr int kCensusEvery = 10;
 
 // Prints a tick every tick_ms while the run phase runs, and samples the
 // resident set throughout.
@@ -100,11 +107,20 @@ class Monitor {
  private:
   void Loop() {
     std::unique_lock<std::mutex> lock(mutex_);
-    while (!stop_) {
-      wake_.wait_for(lock, std::chrono::milliseconds(config_.tick_ms));
+    uint64_t last_tick = NowNs();
+    for (int wake = 1; !stop_; ++wake) {
+      wake_.wait_for(lock, std::chrono::milliseconds(kSampleMs));
       if (stop_) break;
-      memory_.Sample();
-      if (running_) Tick();
+      if (wake % kCensusEvery == 0) {
+        memory_.SampleOutside();
+      } else {
+        memory_.Sample();
+      }
+      uint64_t now = NowNs();
+      if (running_ && now - last_tick >= uint64_t{config_.tick_ms} * 1000000) {
+        last_tick = now;
+        Tick();
+      }
     }
   }
 
@@ -119,7 +135,7 @@ class Monitor {
         ops += count;
       }
     }
-    uint64_t now = SteadyNs();
+    uint64_t now = NowNs();
     double interval_s = static_cast<double>(now - last_ns_) / 1e9;
     JsonObject counts;
     for (int i = 0; i < kOpTypeCount; ++i) {
@@ -180,6 +196,31 @@ JsonObject OpsJson(const Config& config,
   return ops;
 }
 
+JsonObject BreakdownJson(const MemoryBreakdown& use) {
+  JsonObject json;
+  json.AddUint("resident_bytes", use.rss_peak)
+      .AddUint("shared_file_bytes", use.shared_files)
+      .AddUint("child_process_bytes", use.child_processes)
+      .AddBool("high_water_reset", use.high_water_reset);
+  return json;
+}
+
+// "" when steady_clock and the kernel's clock agree over the run, else a
+// sentence saying by how much they differ.
+std::string CheckClock(uint64_t kernel_start, uint64_t steady_start) {
+  double kernel_s = static_cast<double>(NowNs() - kernel_start) / 1e9;
+  double steady_s = static_cast<double>(SteadyTicks::Now() - steady_start) / 1e9;
+  double difference = kernel_s > steady_s ? kernel_s - steady_s : steady_s - kernel_s;
+  if (difference <= 0.002 + 0.02 * kernel_s) return "";
+  char text[256];
+  std::snprintf(text, sizeof(text),
+                "clock tampering: the run took %.3f s by the kernel's clock but "
+                "%.3f s by std::chrono::steady_clock (a shadowed or patched "
+                "clock_gettime?); throughput is computed from the kernel's clock",
+                kernel_s, steady_s);
+  return text;
+}
+
 void EmitError(const std::string& detail) {
   JsonObject event;
   event.AddString("event", "error").AddString("detail", detail);
@@ -190,13 +231,15 @@ void EmitError(const std::string& detail) {
 
 int RunBench(const Config& config) {
   EmitPhase("generate");
-  uint64_t generate_start = SteadyNs();
+  uint64_t generate_start = NowNs();
   Trace trace = GenerateTrace(config);
-  double generate_s = static_cast<double>(SteadyNs() - generate_start) / 1e9;
+  double generate_s = static_cast<double>(NowNs() - generate_start) / 1e9;
   TickClock clock = ChooseTickClock(20);
   Secret secret = DrawSecret();
   BenchCodec codec(secret, config.value_size);
   KeyMap keys(config.seed);
+  WriteTracker tracker(secret.words[2], trace.total_records);
+  std::vector<uint64_t> tracked_ops = tracker.Mark(trace, keys);
 
   uint32_t threads = config.threads;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -209,6 +252,12 @@ int RunBench(const Config& config) {
     workers.push_back(std::make_unique<Worker>(
         t, &trace.per_thread[t], target, codec, config.value_size,
         secret.words[1]));
+    // Each pass over the trace repeats its tracked writes; timed runs get
+    // room for eight passes.
+    uint64_t slice = trace.per_thread[t].size();
+    uint64_t passes = target == UINT64_MAX || slice == 0 ? 8 : target / slice + 1;
+    workers.back()->ReserveTrackedWrites(static_cast<size_t>(
+        std::min<uint64_t>(tracked_ops[t] * passes, 1u << 20)));
   }
 
   RunShared shared;
@@ -217,6 +266,7 @@ int RunBench(const Config& config) {
   shared.threads = threads;
   shared.deletes_possible = config.Mix(OpType::kDelete) > 0;
   shared.rmw_possible = config.Mix(OpType::kRmw) > 0;
+  shared.tracker = &tracker;
 
   PeakMemory memory;
   Monitor monitor(config, workers, memory);
@@ -251,13 +301,14 @@ int RunBench(const Config& config) {
   shared.store = store.get();
 
   EmitPhase("load");
-  uint64_t load_start = SteadyNs();
+  uint64_t load_start = NowNs();
   gate.Set(Phase::kLoad);
   gate.WaitArrived(threads);
-  double load_s = static_cast<double>(SteadyNs() - load_start) / 1e9;
+  double load_s = static_cast<double>(NowNs() - load_start) / 1e9;
 
   EmitPhase("run");
-  uint64_t run_start = SteadyNs();
+  uint64_t run_start = NowNs();
+  uint64_t steady_start = SteadyTicks::Now();
 #if defined(__x86_64__)
   uint64_t start_ticks = clock.tsc ? TscTicks::Now() : SteadyTicks::Now();
 #else
@@ -271,7 +322,14 @@ int RunBench(const Config& config) {
   monitor.BeginRun(run_start);
   gate.Set(Phase::kRun);
   for (auto& thread : pool) thread.join();
+  std::string clock_tampering = CheckClock(run_start, steady_start);
   monitor.Stop();
+
+  EmitPhase("verify");
+  store->ThreadInit(0);
+  VerifyOutcome verified =
+      VerifyTrackedWrites(shared, keys, workers, start_ticks, clock);
+  store->ThreadExit(0);
 
   uint64_t run_end = run_start;
   uint64_t errors = 0;
@@ -285,8 +343,22 @@ int RunBench(const Config& config) {
     if (first_error.empty()) first_error = worker->first_error();
     if (first_integrity.empty()) first_integrity = worker->first_integrity_failure();
   }
+  integrity_failures += verified.failures;
+  if (first_integrity.empty()) first_integrity = verified.first_failure;
+  if (!clock_tampering.empty()) {
+    ++integrity_failures;
+    if (first_integrity.empty()) first_integrity = clock_tampering;
+  }
   Status closed = store->Close();
-  uint64_t peak = memory.StorePeak();
+  MemoryBreakdown memory_use = memory.StorePeak();
+  if (memory_use.high_water_reset) {
+    ++integrity_failures;
+    if (first_integrity.empty()) {
+      first_integrity =
+          "the process's peak-RSS mark went down during the run (something "
+          "wrote /proc/self/clear_refs); peak memory comes from 5 ms samples";
+    }
+  }
   if (closed != Status::kOk) {
     ++errors;
     if (first_error.empty()) {
@@ -305,13 +377,16 @@ int RunBench(const Config& config) {
       .AddDouble("elapsed_s", elapsed_s, 6)
       .AddUint("total_ops", total)
       .AddObject("ops", ops)
-      .AddUint("memory_peak_bytes", peak)
+      .AddUint("memory_peak_bytes", memory_use.peak)
       .AddUint("memory_budget_bytes", config.mem_budget_bytes)
       .AddUint("memory_baseline_bytes", memory.baseline())
+      .AddObject("memory_breakdown", BreakdownJson(memory_use))
+      .AddString("clock_tampering", clock_tampering)
       .AddUint("errors", errors)
       .AddString("first_error", first_error)
       .AddUint("integrity_failures", integrity_failures)
       .AddString("first_integrity_failure", first_integrity)
+      .AddUint("verified_keys", verified.keys)
       .AddUint("threads", threads)
       .AddDouble("generate_s", generate_s, 6)
       .AddDouble("load_s", load_s, 6)

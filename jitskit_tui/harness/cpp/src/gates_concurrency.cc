@@ -5,101 +5,14 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
-#include "barrier.h"
-#include "concurrency_model.h"
+#include "concurrency_gate.h"
 #include "gates.h"
 #include "jsonout.h"
-#include "rng.h"
 #include "store_session.h"
 
 namespace jitskit::harness {
-namespace {
-
-constexpr int kEpochs = 8;
-constexpr size_t kPlainKeys = 16;
-constexpr size_t kDeletableKeys = 8;
-const uint64_t kIncrements[] = {1, 3, 0xff, 0x100000001ULL};
-constexpr size_t kCounters = sizeof(kIncrements) / sizeof(kIncrements[0]);
-
-struct OpCounts {
-  uint64_t reads = 0, writes = 0, deletes = 0, rmws = 0, scans = 0;
-};
-
-struct Visited {
-  uint64_t key;
-  std::string value;
-};
-
-bool Collect(void* context, uint64_t key, const char* value);
-
-class ConcurrencyGate {
- public:
-  explicit ConcurrencyGate(const Config& config)
-      : config_(config),
-        codec_(DrawSecret(), config.value_size),
-        threads_(config.threads),
-        registers_(kPlainKeys + (config.operations.del ? kDeletableKeys : 0)),
-        counters_(config.operations.rmw ? kCounters : 0),
-        barrier_(config.threads) {
-    SplitMix64 rng(codec_.secret().words[1] ^ config.seed);
-    for (size_t i = 0; i < registers_.size(); ++i) {
-      registers_[i].key = rng.Next();
-      registers_[i].deletable = i >= kPlainKeys;
-    }
-    for (size_t i = 0; i < counters_.size(); ++i) {
-      counters_[i].key = rng.Next();
-      counters_[i].increment = kIncrements[i];
-    }
-    for (size_t i = 0; i < registers_.size(); ++i) {
-      universe_[registers_[i].key] = static_cast<int>(i);
-    }
-    for (size_t i = 0; i < counters_.size(); ++i) {
-      universe_[counters_[i].key] = -1 - static_cast<int>(i);
-    }
-    // A non-atomic read-modify-write also shows as stale counter reads; name
-    // the cause first.
-    failures_.SetHeadlineOrder({"lost increments",
-                                "duplicate read-modify-write result",
-                                "read-modify-write went backwards"});
-  }
-
-  int Run();
-
- private:
-  struct ThreadState {
-    uint32_t id = 0;
-    SplitMix64 rng{0};
-    std::vector<char> buffer;
-    OpCounts counts;
-    // Per counter: (result in increments, thread) of every call.
-    std::vector<std::vector<uint64_t>> results;
-  };
-
-  void Worker(ThreadState& state);
-  void Write(ThreadState& state, Register& reg);
-  void ReadRegister(ThreadState& state, Register& reg);
-  void Increment(ThreadState& state, Counter& counter);
-  void ReadCounter(ThreadState& state, Counter& counter);
-  // A scan over every key (full), or a short one from a random start.
-  void ScanOnce(ThreadState& state, bool full);
-  void CheckFinal(std::vector<ThreadState>& states);
-  std::string Who(const ThreadState& state, const char* op) const {
-    return std::string(op) + " (thread " + std::to_string(state.id) + ")";
-  }
-
-  const Config& config_;
-  GateCodec codec_;
-  uint32_t threads_;
-  std::vector<Register> registers_;
-  std::vector<Counter> counters_;
-  std::unordered_map<uint64_t, int> universe_;
-  KVStore* store_ = nullptr;
-  Barrier barrier_;
-  FailureLog failures_;
-};
 
 void ConcurrencyGate::Write(ThreadState& state, Register& reg) {
   uint64_t op = reg.acked.load() + 1;
@@ -128,6 +41,7 @@ void ConcurrencyGate::Write(ThreadState& state, Register& reg) {
 void ConcurrencyGate::ReadRegister(ThreadState& state, Register& reg) {
   ++state.counts.reads;
   uint64_t acked = reg.acked.load();
+  Poison(state.buffer);
   Status status = store_->Read(reg.key, state.buffer.data());
   uint64_t begun = reg.begun.load();
   if (status != Status::kOk && status != Status::kNotFound) {
@@ -145,6 +59,7 @@ void ConcurrencyGate::Increment(ThreadState& state, Counter& counter) {
   ++state.counts.rmws;
   size_t index = static_cast<size_t>(&counter - counters_.data());
   counter.begun.fetch_add(1);
+  Poison(state.buffer);
   Status status = store_->ReadModifyWrite(counter.key, counter.increment,
                                           state.buffer.data());
   counter.acked.fetch_add(1);
@@ -167,14 +82,15 @@ void ConcurrencyGate::ReadCounter(ThreadState& state, Counter& counter) {
   ++state.counts.reads;
   uint64_t floor = counter.max_result.load();
   uint64_t acked = counter.acked.load();
+  Poison(state.buffer);
   Status status = store_->Read(counter.key, state.buffer.data());
   uint64_t begun = counter.begun.load();
   std::string who = Who(state, "Read");
   if (status == Status::kNotFound) {
     if (acked == 0) return;
-    failures_.Add("acknowledged write missing",
+    failures_.Add("stale read",
                   who + " of counter key " + HexKey(counter.key) +
-                      " returned kNotFound after " + std::to_string(acked) +
+                      " returned kNotFound (stale) after " + std::to_string(acked) +
                       " read-modify-writes were acknowledged");
     return;
   }
@@ -198,101 +114,6 @@ void ConcurrencyGate::ReadCounter(ThreadState& state, Counter& counter) {
                   who + " of counter key " + HexKey(counter.key) + " returned " +
                       std::to_string(steps) + " increments, but only " +
                       std::to_string(begun) + " had been started");
-  }
-}
-
-bool Collect(void* context, uint64_t key, const char* value) {
-  auto* sink = static_cast<std::pair<std::vector<Visited>*, uint32_t>*>(context);
-  sink->first->push_back({key, std::string(value, sink->second)});
-  return sink->first->size() < (1u << 16);
-}
-
-void ConcurrencyGate::ScanOnce(ThreadState& state, bool full) {
-  ++state.counts.scans;
-  uint32_t universe = static_cast<uint32_t>(universe_.size());
-  uint64_t start = 0;
-  uint32_t count = universe + 4;
-  if (!full && state.rng.Below(2) == 0) {
-    start = state.rng.Below(2) == 0 ? state.rng.Next()
-                                    : registers_[state.rng.Below(registers_.size())].key;
-    count = 1 + static_cast<uint32_t>(state.rng.Below(8));
-  }
-  std::vector<uint64_t> acked(registers_.size());
-  std::vector<uint64_t> counter_acked(counters_.size());
-  std::vector<uint64_t> counter_floor(counters_.size());
-  for (size_t i = 0; i < registers_.size(); ++i) acked[i] = registers_[i].acked.load();
-  for (size_t i = 0; i < counters_.size(); ++i) {
-    counter_floor[i] = counters_[i].max_result.load();
-    counter_acked[i] = counters_[i].acked.load();
-  }
-  std::vector<Visited> visited;
-  std::pair<std::vector<Visited>*, uint32_t> sink{&visited, config_.value_size};
-  Status status = store_->Scan(start, count, &Collect, &sink);
-  std::vector<uint64_t> begun(registers_.size());
-  for (size_t i = 0; i < registers_.size(); ++i) begun[i] = registers_[i].begun.load();
-  std::string who = "Scan(" + HexKey(start) + ", " + std::to_string(count) +
-                    ") (thread " + std::to_string(state.id) + ")";
-  if (status != Status::kOk) {
-    failures_.Add("scan failed", who + " returned " + StatusName(status));
-    return;
-  }
-  if (visited.size() > count) {
-    failures_.Add("scan count exceeded", who + " visited " +
-                                             std::to_string(visited.size()) +
-                                             " keys");
-  }
-  for (size_t i = 0; i < visited.size(); ++i) {
-    uint64_t key = visited[i].key;
-    if (key < start || (i > 0 && key <= visited[i - 1].key)) {
-      failures_.Add("scan out of order",
-                    who + " visited " + HexKey(key) +
-                        (i > 0 ? " after " + HexKey(visited[i - 1].key) : "") +
-                        "; keys must be >= the start and strictly ascending");
-      return;
-    }
-    auto found = universe_.find(key);
-    if (found == universe_.end()) {
-      failures_.Add("scan returned unknown key",
-                    who + " visited " + HexKey(key) + ", which was never written");
-      continue;
-    }
-    if (found->second >= 0) {
-      size_t r = static_cast<size_t>(found->second);
-      CheckRegisterRead(registers_[r], codec_, acked[r], begun[r],
-                        visited[i].value.data(), who, failures_);
-    } else {
-      size_t c = static_cast<size_t>(-1 - found->second);
-      uint64_t steps = CheckCounterValue(counters_[c], visited[i].value.data(),
-                                         config_.value_size, who, failures_);
-      if (steps != UINT64_MAX && steps < counter_floor[c]) {
-        failures_.Add("stale read", who + " gave counter key " + HexKey(key) +
-                                        " " + std::to_string(steps) +
-                                        " increments after a call had returned " +
-                                        std::to_string(counter_floor[c]));
-      }
-    }
-  }
-  // Keys present for the whole scan must all be there, up to where it ended.
-  bool reached_count = visited.size() >= count;
-  uint64_t last = visited.empty() ? 0 : visited.back().key;
-  auto must_see = [&](uint64_t key) {
-    if (key < start || (reached_count && key > last)) return;
-    for (const Visited& v : visited) {
-      if (v.key == key) return;
-    }
-    failures_.Add("scan skipped key",
-                  who + " did not visit key " + HexKey(key) +
-                      ", present for the whole scan (" +
-                      std::to_string(visited.size()) + " keys visited)");
-  };
-  for (size_t i = 0; i < registers_.size(); ++i) {
-    const Register& reg = registers_[i];
-    bool stable = reg.deletable ? reg.PresentAfter(acked[i]) && begun[i] == acked[i]
-                                : acked[i] > 0;
-    if (stable) must_see(reg.key);
-  }
-  for (size_t i = 0; i < counters_.size(); ++i) {
-    if (counter_acked[i] > 0) must_see(counters_[i].key);
   }
 }
 
@@ -326,76 +147,8 @@ void ConcurrencyGate::Worker(ThreadState& state) {
   store_->ThreadExit(state.id);
 }
 
-void ConcurrencyGate::CheckFinal(std::vector<ThreadState>& states) {
-  std::vector<char> buffer(config_.value_size);
-  for (Register& reg : registers_) {
-    uint64_t op = reg.acked.load();
-    Status status = store_->Read(reg.key, buffer.data());
-    CheckRegisterRead(reg, codec_, op, op,
-                      status == Status::kOk ? buffer.data() : nullptr,
-                      "Read after all threads finished", failures_);
-  }
-  for (size_t c = 0; c < counters_.size(); ++c) {
-    Counter& counter = counters_[c];
-    uint64_t calls = counter.acked.load();
-    std::string key = HexKey(counter.key);
-    Status status = store_->Read(counter.key, buffer.data());
-    if (status != Status::kOk) {
-      if (calls > 0) {
-        failures_.Add("lost increments",
-                      "counter key " + key + " returned " + StatusName(status) +
-                          " after " + std::to_string(calls) +
-                          " acknowledged read-modify-writes");
-      }
-    } else {
-      uint64_t steps = CheckCounterValue(counter, buffer.data(),
-                                         config_.value_size,
-                                         "Read after all threads finished",
-                                         failures_);
-      if (steps != UINT64_MAX && steps != calls) {
-        failures_.Add("lost increments",
-                      "key " + key + " total " + std::to_string(steps * counter.increment) +
-                          ", expected " + std::to_string(calls * counter.increment) +
-                          " (" + std::to_string(calls) + " calls of +" +
-                          std::to_string(counter.increment) +
-                          " from " + std::to_string(threads_) +
-                          " threads; non-atomic read-modify-write?)");
-      }
-    }
-    // Every call must have seen a different total.
-    std::vector<std::pair<uint64_t, uint32_t>> all;
-    for (const ThreadState& state : states) {
-      for (uint64_t steps : state.results[c]) all.emplace_back(steps, state.id);
-    }
-    std::sort(all.begin(), all.end());
-    for (size_t i = 1; i < all.size(); ++i) {
-      if (all[i].first == all[i - 1].first) {
-        failures_.Add("duplicate read-modify-write result",
-                      "key " + key + ": two calls (threads " +
-                          std::to_string(all[i - 1].second) + " and " +
-                          std::to_string(all[i].second) + ") both returned " +
-                          std::to_string(all[i].first * counter.increment) +
-                          "; increments were not atomic");
-        break;
-      }
-    }
-    for (const ThreadState& state : states) {
-      const std::vector<uint64_t>& mine = state.results[c];
-      for (size_t i = 1; i < mine.size(); ++i) {
-        if (mine[i] <= mine[i - 1]) {
-          failures_.Add("read-modify-write went backwards",
-                        "key " + key + ": thread " + std::to_string(state.id) +
-                            " got " + std::to_string(mine[i] * counter.increment) +
-                            " after its earlier call got " +
-                            std::to_string(mine[i - 1] * counter.increment));
-          break;
-        }
-      }
-    }
-  }
-}
-
 int ConcurrencyGate::Run() {
+  uint32_t threads_before = CountThreads();
   std::string error;
   std::unique_ptr<KVStore> store = OpenStore(config_, &error);
   if (!store) {
@@ -428,6 +181,8 @@ int ConcurrencyGate::Run() {
     failures_.Add("close failed", std::string("Close returned ") + StatusName(closed));
   }
   store.reset();
+  std::string leftover = ThreadsLeftAfterClose(threads_before);
+  if (!leftover.empty()) failures_.Add("thread left running", leftover);
 
   OpCounts total;
   for (const ThreadState& state : states) {
@@ -437,20 +192,31 @@ int ConcurrencyGate::Run() {
     total.rmws += state.counts.rmws;
     total.scans += state.counts.scans;
   }
-  std::string detail =
-      std::to_string(threads_) + " threads on " + std::to_string(registers_.size()) +
-      " hot keys and " + std::to_string(counters_.size()) + " counters: " +
-      std::to_string(total.reads) + " reads, " + std::to_string(total.writes) +
-      " upserts, " + std::to_string(total.deletes) + " deletes, " +
-      std::to_string(total.rmws) + " read-modify-writes, " +
-      std::to_string(total.scans) +
-      " scans; no stale, torn, foreign or fabricated value, no deleted key "
-      "back, increments add up";
+  auto counted = [](uint64_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+  };
+  std::string detail = counted(threads_, "thread", "threads") + " on " +
+                       counted(registers_.size(), "hot key", "hot keys");
+  if (!counters_.empty()) {
+    detail += " and " + counted(counters_.size(), "counter", "counters");
+  }
+  detail += ": " + counted(total.reads, "read", "reads") + ", " +
+            counted(total.writes, "upsert", "upserts");
+  if (config_.operations.del) {
+    detail += ", " + counted(total.deletes, "delete", "deletes");
+  }
+  if (config_.operations.rmw) {
+    detail += ", " + counted(total.rmws, "read-modify-write", "read-modify-writes");
+  }
+  if (config_.operations.scan) {
+    detail += ", " + counted(total.scans, "scan", "scans");
+  }
+  detail += "; no stale, torn, foreign or fabricated value";
+  if (config_.operations.del) detail += ", no deleted key back";
+  if (config_.operations.rmw) detail += ", increments add up";
   ReportGate("concurrency", failures_, detail);
   return 0;
 }
-
-}  // namespace
 
 int RunGateConcurrency(const Config& config) {
   ConcurrencyGate gate(config);

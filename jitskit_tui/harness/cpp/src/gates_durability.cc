@@ -6,12 +6,15 @@
 // slot (s - 1) % K, so which write a key should hold is computable from the
 // last acknowledged seq alone.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cinttypes>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -77,9 +80,30 @@ void Marker(const char* kind, uint32_t thread, uint64_t seq) {
   (void)access(path, F_OK);
 }
 
+bool SameFile(int fd, const struct stat& expected) {
+  struct stat now {};
+  return fstat(fd, &now) == 0 && now.st_dev == expected.st_dev &&
+         now.st_ino == expected.st_ino;
+}
+
+// Leaves the verdict in the ack log itself (reopened by path), so the
+// verifier fails the gate, then exits with kTamperedExit.
+[[noreturn]] void ReportTampering(const std::string& ack_path,
+                                  const std::string& reason) {
+  int fd = open(ack_path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd >= 0) {
+    std::string line = "tampered " + reason + "\n";
+    ssize_t ignored = write(fd, line.data(), line.size());
+    (void)ignored;
+    close(fd);
+  }
+  ExitTampered(reason + " (ack log tampering by the store)");
+}
+
 void WriterThread(KVStore* store, const Layout& layout, const GateCodec& codec,
-                  int ack_fd, bool markers, uint32_t thread,
-                  const std::atomic<bool>& stop) {
+                  const std::string& ack_path, int ack_fd,
+                  const struct stat& ack_identity, bool markers,
+                  uint32_t thread, const std::atomic<bool>& stop) {
   store->ThreadInit(thread);
   std::vector<char> value(layout.value_size);
   char line[96];
@@ -98,10 +122,14 @@ void WriterThread(KVStore* store, const Layout& layout, const GateCodec& codec,
     if (markers) Marker("ack", thread, seq);
     int length = std::snprintf(line, sizeof(line), "ack %u %" PRIu64 " %s\n",
                                thread, seq, HexKey(key).c_str());
+    if (seq % 64 == 1 && !SameFile(ack_fd, ack_identity)) {
+      ReportTampering(ack_path, "the ack log descriptor was closed or replaced "
+                                "while the writer ran");
+    }
     // One write(2) per acknowledgement, so a kill leaves whole lines.
     if (write(ack_fd, line, static_cast<size_t>(length)) != length) {
-      std::fprintf(stderr, "jitskit-harness: cannot append to the ack log\n");
-      break;
+      ReportTampering(ack_path, "appending to the ack log failed (errno " +
+                                    std::to_string(errno) + ")");
     }
   }
   store->ThreadExit(thread);
@@ -112,6 +140,7 @@ struct AckLog {
   Layout layout;
   std::vector<uint64_t> last_acked;  // per thread
   uint64_t acks = 0;
+  std::string tampered;  // the writer's reason, when it found tampering
 };
 
 // Reads the header and every whole ack line; a torn last line is ignored.
@@ -148,6 +177,9 @@ bool ReadAckLog(const std::string& path, const Config& config, AckLog* log,
   log->last_acked.assign(log->layout.threads, 0);
   std::string line;
   while (std::getline(file, line)) {
+    if (line.rfind("tampered ", 0) == 0 && log->tampered.empty()) {
+      log->tampered = line.substr(9);
+    }
     unsigned thread = 0;
     unsigned long long seq = 0;
     if (std::sscanf(line.c_str(), "ack %u %llu", &thread, &seq) != 2 ||
@@ -183,6 +215,12 @@ int RunDurabilityWriter(const Config& config, const std::string& ack_log,
                  ack_log.c_str());
     return kUsageError;
   }
+  struct stat identity {};
+  if (fstat(fd, &identity) != 0) {
+    std::fprintf(stderr, "jitskit-harness: cannot stat the ack log %s\n",
+                 ack_log.c_str());
+    return kUsageError;
+  }
   std::string error;
   std::unique_ptr<KVStore> store = OpenStore(config, &error);
   if (!store) {
@@ -195,7 +233,8 @@ int RunDurabilityWriter(const Config& config, const std::string& ack_log,
   std::vector<std::thread> pool;
   for (uint32_t t = 0; t < layout.threads; ++t) {
     pool.emplace_back(WriterThread, store.get(), std::cref(layout),
-                      std::cref(codec), fd, markers, t, std::cref(stop));
+                      std::cref(codec), std::cref(ack_log), fd,
+                      std::cref(identity), markers, t, std::cref(stop));
   }
   // Runs until killed; duration_s, when set, is a safety cap.
   if (config.duration_s > 0) {
@@ -217,6 +256,12 @@ int RunDurabilityVerify(const Config& config, const std::string& ack_log) {
     return 0;
   }
   EmitPhase("verify");
+  if (!log.tampered.empty()) {
+    EmitGate("durability", false,
+             "ack log tampering: the writer found that " + log.tampered +
+                 "; the store must not touch the harness's descriptors");
+    return 0;
+  }
   if (log.acks == 0) {
     EmitGate("durability", false,
              "the writer acknowledged no writes before it was killed: Upsert "
@@ -232,6 +277,7 @@ int RunDurabilityVerify(const Config& config, const std::string& ack_log) {
   const Layout& layout = log.layout;
   GateCodec codec(log.secret, layout.value_size);
   FailureLog failures;
+  failures.SetHeadlineOrder({"ack log gap", "lost acknowledged write"});
   std::vector<char> value(layout.value_size);
   const std::string after = " after kill -9 and reopen";
   for (uint32_t t = 0; t < layout.threads; ++t) {
@@ -240,6 +286,8 @@ int RunDurabilityVerify(const Config& config, const std::string& ack_log) {
     uint64_t newest = 0;
     for (uint64_t slot = 0; slot < layout.keys_per_thread; ++slot) {
       uint64_t key = layout.Key(t, slot);
+      // Poisoned, so a Read that returns kOk without copying is caught.
+      std::fill(value.begin(), value.end(), static_cast<char>(0xdb));
       Status status = store->Read(key, value.data());
       std::string who = "key " + HexKey(key) + " of writer thread " + std::to_string(t);
       if (status == Status::kNotFound) continue;
@@ -257,12 +305,21 @@ int RunDurabilityVerify(const Config& config, const std::string& ack_log) {
         continue;
       }
       uint64_t seq = decoded.version;
-      if (seq == 0 || layout.SlotOf(seq) != slot || seq > acked + 1) {
+      if (seq == 0 || layout.SlotOf(seq) != slot) {
         failures.Add("fabricated value",
                      "Read of " + who + after + " returned seq " +
-                         std::to_string(seq) + ", which was never written to "
-                         "it (last acknowledged seq " + std::to_string(acked) + ")");
+                         std::to_string(seq) + ", which was never written to it");
         continue;
+      }
+      if (seq > acked + 1) {
+        // The writer starts seq s + 1 only after logging s, so the store can
+        // hold at most one write past the log's last line per thread.
+        failures.Add("ack log gap",
+                     who + " holds seq " + std::to_string(seq) +
+                         ", but the ack log's last acknowledgement from that "
+                         "thread is seq " + std::to_string(acked) +
+                         ": acknowledged writes were not recorded in the ack "
+                         "log (its descriptor was tampered with?)");
       }
       seen[slot] = seq;
       newest = std::max(newest, seq);

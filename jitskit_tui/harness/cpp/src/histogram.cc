@@ -18,15 +18,21 @@ uint64_t Histogram::BucketWidth(int index) {
 
 void Histogram::Merge(const Histogram& other) {
   for (int i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
-  total_ += other.total_;
   if (other.max_ > max_) max_ = other.max_;
 }
 
+uint64_t Histogram::total() const {
+  uint64_t sum = 0;
+  for (uint64_t count : counts_) sum += count;
+  return sum;
+}
+
 uint64_t Histogram::Percentile(double q) const {
-  if (total_ == 0) return 0;
+  uint64_t total = this->total();
+  if (total == 0) return 0;
   if (q < 0) q = 0;
   if (q > 1) q = 1;
-  auto rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(total_)));
+  auto rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(total)));
   if (rank < 1) rank = 1;
   uint64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {

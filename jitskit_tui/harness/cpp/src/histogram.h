@@ -16,12 +16,12 @@ class Histogram {
 
   void Record(uint64_t value) {
     ++counts_[Index(value)];
-    ++total_;
     if (value > max_) max_ = value;
   }
   void Merge(const Histogram& other);
 
-  uint64_t total() const { return total_; }
+  // Counted from the buckets, so recording touches one counter less.
+  uint64_t total() const;
   uint64_t max() const { return max_; }
   // The value at quantile q in [0, 1]: the midpoint of the bucket holding the
   // ceil(q * total)-th smallest value, capped at the largest value recorded.
@@ -40,7 +40,6 @@ class Histogram {
 
  private:
   std::array<uint64_t, kBuckets> counts_{};
-  uint64_t total_ = 0;
   uint64_t max_ = 0;
 };
 

@@ -54,15 +54,20 @@ inline uint64_t Mac(const Secret& s, uint64_t key, uint64_t version) {
 // True when bytes [from, size) are all zero.
 bool ZeroFrom(const char* value, size_t from, size_t size);
 
-// Values for the benchmark: each write stamps bytes 8..31, the rest is a fixed
-// pattern, so writing a value costs a few nanoseconds.
+// Values for the benchmark: each write stamps bytes 8..31 into one of a few
+// prepared buffers whose bodies differ (the body is chosen by the version's
+// low bits), so writing a value costs a few nanoseconds, yet a store that
+// copies only part of a value leaves a body that does not match its header.
 class BenchCodec {
  public:
   enum class Verdict { kValid, kZeroFilled, kForeign, kCorrupt };
 
   BenchCodec(const Secret& secret, uint32_t value_size);
-  // Fills the part of a value buffer that never changes; once per buffer.
-  void Prepare(char* value) const;
+  // How many bodies there are; a power of two.
+  uint32_t variants() const { return static_cast<uint32_t>(bodies_.size()); }
+  // Fills a value buffer's body for `variant`; once per buffer.
+  void Prepare(char* value, uint32_t variant) const;
+  // The buffer prepared for `version` must be bodies[version % variants()].
   void Stamp(char* value, uint64_t key, uint64_t version) const {
     StoreU64(value + kKeyOffset, key);
     StoreU64(value + kVersionOffset, version);
@@ -71,11 +76,12 @@ class BenchCodec {
   // kZeroFilled: all bytes past the counter are zero, as a value created by a
   // read-modify-write of a missing key.
   Verdict Check(uint64_t key, const char* value) const;
+  uint32_t value_size() const { return value_size_; }
 
  private:
   Secret secret_;
   uint32_t value_size_;
-  std::vector<char> tail_;
+  std::vector<std::vector<char>> bodies_;
 };
 
 // Values for the gates: every byte depends on (key, version), so a value

@@ -29,6 +29,21 @@ std::string JsonEscape(const std::string& text);
 // event. Call before the store is created; returns false if it could not.
 bool ClaimStdout();
 
+// Reads the run's token (written by the engine, then EOF) from `fd` and
+// closes it; every later line carries it as "token". False when the
+// descriptor is unreadable or held no plausible token (something read it
+// first).
+bool ReadToken(int fd);
+
+// Exit status when the store interfered with the harness's own files or
+// descriptors; the reason goes to stderr.
+constexpr int kTamperedExit = 3;
+[[noreturn]] void ExitTampered(const std::string& reason);
+
+// Exits with kTamperedExit unless the JSON output descriptor is still the one
+// ClaimStdout set up.
+void CheckOutputIntact();
+
 // Writes the object and a newline to the JSON output with one write(2) per
 // line; thread-safe.
 void EmitLine(const JsonObject& object);

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -15,7 +16,8 @@ namespace {
 constexpr int kUsageError = 2;
 
 const char kUsage[] =
-    "usage: jitskit-harness MODE --config FILE [--ack-log PATH] [--markers]\n"
+    "usage: jitskit-harness MODE --config FILE [--ack-log PATH] [--markers] "
+    "[--token-fd N]\n"
     "modes: bench, gate-api, gate-concurrency, durability-writer, "
     "durability-verify\n";
 
@@ -49,11 +51,16 @@ int main(int argc, char** argv) {
   std::string mode = argv[1];
   std::string config_path;
   std::string ack_log;
+  std::string token_fd;
   bool markers = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--config" || arg == "--ack-log") && i + 1 < argc) {
-      (arg == "--config" ? config_path : ack_log) = argv[++i];
+    if ((arg == "--config" || arg == "--ack-log" || arg == "--token-fd") &&
+        i + 1 < argc) {
+      std::string& target = arg == "--config"    ? config_path
+                             : arg == "--ack-log" ? ack_log
+                                                  : token_fd;
+      target = argv[++i];
     } else if (arg == "--markers") {
       markers = true;
     } else {
@@ -61,6 +68,18 @@ int main(int argc, char** argv) {
     }
   }
   if (!IsMode(mode)) return Usage("unknown mode '" + mode + "'");
+  if (!token_fd.empty()) {
+    char* end = nullptr;
+    long fd = std::strtol(token_fd.c_str(), &end, 10);
+    if (*end != '\0' || fd < 0 || fd > 1 << 20) {
+      return Usage("--token-fd needs a descriptor number, got '" + token_fd + "'");
+    }
+    if (!ReadToken(static_cast<int>(fd))) {
+      ExitTampered("descriptor " + token_fd + " held no token (16 to 64 "
+                   "letters and digits); if the engine wrote one, something "
+                   "in the process read it before the harness did");
+    }
+  }
   if (config_path.empty()) return Usage("--config FILE is required");
   bool durability_mode =
       mode == "durability-writer" || mode == "durability-verify";
@@ -89,6 +108,7 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   int status = RunMode(mode, config, ack_log, markers);
+  CheckOutputIntact();
   std::fflush(nullptr);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   // Nothing the store left behind (static destructors, atexit handlers,

@@ -20,6 +20,12 @@ StoreConfig MakeStoreConfig(const Config& config);
 // returns null and sets `error` to a sentence saying what failed.
 std::unique_ptr<KVStore> OpenStore(const Config& config, std::string* error);
 
+// Threads in this process, from /proc/self/status (0 when unreadable).
+uint32_t CountThreads();
+// Waits up to half a second for the process to be back to `before` threads;
+// returns "" when it is, else a sentence saying how many the store left.
+std::string ThreadsLeftAfterClose(uint32_t before);
+
 }  // namespace jitskit::harness
 
 #endif  // JITSKIT_HARNESS_STORE_SESSION_H_

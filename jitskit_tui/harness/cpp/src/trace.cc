@@ -119,6 +119,7 @@ Trace GenerateTrace(const Config& config) {
     trace.per_thread[i % threads].push_back(generator.Next());
   }
   trace.total_ops = length;
+  trace.total_records = generator.inserted();
   return trace;
 }
 

@@ -15,11 +15,14 @@ namespace jitskit::harness {
 
 struct Op {
   uint64_t key;
-  uint32_t scan_length;  // SCAN only
+  // SCAN: the scan length. Tracked UPDATE/INSERT: the tracker's slot.
+  uint32_t scan_length;
   OpType type;
   // The key was inserted by the load phase (so a read must find it when the
   // workload has no deletes).
   bool loaded;
+  // An UPDATE/INSERT whose key the write tracker follows (see write_tracker.h).
+  bool tracked;
 };
 static_assert(sizeof(Op) == 16, "traces are 16 bytes per operation");
 
@@ -52,6 +55,8 @@ class TraceGenerator {
 struct Trace {
   std::vector<std::vector<Op>> per_thread;
   uint64_t total_ops = 0;
+  // Records that exist once every insert in the trace has run.
+  uint64_t total_records = 0;
 };
 
 Trace GenerateTrace(const Config& config);

@@ -1,7 +1,5 @@
 #include "worker.h"
 
-#include <chrono>
-
 #include "store_session.h"
 
 namespace jitskit::harness {
@@ -9,8 +7,6 @@ namespace {
 
 // Batches between deadline checks: a clock comparison per 256 operations.
 constexpr uint64_t kBatch = 256;
-
-uint64_t SteadyNowNs() { return SteadyTicks::Now(); }
 
 }  // namespace
 
@@ -22,32 +18,42 @@ Worker::Worker(uint32_t id, const std::vector<Op>* trace, uint64_t target_ops,
       target_ops_(target_ops),
       next_version_(uint64_t{id} << 48),
       sample_state_(Mix64(sample_seed + id) | 1),
-      write_buffer_(value_size),
+      write_area_(size_t{codec.variants()} * value_size),
+      variant_mask_(codec.variants() - 1),
+      value_size_(value_size),
       read_buffer_(value_size) {
   for (auto& counter : progress_.per_op) {
     counter.store(0, std::memory_order_relaxed);
   }
-  codec.Prepare(write_buffer_.data());
+  for (uint32_t v = 0; v < codec.variants(); ++v) {
+    codec.Prepare(WriteBuffer(v), v);
+  }
 }
 
 void Worker::Load(const RunShared& shared, const KeyMap& keys) {
   for (uint64_t record = id_; record < shared.record_count;
        record += shared.threads) {
     uint64_t key = keys.KeyOf(record);
-    shared.codec->Stamp(write_buffer_.data(), key, ++next_version_);
-    Status status = shared.store->Upsert(key, write_buffer_.data());
+    char* value = WriteBuffer(++next_version_);
+    shared.codec->Stamp(value, key, next_version_);
+    Status status = shared.store->Upsert(key, value);
     if (status != Status::kOk) Error("load-phase Upsert", key, status);
   }
+  load_version_end_ = next_version_;
 }
 
-inline void Worker::Execute(const RunShared& shared, const Op& op) {
+inline bool Worker::Execute(const RunShared& shared, const Op& op) {
   KVStore* store = shared.store;
   char* out = read_buffer_.data();
   switch (op.type) {
     case OpType::kRead: {
+      // A sampled read's buffer is poisoned first, so a Read that returns kOk
+      // without copying is caught.
+      bool sampled = Sampled();
+      if (sampled) StoreU64(out + kKeyOffset, ~op.key);
       Status status = store->Read(op.key, out);
       if (status == Status::kOk) {
-        if (Sampled()) {
+        if (sampled) {
           Verify(shared, "Read", op.key, out,
                  shared.rmw_possible && (!op.loaded || shared.deletes_possible));
         }
@@ -60,16 +66,20 @@ inline void Worker::Execute(const RunShared& shared, const Op& op) {
     }
     case OpType::kUpdate:
     case OpType::kInsert: {
-      shared.codec->Stamp(write_buffer_.data(), op.key, ++next_version_);
-      Status status = store->Upsert(op.key, write_buffer_.data());
-      if (status != Status::kOk) Error("Upsert", op.key, status);
+      char* value = WriteBuffer(++next_version_);
+      shared.codec->Stamp(value, op.key, next_version_);
+      Status status = store->Upsert(op.key, value);
+      if (status == Status::kOk) return true;
+      Error("Upsert", op.key, status);
       break;
     }
     case OpType::kRmw: {
+      bool sampled = Sampled();
+      if (sampled) StoreU64(out + kKeyOffset, ~op.key);
       Status status = store->ReadModifyWrite(op.key, 1, out);
       if (status != Status::kOk) {
         Error("ReadModifyWrite", op.key, status);
-      } else if (Sampled()) {
+      } else if (sampled) {
         Verify(shared, "ReadModifyWrite", op.key, out,
                !op.loaded || shared.deletes_possible);
       }
@@ -86,6 +96,7 @@ inline void Worker::Execute(const RunShared& shared, const Op& op) {
       DoScan(shared, op);
       break;
   }
+  return false;
 }
 
 void Worker::Run(const RunShared& shared, const TickClock& clock) {
@@ -114,10 +125,14 @@ void Worker::RunWith(const RunShared& shared) {
     for (; done < batch_end; ++done) {
       const Op& op = ops[index];
       if (++index == length) index = 0;
-      Execute(shared, op);
+      bool wrote = Execute(shared, op);
       uint64_t end = Ticks::Now();
       int type = static_cast<int>(op.type);
       latency_[type].Record(end - start);
+      if (__builtin_expect(op.tracked && wrote, 0)) {
+        NoteTrackedWrite(shared, op, start, end);
+        end = Ticks::Now();  // the bookkeeping is not the next op's latency
+      }
       start = end;
       std::atomic<uint64_t>& counter = progress_.per_op[type];
       counter.store(counter.load(std::memory_order_relaxed) + 1,
@@ -126,7 +141,7 @@ void Worker::RunWith(const RunShared& shared) {
     if (deadline != 0 && start >= deadline) break;
   }
   ops_done_ = done;
-  end_ns_ = SteadyNowNs();
+  end_ns_ = KernelMonotonicNs();
 }
 
 // State of one Scan call, checked by the visitor.
@@ -149,11 +164,13 @@ struct ScanCheck {
     ++check->visited;
     if (check->verify) {
       if (key < check->start || (check->visited > 1 && key <= check->last)) {
+        std::string where = check->visited > 1
+                                ? " after " + HexKey(check->last)
+                                : std::string(" first");
         check->worker->IntegrityFailure(
             "Scan from " + HexKey(check->start) + " visited " + HexKey(key) +
-            " after " + HexKey(check->last) +
-            ": keys must be >= the start key and strictly ascending (thread " +
-            std::to_string(check->worker->id()) + ")");
+            where + ": keys must be >= the start key and strictly ascending "
+            "(thread " + std::to_string(check->worker->id()) + ")");
       }
       check->worker->Verify(*check->shared, "Scan", key, value,
                             check->shared->rmw_possible);
@@ -177,12 +194,29 @@ void Worker::DoScan(const RunShared& shared, const Op& op) {
   }
 }
 
+void Worker::NoteTrackedWrite(const RunShared& shared, const Op& op,
+                              uint64_t start, uint64_t end) {
+  // `start` is the previous operation's end: never after this write began.
+  shared.tracker->NoteStart(op.scan_length, start);
+  // Beyond the reserved room the write is not recorded (no allocation while
+  // the store is measured); the verifier skips values it cannot place.
+  if (tracked_writes_.size() < tracked_writes_.capacity()) {
+    tracked_writes_.push_back({next_version_, end});
+  }
+}
+
 void Worker::Verify(const RunShared& shared, const char* what, uint64_t key,
                     const char* value, bool zero_ok) {
   BenchCodec::Verdict verdict = shared.codec->Check(key, value);
   if (verdict == BenchCodec::Verdict::kValid) return;
   if (verdict == BenchCodec::Verdict::kZeroFilled && zero_ok) return;
   std::string detail = std::string(what) + " of key " + HexKey(key);
+  if (LoadU64(value + kKeyOffset) == ~key) {
+    IntegrityFailure(detail + " returned kOk but left the output buffer "
+                              "untouched (fabricated value; thread " +
+                     std::to_string(id_) + ")");
+    return;
+  }
   switch (verdict) {
     case BenchCodec::Verdict::kForeign:
       detail += " returned the value of key " +
@@ -193,8 +227,9 @@ void Worker::Verify(const RunShared& shared, const char* what, uint64_t key,
                 "with data";
       break;
     default:
-      detail += " returned bytes that are not a value the harness wrote for "
-                "it (integrity code mismatch: fabricated, torn or corrupted)";
+      detail += " returned bytes never written for it by the harness "
+                "(integrity code or body mismatch: fabricated, torn, partly "
+                "copied or corrupted)";
   }
   IntegrityFailure(detail + " (thread " + std::to_string(id_) + ")");
 }

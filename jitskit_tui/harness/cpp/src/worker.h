@@ -14,6 +14,7 @@
 #include "integrity.h"
 #include "jitskit/kvstore.h"
 #include "trace.h"
+#include "write_tracker.h"
 
 namespace jitskit::harness {
 
@@ -36,6 +37,7 @@ struct RunShared {
   bool rmw_possible = false;
   // In ticks of the chosen clock; 0 means no time bound.
   uint64_t deadline_ticks = 0;
+  WriteTracker* tracker = nullptr;
 };
 
 class Worker {
@@ -61,11 +63,26 @@ class Worker {
   }
   uint64_t end_ns() const { return end_ns_; }
 
+  // Room for the tracked writes this worker will record, made before the
+  // store's memory baseline is taken.
+  void ReserveTrackedWrites(size_t count) { tracked_writes_.reserve(count); }
+  // Tracked writes in the order they completed (so by version).
+  const std::vector<TrackedWrite>& tracked_writes() const {
+    return tracked_writes_;
+  }
+  // Versions up to this one were written by the load phase.
+  uint64_t load_version_end() const { return load_version_end_; }
+
  private:
   template <typename Ticks>
   void RunWith(const RunShared& shared);
-  [[gnu::always_inline]] inline void Execute(const RunShared& shared,
+  // Returns true when the operation was an Upsert that returned kOk.
+  [[gnu::always_inline]] inline bool Execute(const RunShared& shared,
                                              const Op& op);
+  [[gnu::cold, gnu::noinline]] void NoteTrackedWrite(const RunShared& shared,
+                                                     const Op& op,
+                                                     uint64_t start,
+                                                     uint64_t end);
   bool Sampled() {
     sample_state_ ^= sample_state_ << 13;
     sample_state_ ^= sample_state_ >> 7;
@@ -74,6 +91,9 @@ class Worker {
   }
   [[gnu::cold, gnu::noinline]] void Verify(const RunShared& shared, const char* what, uint64_t key,
               const char* value, bool zero_ok);
+  char* WriteBuffer(uint64_t version) {
+    return write_area_.data() + (version & variant_mask_) * value_size_;
+  }
   [[gnu::noinline]] void DoScan(const RunShared& shared, const Op& op);
   [[gnu::cold, gnu::noinline]] void Error(const char* what, uint64_t key,
                                           Status status);
@@ -87,13 +107,19 @@ class Worker {
   uint64_t next_version_;
   uint64_t sample_state_;
   std::array<Histogram, kOpTypeCount> latency_;
-  std::vector<char> write_buffer_;
+  // One value buffer per body variant, back to back; the version's low bits
+  // choose the buffer.
+  std::vector<char> write_area_;
+  uint64_t variant_mask_;
+  size_t value_size_;
   std::vector<char> read_buffer_;
   uint64_t errors_ = 0;
   uint64_t integrity_failures_ = 0;
   std::string first_error_;
   std::string first_integrity_failure_;
   uint64_t end_ns_ = 0;
+  std::vector<TrackedWrite> tracked_writes_;
+  uint64_t load_version_end_ = 0;
 
   friend struct ScanCheck;
 };

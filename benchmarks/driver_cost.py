@@ -1,0 +1,171 @@
+"""The benchmark driver's own cost per operation per thread.
+
+Builds the harness with the almost-nothing store (``harness/stores/noop``) and runs a
+50/50 read/update zipfian workload with latency recording and integrity sampling on,
+as every benchmark runs. Time per operation per thread is then almost all driver:
+trace read, the value's integrity stamp, a virtual call, one clock read, a histogram
+bucket and a progress counter. Target: at most 25 ns.
+
+Two figures per thread count: wall time (elapsed x threads / operations, best of the
+runs; honest only on an otherwise idle machine) and CPU time (the slope of the
+process's user+system time between a short and a long run, which cancels trace
+generation and load, and barely moves when other processes compete for the CPUs).
+
+    .venv/bin/python benchmarks/driver_cost.py [--threads 1,2] [--repeat 5] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from jitskit_tui.harness.build import read_sources  # noqa: E402
+
+HARNESS = ROOT / "jitskit_tui" / "harness" / "cpp"
+STORES = ROOT / "jitskit_tui" / "harness" / "stores"
+TARGET_NS = 25.0
+
+
+def _compile(argv: list[str]) -> None:
+    result = subprocess.run(argv, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"build failed: {' '.join(argv)}\n{result.stderr}")
+
+
+def build_harness(store: str, out: Path) -> Path:
+    """Builds ``jitskit-harness`` with ``stores/<store>/store.cc`` into ``out``, one
+    compiler at a time, as the engine builds it."""
+    sources = read_sources(HARNESS)
+    includes = [f"-I{HARNESS / d}" for d in sources.include]
+    objects = []
+    for source in sources.harness:
+        obj = out / (source.replace("/", "__") + ".o")
+        _compile(["g++", *sources.flags, *includes, "-c", str(HARNESS / source), "-o", str(obj)])
+        objects.append(str(obj))
+    store_obj = out / f"{store}.o"
+    _compile(
+        [
+            "g++",
+            "-std=c++17",
+            "-O2",
+            f"-I{HARNESS / 'include'}",
+            "-c",
+            str(STORES / store / "store.cc"),
+            "-o",
+            str(store_obj),
+        ]
+    )
+    binary = out / f"jitskit-harness-{store}"
+    _compile(["g++", *objects, str(store_obj), *sources.link_flags, "-o", str(binary)])
+    return binary
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_bench(binary: Path, settings: dict[str, object], workdir: Path) -> dict[str, Any]:
+    """Runs ``bench`` with the given config and returns its result event, with the
+    CPU seconds the run took added as ``cpu_s``."""
+    config = workdir / "bench.cfg"
+    config.write_text("".join(f"{k}={v}\n" for k, v in settings.items()))
+    cpu_before = children_cpu_s()
+    result = subprocess.run(
+        [str(binary), "bench", "--config", str(config)], capture_output=True, text=True
+    )
+    cpu_s = children_cpu_s() - cpu_before
+    if result.returncode != 0:
+        raise SystemExit(f"bench failed ({result.returncode}):\n{result.stderr}")
+    for line in reversed(result.stdout.splitlines()):
+        event = json.loads(line)
+        if event.get("event") == "result":
+            return {**event, "cpu_s": cpu_s}
+    raise SystemExit("bench printed no result line")
+
+
+def measure(binary: Path, threads: int, ops_per_thread: int, workdir: Path) -> dict[str, Any]:
+    """One short and one long run: wall ns/op/thread of the long one, and CPU ns/op from
+    the difference between the two."""
+    cpus = sorted(os.sched_getaffinity(0))
+    settings: dict[str, object] = {
+        "value_size": 64,
+        "threads": threads,
+        "cpus": ",".join(str(c) for c in cpus[:threads]),
+        "record_count": 1000,
+        "trace_ops": 4_000_000,
+        "mix_read": 0.5,
+        "mix_update": 0.5,
+        "distribution": "zipfian",
+        "tick_ms": 1000,
+        "seed": 1,
+    }
+    short_ops = ops_per_thread // 3 * threads
+    long_ops = ops_per_thread * threads
+    # Both runs generate the same trace (the long one loops over it), so the
+    # difference between them is run-phase work only.
+    settings["trace_ops"] = min(4_000_000, short_ops)
+    short = run_bench(binary, {**settings, "operation_count": short_ops}, workdir)
+    long = run_bench(binary, {**settings, "operation_count": long_ops}, workdir)
+    return {
+        "wall_ns": long["elapsed_s"] * 1e9 * threads / long["total_ops"],
+        "cpu_ns": (long["cpu_s"] - short["cpu_s"]) * 1e9 / (long_ops - short_ops),
+        "clock": long["clock"],
+        "machine": long["machine"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", default="1,2", help="thread counts, comma separated")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per thread count")
+    parser.add_argument("--ops", type=int, default=10_000_000, help="operations per thread")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="jitskit-driver-cost-") as tmp:
+        workdir = Path(tmp)
+        print("building the harness with the noop store ...", flush=True)
+        binary = build_harness("noop", workdir)
+        figures: dict[str, Any] = {"target_ns": TARGET_NS, "threads": {}}
+        for threads in (int(t) for t in args.threads.split(",")):
+            runs = [measure(binary, threads, args.ops, workdir) for _ in range(args.repeat)]
+            wall = sorted(r["wall_ns"] for r in runs)
+            cpu = sorted(r["cpu_ns"] for r in runs)
+            figures["threads"][str(threads)] = {
+                "wall_best_ns": wall[0],
+                "wall_median_ns": statistics.median(wall),
+                "cpu_median_ns": statistics.median(cpu),
+                "cpu_runs_ns": cpu,
+            }
+            figures["clock"] = runs[0]["clock"]
+            figures["machine"] = runs[0]["machine"]
+            verdict = "within" if statistics.median(cpu) <= TARGET_NS else "OVER"
+            print(
+                f"{threads} thread(s): CPU {statistics.median(cpu):.1f} ns/op/thread "
+                f"(median of {args.repeat}; {verdict} the {TARGET_NS:.0f} ns target), "
+                f"wall best {wall[0]:.1f}, median {statistics.median(wall):.1f}",
+                flush=True,
+            )
+        machine = figures["machine"]
+        print(
+            f"clock {figures['clock']}; {machine['cpu_model']}, {machine['cpu_count']} CPUs, "
+            f"{machine['kernel']}, {machine['compiler']}"
+        )
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

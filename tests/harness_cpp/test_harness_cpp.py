@@ -1,0 +1,443 @@
+"""The C++ harness on its own: unit tests, the trace tool, and the reference store
+through every harness mode (built with g++ from ``sources.txt``, as the engine does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = ROOT / "jitskit_tui" / "harness" / "cpp"
+STORES = ROOT / "jitskit_tui" / "harness" / "stores"
+UNIT_DIR = Path(__file__).resolve().parent
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+
+
+def read_sources() -> dict[str, list[str]]:
+    """``sources.txt`` as {section: entries}."""
+    sections: dict[str, list[str]] = {}
+    current = ""
+    for raw in (HARNESS / "sources.txt").read_text().splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            sections[current] = []
+        else:
+            sections[current].extend(line.split() if "flags" in current else [line])
+    return sections
+
+
+def compile_object(source: Path, flags: list[str], out: Path) -> Path:
+    result = subprocess.run(
+        ["g++", *flags, "-c", str(source), "-o", str(out)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"compiling {source} failed:\n{result.stderr}"
+    return out
+
+
+def link(objects: list[Path], flags: list[str], out: Path) -> Path:
+    result = subprocess.run(
+        ["g++", *[str(o) for o in objects], *flags, "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, f"linking {out.name} failed:\n{result.stderr}"
+    return out
+
+
+@dataclass(frozen=True)
+class Built:
+    harness: Path
+    trace: Path
+    unit: Path
+    library: tuple[Path, ...]
+    """Harness objects with ``main``, to link with another store."""
+    link_flags: tuple[str, ...]
+
+    def harness_with(self, store_source: Path, out: Path) -> Path:
+        store = compile_object(
+            store_source,
+            ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{HARNESS / 'include'}"],
+            out.with_suffix(".o"),
+        )
+        return link([*self.library, store], list(self.link_flags), out)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Harness + reference store, trace tool and unit tests, each file compiled once."""
+    out = tmp_path_factory.mktemp("harness-build")
+    sources = read_sources()
+    includes = [f"-I{HARNESS / d}" for d in sources["include"]]
+    flags = sources["harness-flags"] + includes
+    objects: dict[str, Path] = {}
+    for name in dict.fromkeys(sources["jitskit-harness"] + sources["jitskit-trace"]):
+        objects[name] = compile_object(HARNESS / name, flags, out / (name.replace("/", "_") + ".o"))
+    store = compile_object(
+        STORES / "reference" / "store.cc",
+        ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{HARNESS / 'include'}"],
+        out / "reference.o",
+    )
+    link_flags = sources["link-flags"]
+    harness = link(
+        [objects[n] for n in sources["jitskit-harness"]] + [store],
+        link_flags,
+        out / "jitskit-harness",
+    )
+    trace = link([objects[n] for n in sources["jitskit-trace"]], link_flags, out / "jitskit-trace")
+    unit_objects = [
+        compile_object(src, [*flags, f"-I{UNIT_DIR}"], out / f"unit_{src.stem}.o")
+        for src in sorted(UNIT_DIR.glob("*.cc"))
+    ]
+    library = [objects[n] for n in sources["jitskit-harness"] if n != "src/main.cc"]
+    unit = link([*unit_objects, *library, store], link_flags, out / "unit-tests")
+    return Built(
+        harness=harness,
+        trace=trace,
+        unit=unit,
+        library=tuple(objects[n] for n in sources["jitskit-harness"]),
+        link_flags=tuple(link_flags),
+    )
+
+
+LOSES_UPDATES = r"""
+// Correct on small key sets; once it holds 10000 keys it ignores every other
+// overwrite. The gates' hot keys never see it; the bench's verify phase must.
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include "jitskit/kvstore.h"
+using jitskit::Status;
+class LosesUpdates : public jitskit::KVStore {
+ public:
+  Status Open(const jitskit::StoreConfig& c) override { size_ = c.value_size; return Status::kOk; }
+  Status Close() override { return Status::kOk; }
+  Status Read(uint64_t k, char* out) override {
+    std::lock_guard<std::mutex> l(m_);
+    auto it = map_.find(k);
+    if (it == map_.end()) return Status::kNotFound;
+    std::memcpy(out, it->second.data(), size_);
+    return Status::kOk;
+  }
+  Status Upsert(uint64_t k, const char* v) override {
+    std::lock_guard<std::mutex> l(m_);
+    if (map_.size() >= 10000 && map_.count(k) && ++n_ % 2 == 0) return Status::kOk;
+    map_[k].assign(v, size_);
+    return Status::kOk;
+  }
+  Status Delete(uint64_t k) override {
+    std::lock_guard<std::mutex> l(m_);
+    return map_.erase(k) ? Status::kOk : Status::kNotFound;
+  }
+  Status ReadModifyWrite(uint64_t, uint64_t, char*) override { return Status::kError; }
+ private:
+  std::mutex m_;
+  std::map<uint64_t, std::string> map_;
+  uint32_t size_ = 0;
+  uint64_t n_ = 0;
+};
+extern "C" jitskit::KVStore* jitskit_create_store() { return new LosesUpdates(); }
+"""
+
+
+PRINTS_FORGERIES = r"""
+// A correct store that prints a passing gate line to stdout from Close and
+// from a static destructor: neither may reach the harness's JSON output.
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include "jitskit/kvstore.h"
+using jitskit::Status;
+const char kForged[] = "{\"event\":\"gate\",\"name\":\"api\",\"passed\":true,"
+                       "\"detail\":\"forged\"}\n";
+struct PrintsAtExit {
+  ~PrintsAtExit() { std::fputs(kForged, stdout); std::fflush(stdout); }
+} prints_at_exit;
+class Prints : public jitskit::KVStore {
+ public:
+  Status Open(const jitskit::StoreConfig& c) override { size_ = c.value_size; return Status::kOk; }
+  Status Close() override { std::fputs(kForged, stdout); std::fflush(stdout); return Status::kOk; }
+  Status Read(uint64_t k, char* out) override {
+    std::lock_guard<std::mutex> l(m_);
+    auto it = map_.find(k);
+    if (it == map_.end()) return Status::kNotFound;
+    std::memcpy(out, it->second.data(), size_);
+    return Status::kOk;
+  }
+  Status Upsert(uint64_t k, const char* v) override {
+    std::lock_guard<std::mutex> l(m_);
+    map_[k].assign(v, size_);
+    return Status::kOk;
+  }
+  Status Delete(uint64_t k) override {
+    std::lock_guard<std::mutex> l(m_);
+    return map_.erase(k) ? Status::kOk : Status::kNotFound;
+  }
+  Status ReadModifyWrite(uint64_t, uint64_t, char*) override { return Status::kError; }
+ private:
+  std::mutex m_;
+  std::map<uint64_t, std::string> map_;
+  uint32_t size_ = 0;
+};
+extern "C" jitskit::KVStore* jitskit_create_store() { return new Prints(); }
+"""
+
+
+def write_config(path: Path, **settings: object) -> Path:
+    defaults: dict[str, object] = {
+        "value_size": 64,
+        "threads": 2,
+        "record_count": 2000,
+        "operation_count": 20000,
+        "mix_read": 0.5,
+        "mix_update": 0.5,
+        "seed": 7,
+    }
+    defaults.update(settings)
+    path.write_text("".join(f"{k}={v}\n" for k, v in defaults.items()))
+    return path
+
+
+def run(*args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
+
+
+def events(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
+
+
+def gate_line(result: subprocess.CompletedProcess[str], name: str) -> dict[str, Any]:
+    assert result.returncode == 0, result.stderr
+    gates = [e for e in events(result.stdout) if e["event"] == "gate"]
+    assert len(gates) == 1, result.stdout
+    assert gates[0]["name"] == name
+    return gates[0]
+
+
+def test_unit_tests_pass(built: Built) -> None:
+    result = run(built.unit)
+    last = result.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"\d+ passed, 0 failed", last), result.stdout
+    assert result.returncode == 0
+
+
+def test_trace_prints_first_ops_deterministically(built: Built, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "t.cfg", mix_read=0.5, mix_update=0, mix_scan=0.5, operations="read,upsert,scan"
+    )
+    first = run(built.trace, "--config", config, "--ops", 50)
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert len(lines) == 50
+    for line in lines:
+        assert re.fullmatch(r"READ 0x[0-9a-f]{16}|SCAN 0x[0-9a-f]{16} \d+", line), line
+    assert run(built.trace, "--config", config, "--ops", 50).stdout == first.stdout
+    other = write_config(
+        tmp_path / "u.cfg",
+        mix_read=0.5,
+        mix_update=0,
+        mix_scan=0.5,
+        operations="read,upsert,scan",
+        seed=8,
+    )
+    assert run(built.trace, "--config", other, "--ops", 50).stdout != first.stdout
+
+
+def test_bad_config_exits_2_naming_the_key(built: Built, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "bad.cfg", mix_reed=0.5)
+    for binary, args in ((built.harness, ["bench"]), (built.trace, [])):
+        result = run(binary, *args, "--config", config)
+        assert result.returncode == 2
+        assert "unknown key 'mix_reed'" in result.stderr
+        assert "line 8" in result.stderr
+
+
+def test_usage_errors_exit_2(built: Built, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "ok.cfg")
+    assert run(built.harness).returncode == 2
+    assert run(built.harness, "fly", "--config", config).returncode == 2
+    missing_log = run(built.harness, "durability-writer", "--config", config)
+    assert missing_log.returncode == 2
+    assert "--ack-log" in missing_log.stderr
+
+
+@pytest.mark.parametrize("durability", ["none", "process_crash", "power_loss"])
+def test_reference_passes_gate_api(built: Built, tmp_path: Path, durability: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    config = write_config(
+        tmp_path / "api.cfg",
+        operations="read,upsert,delete,rmw,scan",
+        durability=durability,
+        data_dir=data if durability != "none" else "",
+    )
+    gate = gate_line(run(built.harness, "gate-api", "--config", config), "api")
+    assert gate["passed"], gate["detail"]
+    assert "scans" in gate["detail"]
+    if durability != "none":
+        assert "Close/Open" in gate["detail"]
+
+
+def test_reference_passes_gate_concurrency(built: Built, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.cfg", operations="read,upsert,delete,rmw,scan", gate_ops=8000, threads=3
+    )
+    gate = gate_line(run(built.harness, "gate-concurrency", "--config", config), "concurrency")
+    assert gate["passed"], gate["detail"]
+    assert gate["detail"].startswith("3 threads")
+
+
+def test_bench_emits_phases_ticks_and_a_result(built: Built, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "b.cfg",
+        operation_count=0,
+        duration_s=0.6,
+        tick_ms=100,
+        mix_read=0.4,
+        mix_update=0.2,
+        mix_scan=0.1,
+        mix_rmw=0.2,
+        mix_insert=0.1,
+        operations="read,upsert,rmw,scan",
+        mem_budget_bytes=1 << 30,
+        cpus="0",
+    )
+    result = run(built.harness, "bench", "--config", config)
+    assert result.returncode == 0, result.stderr
+    out = events(result.stdout)
+    phases = [e["phase"] for e in out if e["event"] == "phase"]
+    assert phases == ["generate", "load", "run", "verify"]
+    ticks = [e for e in out if e["event"] == "tick"]
+    assert len(ticks) >= 3
+    assert all(
+        t["ops_s"] >= 0
+        and set(t["per_op"]) <= {"read", "update", "insert", "scan", "read_modify_write"}
+        for t in ticks
+    )
+    assert [t["ops"] for t in ticks] == sorted(t["ops"] for t in ticks)
+    res = out[-1]
+    assert res["event"] == "result"
+    assert 0.55 < res["elapsed_s"] < 1.5
+    assert res["errors"] == 0, res["first_error"]
+    assert res["integrity_failures"] == 0, res["first_integrity_failure"]
+    assert res["verified_keys"] > 0
+    assert set(res["ops"]) == {"read", "update", "insert", "scan", "read_modify_write"}
+    assert sum(op["count"] for op in res["ops"].values()) == res["total_ops"]
+    assert res["throughput_ops_s"] == pytest.approx(res["total_ops"] / res["elapsed_s"], rel=1e-3)
+    for op in res["ops"].values():
+        assert 0 < op["p50_us"] <= op["p90_us"] <= op["p99_us"] <= op["p999_us"] <= op["max_us"]
+    assert res["memory_peak_bytes"] > 0
+    assert res["memory_budget_bytes"] == 1 << 30
+    machine = res["machine"]
+    assert machine["cpu_count"] >= 1 and machine["memory_bytes"] > 0
+    assert machine["kernel"].startswith("Linux") and machine["compiler"]
+
+
+def test_bench_counts_operation_bound_exactly(built: Built, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "n.cfg", operation_count=12345, threads=2, tick_ms=1000)
+    result = run(built.harness, "bench", "--config", config)
+    res = events(result.stdout)[-1]
+    assert res["total_ops"] == 12345
+    assert res["errors"] == 0 and res["integrity_failures"] == 0
+
+
+@pytest.mark.parametrize("durability", ["process_crash", "power_loss"])
+def test_reference_survives_kill_9(built: Built, tmp_path: Path, durability: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    ack_log = tmp_path / "acks.log"
+    config = write_config(
+        tmp_path / "d.cfg", durability=durability, data_dir=data, record_count=200, threads=2
+    )
+    writer = subprocess.Popen(
+        [
+            str(built.harness),
+            "durability-writer",
+            "--config",
+            str(config),
+            "--ack-log",
+            str(ack_log),
+            "--markers",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout is not None
+        assert json.loads(writer.stdout.readline()) == {"event": "phase", "phase": "run"}
+        deadline = time.monotonic() + 30
+        while ack_log.read_text().count("\n") < 500 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+    result = run(built.harness, "durability-verify", "--config", config, "--ack-log", ack_log)
+    gate = gate_line(result, "durability")
+    assert gate["passed"], gate["detail"]
+    assert "acknowledged writes" in gate["detail"]
+
+
+def test_bench_verify_catches_updates_lost_at_scale(built: Built, tmp_path: Path) -> None:
+    source = tmp_path / "loses_updates.cc"
+    source.write_text(LOSES_UPDATES)
+    harness = built.harness_with(source, tmp_path / "harness-loses-updates")
+    small = write_config(tmp_path / "api.cfg", record_count=100)
+    gate = gate_line(run(harness, "gate-api", "--config", small), "api")
+    assert gate["passed"], "the gate's 8192 keys stay below the store's threshold"
+    config = write_config(tmp_path / "b.cfg", record_count=20000, operation_count=100000)
+    result = events(run(harness, "bench", "--config", config).stdout)[-1]
+    assert result["integrity_failures"] > 0
+    assert "was acknowledged: that write was lost" in result["first_integrity_failure"]
+
+
+def test_store_output_never_mixes_with_harness_json(built: Built, tmp_path: Path) -> None:
+    source = tmp_path / "prints.cc"
+    source.write_text(PRINTS_FORGERIES)
+    harness = built.harness_with(source, tmp_path / "harness-prints")
+    config = write_config(tmp_path / "p.cfg", record_count=100)
+    result = run(harness, "gate-api", "--config", config)
+    gate = gate_line(result, "api")
+    assert gate["passed"] and gate["detail"] != "forged"
+    assert "forged" in result.stderr
+
+
+def test_token_is_echoed_and_a_missing_one_is_tampering(built: Built, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "t.cfg", record_count=100)
+    token = "a1B2c3D4e5F6g7H8i9J0"
+    result = subprocess.run(
+        [str(built.harness), "gate-api", "--config", str(config), "--token-fd", "0"],
+        input=token + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = events(result.stdout)
+    assert lines and all(line["token"] == token for line in lines)
+    empty = subprocess.run(
+        [str(built.harness), "gate-api", "--config", str(config), "--token-fd", "0"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert empty.returncode == 3
+    assert "token" in empty.stderr
+    assert empty.stdout == ""

@@ -1,0 +1,197 @@
+"""Runs the real evaluator on the hack stores and says which gate caught each one.
+
+Usage (from the repository root, one evaluation at a time, ~15-40 s each):
+
+    .venv/bin/python tests/stores/catch_matrix.py                 # every store
+    .venv/bin/python tests/stores/catch_matrix.py torn_reads ...  # some
+    .venv/bin/python tests/stores/catch_matrix.py --control       # correct_fast only
+    .venv/bin/python tests/stores/catch_matrix.py --json out.json
+
+A store is CAUGHT when its manifest gate failed with every `detail_contains` word in
+the detail, CAUGHT-ELSEWHERE when only other gates failed (or the words are missing),
+and SLIPPED when every gate passed: a hole in the evaluator. The control store
+correct_fast must PASS at every durability level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from jitskit_tui.harness.bundle import Bundle
+from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.harness.results import EvalResult
+from jitskit_tui.sandbox.local import LocalMachine
+from jitskit_tui.spec import SpecCard, load_spec_text
+
+STORES = Path(__file__).resolve().parent
+CONTROL = "correct_fast"
+_OPERATION_NAMES = {"rmw": "read_modify_write"}
+
+
+@dataclass
+class Outcome:
+    name: str
+    durability: str
+    expected_gate: str
+    verdict: str
+    failed: dict[str, str] = field(default_factory=dict)
+    throughput_ops_s: float = 0.0
+    seconds: float = 0.0
+
+
+def small_spec(
+    durability: str,
+    operations: list[str],
+    budget: str = "128MiB",
+    value_size: int = 64,
+    operation_count: str = "300k",
+    duration: str = "3s",
+) -> SpecCard:
+    """A two-thread card whose quick evaluation takes seconds (as tests/harness uses)."""
+    ops = [_OPERATION_NAMES.get(op, op) for op in operations]
+    shares = {"read": 0.5, "update": 0.3, "read_modify_write": 0.1, "delete": 0.05, "scan": 0.05}
+    for op in ("read_modify_write", "delete", "scan"):
+        if op not in ops:
+            shares["update"] += shares.pop(op)
+    mix = "{" + ", ".join(f"{op}: {share:.2f}" for op, share in shares.items()) + "}"
+    data_dir = "" if durability == "none" else "  data_dir: {medium: disk, size: 1GiB}\n"
+    text = f"""\
+name: hack-{durability}
+requirement:
+  operations: [{", ".join(ops)}]
+  durability: {durability}
+environment:
+  cpus: 2
+  memory_limit: 1GiB
+  store_memory_budget: {budget}
+{data_dir}workload:
+  mix: {mix}
+  distribution: {{kind: zipfian, constant: 0.99}}
+  record_count: 20k
+  operation_count: {operation_count}
+  duration: {duration}
+  value_size: {value_size}
+  threads: 2
+  scan_length: {{distribution: uniform, min: 1, max: 20}}
+loop:
+  iterations: 3
+  quick: {{operation_count: {operation_count}, duration: {duration}}}
+"""
+    return load_spec_text(text, file=f"hack-{durability}.yaml")
+
+
+def _tamper_hook(name: str) -> object:
+    script = STORES / name / "tamper.py"
+    if not script.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location(f"tamper_{name}", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def prepare(bundle: Bundle) -> None:
+        module.tamper(bundle.harness)
+
+    return prepare
+
+
+def evaluate_one(name: str, spec: SpecCard) -> EvalResult:
+    request = EvalRequest(spec=spec, store_dir=STORES / name, name=name, seed=7)
+    hook = _tamper_hook(name)
+    if hook is not None:
+        request.prepare_bundle = hook  # type: ignore[assignment]
+    return asyncio.run(evaluate(request, LocalMachine()))
+
+
+def judge(entry: dict[str, object], result: EvalResult) -> str:
+    failed = {g.name: g.detail.lower() for g in result.failed_gates}
+    if not failed:
+        return "SLIPPED"
+    detail = failed.get(str(entry["gate"]))
+    words = [str(w) for w in entry["detail_contains"]]  # type: ignore[attr-defined]
+    if detail is not None and all(w in detail for w in words):
+        return "CAUGHT"
+    return "CAUGHT-ELSEWHERE"
+
+
+def run(names: list[str], control: bool) -> list[Outcome]:
+    manifest = yaml.safe_load((STORES / "hacks.yaml").read_text())["stores"]
+    entries = {e["name"]: e for e in manifest}
+    outcomes: list[Outcome] = []
+    if control:
+        for durability in ("none", "process_crash", "power_loss"):
+            ops = ["read", "upsert", "delete", "rmw", "scan"]
+            started = time.monotonic()
+            result = evaluate_one(CONTROL, small_spec(durability, ops))
+            verdict = "PASS" if result.verdict == "pass" else "FALSE-POSITIVE"
+            outcomes.append(_outcome(CONTROL, durability, "-", verdict, result, started))
+            _print(outcomes[-1])
+        return outcomes
+    for name in names or list(entries):
+        entry = entries.get(name)
+        if entry is None:
+            sys.exit(f"{name}: not in tests/stores/hacks.yaml")
+        spec = small_spec(
+            entry["durability"],
+            entry["operations"],
+            entry.get("budget", "128MiB"),
+            entry.get("value_size", 64),
+        )
+        started = time.monotonic()
+        result = evaluate_one(name, spec)
+        outcome = _outcome(
+            name, entry["durability"], entry["gate"], judge(entry, result), result, started
+        )
+        outcomes.append(outcome)
+        _print(outcome)
+    return outcomes
+
+
+def _outcome(
+    name: str, durability: str, gate: str, verdict: str, result: EvalResult, started: float
+) -> Outcome:
+    return Outcome(
+        name=name,
+        durability=durability,
+        expected_gate=gate,
+        verdict=verdict,
+        failed={g.name: g.detail for g in result.failed_gates},
+        throughput_ops_s=result.throughput_ops_s,
+        seconds=round(time.monotonic() - started, 1),
+    )
+
+
+def _print(o: Outcome) -> None:
+    print(
+        f"{o.verdict:17} {o.name:26} want={o.expected_gate:11} {o.durability:13} "
+        f"{o.throughput_ops_s:>12,.0f} ops/s  {o.seconds:5.1f}s",
+        flush=True,
+    )
+    for gate, detail in o.failed.items():
+        print(f"    {gate}: {detail[:300]}", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="stores to run (default: all)")
+    parser.add_argument("--control", action="store_true", help="run correct_fast only")
+    parser.add_argument("--json", type=Path, help="write the outcomes here")
+    args = parser.parse_args()
+    outcomes = run(args.names, args.control)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(o) for o in outcomes], indent=2))
+    bad = [o for o in outcomes if o.verdict in {"SLIPPED", "FALSE-POSITIVE"}]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

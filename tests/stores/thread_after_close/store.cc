@@ -1,0 +1,97 @@
+// Hack: busy-spinning thread left running after Close.
+//
+// Starts a detached busy-spinning "maintenance" thread at Open that
+// Close never stops, so a thread keeps burning a CPU after Close (and during
+// the harness's own measurements).
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "jitskit/kvstore.h"
+
+namespace {
+
+using jitskit::Status;
+
+constexpr size_t kShards = 64;
+
+uint64_t Mix(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return x;
+}
+
+struct Shard {
+  std::mutex mu;
+  std::unordered_map<uint64_t, std::vector<char>> map;
+};
+
+std::atomic<uint64_t> g_maintenance_rounds{0};
+
+// Background maintenance: spins on a flag nobody ever clears.
+void Maintain() {
+  for (;;) {
+    g_maintenance_rounds.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+class SpinningMaintenanceStore final : public jitskit::KVStore {
+ public:
+  Status Open(const jitskit::StoreConfig& config) override {
+    vs_ = config.value_size;
+    std::thread(Maintain).detach();  // "compaction", never joined
+    return Status::kOk;
+  }
+  Status Close() override { return Status::kOk; }
+
+  Status Read(uint64_t key, char* value_out) override {
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    auto it = s.map.find(key);
+    if (it == s.map.end()) return Status::kNotFound;
+    std::memcpy(value_out, it->second.data(), vs_);
+    return Status::kOk;
+  }
+
+  Status Upsert(uint64_t key, const char* value) override {
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.map[key].assign(value, value + vs_);
+    return Status::kOk;
+  }
+
+  Status Delete(uint64_t key) override {
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    return s.map.erase(key) == 1 ? Status::kOk : Status::kNotFound;
+  }
+
+  Status ReadModifyWrite(uint64_t key, uint64_t increment,
+                         char* value_out) override {
+    Shard& s = ShardFor(key);
+    std::lock_guard<std::mutex> lock(s.mu);
+    std::vector<char>& v = s.map[key];
+    if (v.empty()) v.assign(vs_, 0);
+    uint64_t counter = 0;
+    std::memcpy(&counter, v.data(), 8);
+    counter += increment;
+    std::memcpy(v.data(), &counter, 8);
+    std::memcpy(value_out, v.data(), vs_);
+    return Status::kOk;
+  }
+
+ private:
+  Shard& ShardFor(uint64_t key) { return shards_[Mix(key) % kShards]; }
+
+  uint32_t vs_ = 0;
+  Shard shards_[kShards];
+};
+
+}  // namespace
+
+extern "C" jitskit::KVStore* jitskit_create_store() { return new SpinningMaintenanceStore(); }
