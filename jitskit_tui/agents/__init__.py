@@ -7,7 +7,6 @@ is imported only when asked for, so the offline demo never needs the SDK or a ne
 from __future__ import annotations
 
 import importlib
-import os
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +23,9 @@ class AgentUnavailable(Exception):
 
 def default_agent_name() -> AgentName:
     """`anthropic` when an API key is configured, else the offline `scripted` agent."""
-    return "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "scripted"
+    from jitskit_tui.config import api_key_configured
+
+    return "anthropic" if api_key_configured() else "scripted"
 
 
 def make_agent(

@@ -1,0 +1,80 @@
+"""Dollars from token counts: a built-in price table by model family, which the user
+config's `[prices."<model>"]` overrides (USD per million tokens)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jitskit_tui.config import Price
+
+CACHE_READ_SHARE = 0.1
+CACHE_WRITE_SHARE = 1.25
+"""The usual prompt-caching prices as shares of the input price (5-minute writes)."""
+
+_FAMILIES: tuple[tuple[str, float, float], ...] = (
+    # (name part, input, output) per million tokens, as published for the current models.
+    ("haiku", 1.0, 5.0),
+    ("sonnet", 3.0, 15.0),
+    ("opus", 5.0, 25.0),
+    ("fable", 10.0, 50.0),
+    ("mythos", 10.0, 50.0),
+)
+UNKNOWN = (10.0, 50.0)
+"""For a model the table does not know: the dearest family, so a budget cap errs early."""
+
+
+@dataclass(frozen=True)
+class Rates:
+    model: str
+    input: float
+    output: float
+    cache_read: float
+    cache_write: float
+    known: bool
+    """False when the price is the fallback for an unknown model."""
+
+    def dollars(
+        self, input_tokens: int, output_tokens: int, cache_read: int, cache_write: int
+    ) -> float:
+        return (
+            input_tokens * self.input
+            + output_tokens * self.output
+            + cache_read * self.cache_read
+            + cache_write * self.cache_write
+        ) / 1_000_000
+
+
+class PriceTable:
+    def __init__(self, overrides: dict[str, Price] | None = None) -> None:
+        self.overrides = dict(overrides or {})
+
+    def rates(self, model: str) -> Rates:
+        override = self.overrides.get(model)
+        if override is not None:
+            return Rates(
+                model=model,
+                input=override.input,
+                output=override.output,
+                cache_read=(
+                    override.cache_read
+                    if override.cache_read is not None
+                    else override.input * CACHE_READ_SHARE
+                ),
+                cache_write=(
+                    override.cache_write
+                    if override.cache_write is not None
+                    else override.input * CACHE_WRITE_SHARE
+                ),
+                known=True,
+            )
+        lowered = model.lower()
+        found = next(((i, o) for part, i, o in _FAMILIES if part in lowered), None)
+        price_in, price_out = found or UNKNOWN
+        return Rates(
+            model=model,
+            input=price_in,
+            output=price_out,
+            cache_read=price_in * CACHE_READ_SHARE,
+            cache_write=price_in * CACHE_WRITE_SHARE,
+            known=found is not None,
+        )

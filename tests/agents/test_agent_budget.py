@@ -1,0 +1,45 @@
+"""Budget caps: once the spec's token cap is reached mid-iteration, the coder's tool loop
+ends before its next request, the critic is skipped, and the loop stops cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from agentkit import new_run, open_engine
+from messages_server import Message, MessagesServer, RoleScript, text, tool
+
+from jitskit_tui.engine.eventlog import read_events
+from jitskit_tui.engine.events import ErrorRaised, IterationFinished
+from jitskit_tui.engine.state import RunState
+
+pytestmark = pytest.mark.slow
+
+
+async def test_token_cap_stops_the_loop_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = RoleScript(
+        {
+            "planner": [Message([text("TITLE: Big design\n\nA long one.")], input_tokens=3000)],
+            "coder": [
+                Message([text("Looking around."), tool("list_files")], input_tokens=3000),
+                Message([tool("finish", {"summary": "never sent"})]),
+            ],
+        }
+    )
+    ws = new_run(tmp_path, budget="{tokens: 5000}")
+    with MessagesServer(script) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        finished = await open_engine(ws, iterations=3).run()
+    assert server.errors == [] and script.problems == []
+    assert finished.status == "finished" and finished.completed == 1
+    assert "token budget used up" in finished.reason
+    assert len(server.received("coder")) == 1 and server.received("critic") == []
+    events = read_events(ws.events)
+    notices = [e.message for e in events if isinstance(e, ErrorRaised) and not e.fatal]
+    assert any("coder stopped before its next request" in m for m in notices), notices
+    assert any("no critique" in m for m in notices), notices
+    done = next(e for e in events if isinstance(e, IterationFinished))
+    assert "unfinished: the token budget is used up" in done.summary
+    assert RunState.from_events(events).total_cost.tokens == 3000 + 200 + 3000 + 200
