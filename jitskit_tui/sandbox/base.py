@@ -59,8 +59,9 @@ class RunResult:
     """Standard error, the last 1 MiB of it."""
     wall_s: float
     peak_memory_bytes: int | None = None
-    """The sandbox's peak memory use during this command, every process it started
-    included (from cgroup accounting); ``None`` where the machine cannot tell."""
+    """The sandbox's peak memory during this command that is not file cache (anonymous
+    memory, shmem and tmpfs files of every process it started), sampled from cgroup
+    accounting; ``None`` where the machine cannot tell."""
 
     @property
     def ok(self) -> bool:

@@ -65,26 +65,31 @@ class ResourceGroup:
                 return True
         return False
 
-    def reset_peak_memory(self) -> bool:
-        """Restarts peak accounting; False where this kernel cannot."""
-        if self.memory_dir is None:
-            return False
-        for name in ("memory.peak", "memory.max_usage_in_bytes"):
-            try:
-                _write(self.memory_dir / name, "0")
-                return True
-            except OSError:
-                continue
-        return False
-
-    def peak_memory(self) -> int | None:
+    def unreclaimable_memory(self) -> int | None:
+        """Memory the group holds now that is not file cache: anonymous memory, shmem,
+        tmpfs files, every process of the group's. File cache (the store's own log
+        pages) is left out: the kernel reclaims it under pressure."""
         if self.memory_dir is None:
             return None
-        for name in ("memory.peak", "memory.max_usage_in_bytes"):
-            value = _read_int(self.memory_dir / name)
-            if value is not None:
-                return value
-        return None
+        usage = None
+        for name in ("memory.current", "memory.usage_in_bytes"):
+            usage = _read_int(self.memory_dir / name)
+            if usage is not None:
+                break
+        if usage is None:
+            return None
+        try:
+            stat = (self.memory_dir / "memory.stat").read_text()
+        except OSError:
+            return None
+        file_pages = 0
+        for line in stat.splitlines():
+            key, _, value = line.partition(" ")
+            if key in ("total_active_file", "total_inactive_file") or (
+                key in ("active_file", "inactive_file") and _cgroup_v2()
+            ):
+                file_pages += int(value)
+        return max(0, usage - file_pages)
 
     def kill_all(self) -> None:
         """SIGKILLs every process still in the group, until none is left."""

@@ -59,6 +59,30 @@ def _system_binds() -> list[str]:
     return args
 
 
+class _PeakSampler:
+    """Samples the group's unreclaimable memory while a command runs, every 20 ms."""
+
+    def __init__(self, group: cgroups.ResourceGroup) -> None:
+        self.group = group
+        self.peak: int | None = None
+
+    def sample(self) -> None:
+        now = self.group.unreclaimable_memory()
+        if now is not None:
+            self.peak = now if self.peak is None else max(self.peak, now)
+
+    async def run(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(0.02)
+
+    async def stop(self, task: asyncio.Task[None]) -> int | None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return self.peak
+
+
 class LocalSandbox(EvalSandbox):
     """A scratch directory on this host, entered through bubblewrap for every command."""
 
@@ -160,7 +184,6 @@ class LocalSandbox(EvalSandbox):
         # The shell joins the cgroup before it becomes bwrap, so nothing escapes the limits.
         procs = " ".join(str(p) for p in self._group.procs_files)
         joiner = 'for f in $JITSKIT_CGROUP_PROCS; do echo $$ > "$f"; done; exec "$@"'
-        peak_known = self._group.reset_peak_memory()
         started = time.monotonic()
         proc = await asyncio.create_subprocess_exec(
             "sh",
@@ -176,6 +199,8 @@ class LocalSandbox(EvalSandbox):
             limit=16 << 20,
         )
         assert proc.stdout is not None and proc.stderr is not None
+        peak = _PeakSampler(self._group)
+        sampler = asyncio.create_task(peak.run())
         out = asyncio.create_task(pump_lines(proc.stdout, on_stdout_line))
         err = asyncio.create_task(pump_lines(proc.stderr, None))
         timed_out = False
@@ -192,6 +217,7 @@ class LocalSandbox(EvalSandbox):
             self._kill(proc.pid)
             out.cancel()
             err.cancel()
+            sampler.cancel()
             with contextlib.suppress(ProcessLookupError):
                 await asyncio.shield(proc.wait())
             raise
@@ -210,7 +236,7 @@ class LocalSandbox(EvalSandbox):
             stdout=stdout,
             stderr=stderr,
             wall_s=time.monotonic() - started,
-            peak_memory_bytes=self._group.peak_memory() if peak_known else None,
+            peak_memory_bytes=await peak.stop(sampler),
         )
 
     def _kill(self, pid: int) -> None:

@@ -51,10 +51,6 @@ def test_correct_fast_store_passes_every_gate(durability: str) -> None:
     assert result.verdict == "pass", failed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the memory gate counts the page cache of the store's own log (cgroup accounting)",
-)
 def test_correct_fast_log_larger_than_its_budget_passes_the_memory_gate() -> None:
     # ~1.5M operations append ~90 MiB of log through write(2): page cache, not the
     # store's memory. Its resident set stays near 3 MiB, well inside 24 MiB.
