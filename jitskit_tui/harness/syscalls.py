@@ -123,9 +123,7 @@ class _Files:
         ]
         if own:
             return all(self.synced_upto.get(path, 0) >= at for path, at in own)
-        return self.map_synced_at > began or any(
-            upto > began for upto in self.synced_upto.values()
-        )
+        return self.map_synced_at > began or any(upto > began for upto in self.synced_upto.values())
 
 
 def check_sync_before_ack(trace: str, data_dir: str, max_examples: int = 3) -> SyncCheck:
