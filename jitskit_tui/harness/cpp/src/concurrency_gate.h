@@ -56,6 +56,7 @@ class ConcurrencyGate {
     // A non-atomic read-modify-write also shows as stale counter reads; name
     // the cause first.
     failures_.SetHeadlineOrder({"lost increments",
+                                "extra increments",
                                 "duplicate read-modify-write result",
                                 "read-modify-write went backwards",
                                 "torn read"});
@@ -81,6 +82,9 @@ class ConcurrencyGate {
   // A scan over every key (full), or a short one from a random start.
   void ScanOnce(ThreadState& state, bool full);
   void CheckFinal(std::vector<ThreadState>& states);
+  // The torn-read hammer and the read-modify-write storm; returns their
+  // clauses for the pass detail.
+  std::string RunFocusedPhases();
   std::string Who(const ThreadState& state, const char* op) const {
     return std::string(op) + " (thread " + std::to_string(state.id) + ")";
   }
