@@ -60,6 +60,11 @@ _NAMED = {
     "pagedown": "PgDn",
     "backspace": "Backspace",
     "delete": "Del",
+    "space": "Space",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "less_than_sign": "<",
+    "greater_than_sign": ">",
 }
 
 
@@ -68,6 +73,8 @@ def key_label(key: str) -> str:
     parts = key.strip().split("+")
     words = [p.capitalize() if len(p) > 1 else p.upper() for p in parts[:-1]]
     last = parts[-1]
+    if len(last) == 1 and last.isupper():
+        return "+".join([*words, "Shift", last])
     shown = _NAMED.get(last) or (last.upper() if len(last) <= 3 else last.capitalize())
     return "+".join([*words, shown])
 
@@ -86,8 +93,23 @@ APP_KEYS = KeyArea(
             "ctrl+q",
             "app.quit",
             "Quit",
-            "Quit jitskit; asks first when a card has unsaved changes",
+            "Quit jitskit; asks first when a card has unsaved changes or a run is live here",
             priority=True,
+        ),
+        KeyCommand("f3", "app.show_editor", "Editor", "Go to the spec editor", footer=False),
+        KeyCommand(
+            "f4",
+            "app.show_dashboard",
+            "Dashboard",
+            "Go to the dashboard of the run opened last",
+            footer=False,
+        ),
+        KeyCommand(
+            "f5",
+            "app.show_runs",
+            "Runs",
+            "Browse the runs on this machine: review, resume or attach",
+            footer=False,
         ),
     ),
 )
@@ -104,6 +126,12 @@ EDITOR_KEYS = KeyArea(
             footer=False,
         ),
         KeyCommand("ctrl+o", "open", "Open", "Open a card from specs/ or by path"),
+        KeyCommand(
+            "ctrl+r",
+            "run",
+            "Run",
+            "Start a run of this card (it must be valid and saved): choose the agent first",
+        ),
         KeyCommand("f8", "next_problem", "Next problem", "Move the cursor to the next problem"),
         KeyCommand(
             "shift+f8",
@@ -179,4 +207,221 @@ EDITING_KEYS = KeyArea(
 PALETTE_KEYS = KeyArea(
     "Command palette",
     (KeyCommand("ctrl+p", "", "Command palette", "Search every command by name", palette=False),),
+)
+
+RUN_KEYS = KeyArea(
+    "Run dashboard",
+    (
+        KeyCommand(
+            "s",
+            "steer",
+            "Steer",
+            "Send guidance to the agents: at the next iteration or the next tool boundary",
+        ),
+        KeyCommand(
+            "e",
+            "pending_steering",
+            "Pending steering",
+            "Edit or cancel steering that has not been applied yet",
+            footer=False,
+        ),
+        KeyCommand("space", "pause", "Pause", "Pause at the next step or tool boundary"),
+        KeyCommand("space", "resume", "Resume", "Resume the paused run"),
+        KeyCommand(
+            "S", "stop", "Stop", "Stop once the current iteration is committed", footer_key="S"
+        ),
+        KeyCommand(
+            "A",
+            "abort",
+            "Abort now",
+            "Abort the run now (asks first); the work so far is kept",
+            footer=False,
+        ),
+        KeyCommand(
+            "f",
+            "fork",
+            "Fork",
+            "Continue from the selected iteration on a new branch (asks first)",
+            footer=False,
+        ),
+        KeyCommand(
+            "a",
+            "audit",
+            "Audit now",
+            "Run the auditor at the end of the current iteration",
+            footer=False,
+        ),
+        KeyCommand(
+            "B",
+            "baselines",
+            "Run baselines",
+            "Measure the real baselines for this run's card on its machine",
+            footer=False,
+        ),
+        KeyCommand(
+            "R",
+            "resume_run",
+            "Resume run",
+            "Continue this run in this app (when no engine runs it)",
+            footer_key="R",
+        ),
+        KeyCommand("", "approve", "Approve a proposal", "Approve a pending harness change"),
+        KeyCommand("", "reject", "Reject a proposal", "Reject a pending harness change"),
+        KeyCommand("1", "pane('transcript')", "Transcript", "Show the transcript", footer=False),
+        KeyCommand("2", "pane('diff')", "Diff", "Show the selected iteration's diff", footer=False),
+        KeyCommand("3", "pane('charts')", "Charts", "Show the charts", footer=False),
+        KeyCommand(
+            "4",
+            "pane('gates')",
+            "Gates & audit",
+            "Show gates, audit tests, proposals",
+            footer=False,
+        ),
+        KeyCommand("5", "pane('logs')", "Logs", "Show the selected iteration's logs", footer=False),
+    ),
+)
+
+ITERATION_KEYS = KeyArea(
+    "Iterations",
+    (
+        KeyCommand(
+            "greater_than_sign",
+            "next_iteration",
+            "Next iteration",
+            "Select the next iteration, wherever the focus is (↓ in the table)",
+            footer_key="<>",
+        ),
+        KeyCommand(
+            "less_than_sign",
+            "previous_iteration",
+            "Previous iteration",
+            "Select the previous iteration, wherever the focus is (↑ in the table)",
+            footer=False,
+        ),
+        KeyCommand("", "open_diff", "Show the diff", "Show the selected iteration's diff (Enter)"),
+        KeyCommand(
+            "p",
+            "diff_base('parent')",
+            "Diff against parent",
+            "Diff the selected iteration against its parent",
+            footer=False,
+        ),
+        KeyCommand(
+            "b",
+            "diff_base('best')",
+            "Diff against best",
+            "Diff the selected iteration against the best one",
+            footer=False,
+        ),
+        KeyCommand(
+            "m",
+            "mark",
+            "Mark for comparison",
+            "Mark the selected iteration; diffs are then against it (m again clears)",
+            footer=False,
+        ),
+    ),
+)
+
+TRANSCRIPT_KEYS = KeyArea(
+    "Transcript",
+    (
+        KeyCommand(
+            "right_square_bracket",
+            "next_block",
+            "Next tool call",
+            "Select the next tool call or thinking block",
+            footer=False,
+            palette=False,
+        ),
+        KeyCommand(
+            "left_square_bracket",
+            "previous_block",
+            "Previous tool call",
+            "Select the previous tool call or thinking block",
+            footer=False,
+            palette=False,
+        ),
+        KeyCommand(
+            "enter",
+            "toggle_block",
+            "Open/close",
+            "Open or close the selected block",
+            footer=False,
+            palette=False,
+        ),
+        KeyCommand(
+            "o",
+            "toggle_all",
+            "Open all",
+            "Open or close every tool call",
+            footer=False,
+            palette=False,
+        ),
+        KeyCommand("end", "follow", "Follow", "Follow the tail again", footer=False, palette=False),
+    ),
+)
+
+DIFF_KEYS = KeyArea(
+    "Diff",
+    (
+        KeyCommand("v", "toggle_split", "Side by side", "Unified or side by side", footer=False),
+        KeyCommand("n", "next_hunk", "Next hunk", "Scroll to the next hunk", footer=False),
+        KeyCommand(
+            "N", "previous_hunk", "Previous hunk", "Scroll to the previous hunk", footer=False
+        ),
+        KeyCommand(
+            "right_square_bracket",
+            "next_file",
+            "Next file",
+            "Scroll to the next file",
+            footer=False,
+            palette=False,
+        ),
+        KeyCommand(
+            "left_square_bracket",
+            "previous_file",
+            "Previous file",
+            "Scroll to the previous file",
+            footer=False,
+            palette=False,
+        ),
+    ),
+)
+
+CHART_KEYS = KeyArea(
+    "Charts (narrow terminals)",
+    (
+        KeyCommand(
+            "right_square_bracket",
+            "next_chart",
+            "Next chart",
+            "Show the next chart",
+            footer=False,
+            palette=False,
+        ),
+        KeyCommand(
+            "left_square_bracket",
+            "previous_chart",
+            "Previous chart",
+            "Show the previous chart",
+            footer=False,
+            palette=False,
+        ),
+    ),
+)
+
+RUNS_KEYS = KeyArea(
+    "Runs browser",
+    (
+        KeyCommand(
+            "enter",
+            "open_run",
+            "Open",
+            "Review the run (replayed from its log), or attach to it when it is live",
+            palette=False,
+        ),
+        KeyCommand("R", "resume_run", "Resume", "Continue the selected run in this app"),
+        KeyCommand("r", "refresh", "Refresh", "List the runs again", footer=False),
+    ),
 )

@@ -4,11 +4,14 @@ that wait for the app's workers instead of sleeping."""
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from recording import TINY, restore
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.worker import WorkerCancelled
@@ -79,3 +82,71 @@ async def wait_for_workers(pilot: Pilot[object]) -> None:
         with contextlib.suppress(WorkerCancelled):
             await app.workers.wait_for_complete(pending)
     raise AssertionError("workers kept starting workers")
+
+
+# -- runs: the recorded one, and live ones with the scripted agent -----------------------
+
+
+@pytest.fixture(autouse=True)
+def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dates in the runs browser are local time: make that the same everywhere."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.fixture
+def recorded(tmp_path: Path) -> Path:
+    """The recorded three-iteration run, restored under ``workspaces/``."""
+    return restore(tmp_path / "workspaces" / "tiny-recorded")
+
+
+def seq_where(predicate: Callable[[dict[str, object]], bool]) -> int:
+    """The sequence number of the last recorded event matching ``predicate``."""
+    found = 0
+    for line in (Path(__file__).parent / "recorded" / "events.jsonl").read_text().splitlines():
+        event = json.loads(line)
+        if predicate(event):
+            found = int(event["seq"])
+    assert found, "no such event in the recording"
+    return found
+
+
+@pytest.fixture
+def mid_run(tmp_path: Path) -> Path:
+    """The recorded run cut during iteration 2's benchmark, after its last tick."""
+    upto = seq_where(
+        lambda e: e["type"] == "bench_tick" and e["iteration"] == 2 and e["purpose"] == "iteration"
+    )
+    return restore(tmp_path / "workspaces" / "tiny-recorded", upto_seq=upto)
+
+
+@pytest.fixture
+def tiny_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tests' tiny card in ``specs/`` of a fresh working folder (runs go beside it)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    shutil.copy(TINY, tmp_path / "specs" / "tiny.yaml")
+    return Path("specs/tiny.yaml")
+
+
+async def wait_until(
+    pilot: Pilot[object], predicate: Callable[[], bool], limit: float = 90.0, what: str = ""
+) -> None:
+    """Lets the app run until ``predicate`` holds and every queued event is folded."""
+    app = pilot.app
+    deadline = time.monotonic() + limit
+    while True:
+        await pilot.pause(0.05)
+        sessions = list(getattr(app, "sessions", {}).values())
+        drained = all(s.backlog == 0 for s in sessions)
+        if drained and predicate():
+            await pilot.pause()
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+
+
+@pytest.fixture
+def until() -> Callable[..., Awaitable[None]]:
+    """``await until(pilot, lambda: ..., what="...")``: see :func:`wait_until`."""
+    return wait_until

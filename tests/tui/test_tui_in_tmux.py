@@ -1,4 +1,5 @@
-"""The real program in a real terminal: start it in tmux, edit a card, save, quit."""
+"""The real program in a real terminal: start it in tmux, edit a card, save, quit; and
+start a run from the card, steer it, stop it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from recording import TINY, TRAJECTORY
 
 from support import SPECS
 
@@ -103,6 +105,51 @@ def test_edit_check_save_and_quit_in_a_real_terminal(tmp_path: Path, terminal: T
     terminal.wait_for(lambda s: "Saved specs/demo.yaml" in s)
     assert "  threads: x\n" in card.read_text()
 
+    terminal.keys("C-q")
+    deadline = time.monotonic() + 10
+    while terminal.running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not terminal.running(), terminal.screen()
+
+
+def test_edit_run_steer_and_stop_in_a_real_terminal(tmp_path: Path, terminal: Terminal) -> None:
+    """The whole loop from the keyboard: edit the card, start a run with the scripted agent,
+    steer it, watch the steering land, stop it, quit."""
+    (tmp_path / "specs").mkdir()
+    shutil.copy(TINY, tmp_path / "specs" / "tiny.yaml")
+    command = ["env", "-u", "ANTHROPIC_API_KEY", *_command("specs/tiny.yaml")]
+    terminal.start(command, tmp_path, (100, 30))
+    terminal.wait_for(lambda s: "✓ valid" in s)
+
+    # Line 23 is "  iterations: 3": make it 2. Ctrl+R saves the valid card and asks how.
+    terminal.keys(*["Down"] * 22, "End", "BSpace", "2")
+    terminal.wait_for(lambda s: "● modified" in s and "✓ valid" in s)
+    terminal.keys("C-r")
+    terminal.wait_for(lambda s: "Run specs/tiny.yaml" in s and "scripted (offline)" in s)
+    assert "  iterations: 2\n" in (tmp_path / "specs" / "tiny.yaml").read_text()
+    # From Start, back through the form: no baselines, the tests' trajectory, instant.
+    terminal.keys("BTab", "Space", "BTab")
+    time.sleep(0.2)  # an escape sequence and the next key in one read can be misparsed
+    terminal.keys(*str(TRAJECTORY))
+    terminal.wait_for(lambda s: str(TRAJECTORY) in s)
+    terminal.keys("BTab", "BTab", "BTab", "Right", "Right", "Space", "C-s")
+    terminal.wait_for(lambda s: "live here" in s and "iteration 1" in s, timeout=30)
+
+    # Pause, so the steering stays pending long enough to be seen; resume, and it lands.
+    terminal.keys("Space")
+    terminal.wait_for(lambda s: "PAUSED" in s, timeout=60)
+    terminal.keys("s")
+    terminal.wait_for(lambda s: "Steer the run" in s)
+    terminal.keys(*"Use fewer shards", "Enter")
+    terminal.wait_for(lambda s: "⚑ pending" in s and "Use fewer shards" in s)
+    terminal.keys("Space")
+    terminal.wait_for(lambda s: "handed to the planner" in s, timeout=60)
+    screen = terminal.screen()
+    assert "planner" in screen and "iteration 2" in screen
+
+    terminal.keys("S")
+    terminal.wait_for(lambda s: "STOPPED" in s, timeout=90)
+    assert "2/2" in terminal.screen() or "1/2" in terminal.screen()
     terminal.keys("C-q")
     deadline = time.monotonic() + 10
     while terminal.running() and time.monotonic() < deadline:

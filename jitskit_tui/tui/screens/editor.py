@@ -372,11 +372,27 @@ class EditorScreen(Screen[None]):
 
     # -- the seam to the loop --------------------------------------------------------
 
-    def request_run(self) -> bool:
-        """Asks the app to run this card, when it is valid and saved; otherwise says why.
+    def action_run(self) -> None:
+        self.run_worker(self._run_flow(), group="file", exit_on_error=False)
 
-        Not bound to a key yet: the app has nothing to run it with until the engine lands.
-        """
+    async def _run_flow(self) -> None:
+        """Ctrl+R: checks the text as it is now (not the debounced check), saves it when
+        it is valid and modified, then asks the app to run the file."""
+        text = self.editor.text
+        result = await asyncio.to_thread(
+            check_card_text, text, display_path(self.path), self.path.stem
+        )
+        if text == self.editor.text:
+            self._apply_check(result)
+        if result.spec is None or text != self.editor.text:
+            self.request_run()
+            return
+        if self.dirty and not await self.save():
+            return
+        self.request_run()
+
+    def request_run(self) -> bool:
+        """Asks the app to run this card, when it is valid and saved; otherwise says why."""
         check = self._check
         if check is None or check.spec is None:
             if check is None:

@@ -11,19 +11,42 @@ from textual.widgets import Label, Static
 
 from jitskit_tui.tui.keymap import (
     APP_KEYS,
+    CHART_KEYS,
+    DIFF_KEYS,
     EDITING_KEYS,
     EDITOR_KEYS,
+    ITERATION_KEYS,
     PALETTE_KEYS,
     PROBLEM_KEYS,
+    RUN_KEYS,
+    RUNS_KEYS,
+    TRANSCRIPT_KEYS,
     KeyArea,
 )
 
-AREAS: tuple[KeyArea, ...] = (APP_KEYS, PALETTE_KEYS, EDITOR_KEYS, PROBLEM_KEYS, EDITING_KEYS)
+AREAS: tuple[KeyArea, ...] = (
+    APP_KEYS,
+    PALETTE_KEYS,
+    EDITOR_KEYS,
+    PROBLEM_KEYS,
+    EDITING_KEYS,
+    RUN_KEYS,
+    ITERATION_KEYS,
+    TRANSCRIPT_KEYS,
+    DIFF_KEYS,
+    CHART_KEYS,
+    RUNS_KEYS,
+)
 
 ABOUT = (
     "The card is checked 0.3 s after you stop typing. Each problem is listed by "
     "line:column and tinted in the editor; Enter on a problem (or F8) puts the cursor "
-    "on it. The summary shows the last valid version of the card."
+    "on it. The summary shows the last valid version of the card. Ctrl+R runs it.\n\n"
+    "In a run, the top line always shows the loop's state, the iteration against the "
+    "budget, tokens and dollars, time and the benchmark machine. < and > (↑↓ in the table) "
+    "choose an iteration; 1-5 show its transcript, diff, charts, gates and logs; Tab moves "
+    "the focus. Steering waits, shown above the footer, until it is applied; e edits or "
+    "cancels it until then."
 )
 
 
@@ -37,12 +60,20 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "Close", show=False)]
 
+    def __init__(self, first: tuple[KeyArea, ...] = ()) -> None:
+        super().__init__()
+        self._areas = (
+            APP_KEYS,
+            *first,
+            *(a for a in AREAS if a not in first and a is not APP_KEYS),
+        )
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
             yield Label("Keys", classes="dialog-title")
             with VerticalScroll(id="help-body"):
                 yield Static(ABOUT, classes="dialog-text")
-                for area in AREAS:
+                for area in self._areas:
                     yield Label(area.title, classes="help-area")
                     with Grid(classes="help-keys"):
                         for keys, help_text in area_rows(area):

@@ -1,0 +1,363 @@
+"""The transcript as blocks: what the agents said, the tools they called, the steering
+they were handed, and the problems on the way.
+
+Events fold into a bounded list of blocks. A text delta grows the role's open block
+instead of making a new one, so a fast stream costs one string append per delta; the
+view re-wraps only the blocks whose ``version`` moved. The oldest blocks are dropped past
+``MAX_BLOCKS`` (the whole transcript stays in the run's event log).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jitskit_tui.engine.events import (
+    AgentText,
+    AgentThinking,
+    AgentTurnFinished,
+    AgentTurnStarted,
+    BaselineKnown,
+    BenchResult,
+    BestMoved,
+    BranchForked,
+    ControlReceived,
+    ErrorRaised,
+    Event,
+    IterationAbandoned,
+    IterationStarted,
+    LogCorrupt,
+    ProposalMade,
+    RetryScheduled,
+    Role,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    SteeringApplied,
+    SteeringCancelled,
+    SteeringReceived,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+from jitskit_tui.tui.run.formatting import one_line, ops_text, ratio_text
+
+BlockKind = Literal[
+    "divider", "turn", "text", "thinking", "tool", "steering", "error", "retry", "note"
+]
+
+MAX_BLOCKS = 4000
+MAX_TOOL_TEXT = 4000
+"""Characters of a tool's input or output kept for its expanded block."""
+TEXT_BLOCK_CHARS = 1500
+"""Past this, a role's text goes on in a new block at the next line break, so a long
+stream re-wraps a short block, not the whole turn."""
+
+
+@dataclass(eq=False)
+class Block:
+    """One thing in the transcript. ``version`` moves whenever what it shows changes."""
+
+    kind: BlockKind
+    title: str = ""
+    role: Role | None = None
+    iteration: int | None = None
+    ok: bool | None = None
+    """A tool call's outcome; ``None`` while it runs."""
+    detail: str = ""
+    """A tool call's input and result, shown when expanded."""
+    collapsed: bool = False
+    version: int = 0
+    severity: Literal["info", "warning", "error"] = "info"
+    _parts: list[str] = field(default_factory=list)
+    _joined: str = ""
+    size: int = 0
+    """Characters of text so far."""
+
+    @property
+    def collapsible(self) -> bool:
+        return self.kind in ("tool", "thinking")
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._joined = "".join(self._parts)
+            self._parts = [self._joined]
+        elif self._parts:
+            self._joined = self._parts[0]
+        return self._joined
+
+    def append(self, delta: str) -> None:
+        self._parts.append(delta)
+        self.size += len(delta)
+        self.version += 1
+
+    @property
+    def ends_line(self) -> bool:
+        return bool(self._parts) and self._parts[-1].endswith("\n")
+
+
+def _tool_input_text(name: str, data: Mapping[str, object]) -> str:
+    """A tool call's input: its arguments, long contents cut."""
+    lines = []
+    for key, value in data.items():
+        shown = value if isinstance(value, str) else json.dumps(value)
+        if "\n" in shown:
+            shown = "\n" + _cut(shown)
+        lines.append(f"{key}: {shown}")
+    return "\n".join(lines) or f"{name}()"
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_TOOL_TEXT:
+        return text.rstrip("\n")
+    return (
+        text[:MAX_TOOL_TEXT].rstrip("\n") + f"\n… ({len(text) - MAX_TOOL_TEXT:,} more characters)"
+    )
+
+
+def _tool_target(data: Mapping[str, object]) -> str:
+    for key in ("path", "summary", "id", "title"):
+        value = data.get(key)
+        if isinstance(value, str) and value:
+            return one_line(value, 60)
+    return ""
+
+
+class Transcript:
+    """The blocks, oldest first, with an absolute index that survives trimming."""
+
+    def __init__(self, max_blocks: int = MAX_BLOCKS) -> None:
+        self.blocks: list[Block] = []
+        self.dropped = 0
+        """Blocks dropped from the front; block ``i`` here is number ``dropped + i``."""
+        self.max_blocks = max_blocks
+        self.version = 0
+        self._tools: dict[str, Block] = {}
+
+    def __len__(self) -> int:
+        return len(self.blocks)
+
+    def _add(self, block: Block) -> Block:
+        self.blocks.append(block)
+        if len(self.blocks) > self.max_blocks:
+            cut = len(self.blocks) - self.max_blocks
+            for gone in self.blocks[:cut]:
+                if gone.kind == "tool":
+                    self._tools = {k: b for k, b in self._tools.items() if b is not gone}
+            del self.blocks[:cut]
+            self.dropped += cut
+        self.version += 1
+        return block
+
+    def _note(self, title: str, event: Event, severity: str = "info") -> None:
+        block = Block("note", title=title, iteration=event.iteration)
+        block.severity = "warning" if severity == "warning" else "info"
+        self._add(block)
+
+    def _text(self, role: Role, iteration: int | None, delta: str, kind: BlockKind) -> None:
+        last = self.blocks[-1] if self.blocks else None
+        if last is None or last.kind != kind or last.role != role:
+            self._open_text(role, iteration, delta, kind)
+            return
+        if last.size > TEXT_BLOCK_CHARS:
+            # Go on in a new block at a line break (or, for a stream without one, at a
+            # word break far enough on): the view re-wraps only the short new block.
+            cut = delta.rfind("\n")
+            if last.ends_line or cut >= 0:
+                if cut >= 0 and not last.ends_line:
+                    last.append(delta[: cut + 1])
+                    delta = delta[cut + 1 :]
+                self.version += 1
+                if delta:
+                    self._open_text(role, iteration, delta, kind)
+                return
+            if last.size > 4 * TEXT_BLOCK_CHARS and delta[:1].isspace():
+                self._open_text(role, iteration, delta.lstrip(), kind)
+                return
+        last.append(delta)
+        self.version += 1
+
+    def _open_text(self, role: Role, iteration: int | None, delta: str, kind: BlockKind) -> None:
+        block = Block(kind, role=role, iteration=iteration, collapsed=kind == "thinking")
+        block.append(delta)
+        self._add(block)
+
+    def apply(self, event: Event) -> None:
+        n = event.iteration
+        match event:
+            case RunStarted():
+                self._note(
+                    f"run {event.run_id} started: {event.agent} agent, {event.iterations} "
+                    f"iterations, machine {event.machine}",
+                    event,
+                )
+            case RunResumed():
+                redo = f"; redoing iteration {event.redo_iteration}" if event.redo_iteration else ""
+                self._note(
+                    f"resumed with {event.completed} of {event.iterations} iterations done{redo}",
+                    event,
+                )
+            case IterationStarted():
+                origin = (
+                    f"from iteration {event.parent_iteration}"
+                    if event.parent_iteration
+                    else "from the start"
+                )
+                self._add(
+                    Block(
+                        "divider", title=f"iteration {n} · {origin} · {event.branch}", iteration=n
+                    )
+                )
+            case AgentTurnStarted():
+                self._add(Block("turn", title=event.role, role=event.role, iteration=n))
+            case AgentText():
+                self._text(event.role, n, event.text, "text")
+            case AgentThinking():
+                self._text(event.role, n, event.text, "thinking")
+            case ToolCallStarted():
+                target = _tool_target(event.input)
+                block = Block(
+                    "tool",
+                    title=f"{event.name} {target}".strip(),
+                    role=event.role,
+                    iteration=n,
+                    collapsed=True,
+                    detail=_tool_input_text(event.name, event.input),
+                )
+                self._tools[event.call_id] = block
+                self._add(block)
+            case ToolCallFinished():
+                found = self._tools.pop(event.call_id, None)
+                if found is None:
+                    found = self._add(
+                        Block(
+                            "tool", title=event.name, role=event.role, iteration=n, collapsed=True
+                        )
+                    )
+                found.ok = event.ok
+                result = event.output if event.ok else event.error
+                found.detail = (found.detail + "\n── result ──\n" + _cut(result)).strip("\n")
+                found.version += 1
+                self.version += 1
+            case AgentTurnFinished():
+                if not event.ok and event.error and event.error != "cancelled":
+                    self._add(
+                        Block(
+                            "error",
+                            title=f"the {event.role} failed: {one_line(event.error, 400)}",
+                            role=event.role,
+                            iteration=n,
+                            severity="error",
+                        )
+                    )
+            case SteeringReceived():
+                when = "next iteration" if event.delivery == "next-iteration" else "next tool"
+                self._add(
+                    Block(
+                        "steering",
+                        title=f"steering {event.steering_id} pending ({when}) from "
+                        f"{event.source}: “{one_line(event.text, 600)}”",
+                        iteration=n,
+                    )
+                )
+            case SteeringApplied():
+                self._add(
+                    Block(
+                        "steering",
+                        title=f"steering {event.steering_id} handed to the {event.role} "
+                        f"({event.delivery})",
+                        role=event.role,
+                        iteration=n,
+                        severity="warning",
+                    )
+                )
+            case SteeringCancelled():
+                self._note(f"steering {event.steering_id} cancelled by {event.source}", event)
+            case ErrorRaised():
+                step = f" — {event.next_step}" if event.next_step else ""
+                kind = "error" if event.fatal else "problem"
+                self._add(
+                    Block(
+                        "error",
+                        title=f"{kind} in {event.where}: {event.message}{step}",
+                        iteration=n,
+                        severity="error" if event.fatal else "warning",
+                    )
+                )
+            case RetryScheduled():
+                self._add(
+                    Block(
+                        "retry",
+                        title=f"retry {event.attempt} in {event.delay_s:.1f}s ({event.where}): "
+                        f"{one_line(event.reason, 300)}",
+                        iteration=n,
+                        severity="warning",
+                    )
+                )
+            case BenchResult() if event.purpose == "baseline":
+                failed = f" (failed: {', '.join(event.failed_gates)})" if event.failed_gates else ""
+                self._note(
+                    f"baseline {event.baseline or '?'}: {event.verdict}{failed}, "
+                    f"{ops_text(event.throughput_ops_s)}",
+                    event,
+                )
+            case BaselineKnown():
+                if event.name is not None and event.ops_s is not None:
+                    self._note(
+                        f"best comparable baseline: {event.name} at {ops_text(event.ops_s)} on "
+                        f"{event.machine} (the ratio is against it)",
+                        event,
+                    )
+                else:
+                    self._note(event.detail or "the ratio is unknown", event, "warning")
+            case BenchResult() if event.purpose == "iteration":
+                failed = f" (failed: {', '.join(event.failed_gates)})" if event.failed_gates else ""
+                self._note(
+                    f"verdict {event.verdict}{failed}: {ops_text(event.throughput_ops_s)}, "
+                    f"ratio {ratio_text(event.ratio)}",
+                    event,
+                    "info" if event.verdict == "pass" else "warning",
+                )
+            case BestMoved():
+                self._note(
+                    f"★ new best: iteration {n} at {ops_text(event.throughput_ops_s)}", event
+                )
+            case BranchForked():
+                self._note(
+                    f"forked from iteration {event.from_iteration}: now on {event.branch}", event
+                )
+            case IterationAbandoned():
+                self._note(f"iteration {n} abandoned: {event.reason}", event, "warning")
+            case ProposalMade():
+                self._note(
+                    f"harness-change proposal {event.proposal_id}: {event.title} "
+                    "(approve or reject it in Gates & audit)",
+                    event,
+                    "warning",
+                )
+            case ControlReceived():
+                if event.accepted and event.kind in ("steer", "cancel-steer"):
+                    return  # the steering events that follow say it better
+                refused = "" if event.accepted else "refused: "
+                self._note(
+                    f"{event.kind} from {event.source}: {refused}{event.message}",
+                    event,
+                    "info" if event.accepted else "warning",
+                )
+            case RunFinished():
+                self._note(f"run {event.status}: {event.reason}", event)
+            case LogCorrupt():
+                self._note(
+                    f"event log line {event.line} unreadable ({event.reason}): "
+                    f"{one_line(event.excerpt, 80)}",
+                    event,
+                    "warning",
+                )
+            case _:
+                pass
+
+    def notice(self, text: str, severity: Literal["info", "warning", "error"] = "info") -> None:
+        """A line from the app itself (a deleted workspace, a control that failed)."""
+        self._add(Block("error" if severity == "error" else "note", title=text, severity=severity))

@@ -1,0 +1,187 @@
+"""The runs browser: every run under `workspaces/`, newest first, with its card, date,
+iterations, best throughput and ratio, and status. Enter reviews a run (replayed from its
+log, read-only) or attaches to it when another process runs it; R resumes it here.
+
+The list is read in a thread and refreshed every few seconds while shown, so a run
+started elsewhere appears and a live one's numbers move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from jitskit_tui.engine.runs import RunSummary, summarize
+from jitskit_tui.engine.workspace import Workspace, list_workspace_dirs, live_engine
+from jitskit_tui.paths import packaged
+from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
+from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested
+from jitskit_tui.tui.run.formatting import DASH, ops_text, ratio_text
+
+REFRESH_S = 3.0
+_STATUS_STYLE = {
+    "live": "bold green",
+    "finished": "",
+    "stopped": "yellow",
+    "aborted": "yellow",
+    "failed": "bold red",
+    "crashed": "bold red",
+    "new": "dim",
+}
+
+
+class RunList:
+    """The runs under a folder, each summarized again only when its log changed or an
+    engine took or left it: refreshing the list every few seconds stays cheap however
+    many long runs there are."""
+
+    def __init__(self, base: Path | None) -> None:
+        self.base = base
+        self._known: dict[Path, tuple[tuple[int, int, bool], RunSummary]] = {}
+
+    def read(self) -> list[RunSummary]:
+        """Blocking: every run, newest first."""
+        summaries = []
+        seen = set()
+        for path in list_workspace_dirs(self.base):
+            ws = Workspace(path)
+            try:
+                stat = ws.events.stat()
+            except OSError:
+                continue
+            key = (stat.st_size, stat.st_mtime_ns, live_engine(ws) is not None)
+            known = self._known.get(path)
+            if known is None or known[0] != key:
+                known = (key, summarize(ws))
+                self._known[path] = known
+            summaries.append(known[1])
+            seen.add(path)
+        self._known = {p: v for p, v in self._known.items() if p in seen}
+        oldest = datetime.min.replace(tzinfo=UTC)
+        return sorted(summaries, key=lambda r: r.started or oldest, reverse=True)
+
+
+def _started(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else DASH
+
+
+class RunsScreen(Screen[None]):
+    CSS_PATH = str(packaged("styles", "dashboard.tcss"))
+    BINDINGS = RUNS_KEYS.bindings()
+    COMMAND_AREAS: ClassVar[tuple[KeyArea, ...]] = (RUNS_KEYS,)
+    AUTO_FOCUS = "#runs"
+
+    def __init__(self, base: Path | None = None) -> None:
+        super().__init__()
+        self.base = base
+        self.runs: list[RunSummary] = []
+        self._list = RunList(base)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="runs-title", classes="pane-title")
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Static(id="runs-empty", classes="pane-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "runs"
+        table = self.query_one("#runs", DataTable)
+        for name in ("run", "card", "started", "iterations", "best", "ratio", "status"):
+            table.add_column(name, key=name)
+        self.action_refresh()
+        self.set_interval(REFRESH_S, self._refresh_if_shown)
+
+    def _refresh_if_shown(self) -> None:
+        if self.is_current:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._load()
+
+    @work(exclusive=True, group="runs", exit_on_error=False)
+    async def _load(self) -> None:
+        try:
+            runs = await asyncio.to_thread(self._list.read)
+        except OSError as exc:
+            self._show_message(f"The runs cannot be listed: {exc}")
+            return
+        self._show(runs)
+
+    def _show(self, runs: list[RunSummary]) -> None:
+        table = self.query_one("#runs", DataTable)
+        chosen = self.selected
+        self.runs = runs
+        table.clear()
+        for run in runs:
+            best = (
+                f"#{run.best_iteration} {ops_text(run.best_ops_s, unit=False)}"
+                if run.best_iteration
+                else DASH
+            )
+            table.add_row(
+                Text(run.workspace.name),
+                Text(run.spec_name),
+                Text(_started(run.started)),
+                Text(f"{run.completed}/{run.budget}"),
+                Text(best),
+                Text(ratio_text(run.best_ratio)),
+                Text(run.status, style=_STATUS_STYLE.get(run.status, "")),
+                key=str(run.workspace.root),
+            )
+        if chosen is not None:
+            names = [r.workspace.root for r in runs]
+            if chosen.workspace.root in names:
+                table.move_cursor(row=names.index(chosen.workspace.root), animate=False)
+        where = self.base or Path("workspaces")
+        live = sum(1 for r in runs if r.status == "live")
+        self.query_one("#runs-title", Static).update(
+            f"Runs in {where}/ · {len(runs)} run{'s' if len(runs) != 1 else ''}"
+            + (f" · {live} live" if live else "")
+        )
+        if not runs:
+            self._show_message(
+                f"No runs in {where}/ yet. Start one from the editor (F3, then Ctrl+R), or "
+                "with `jitskit run SPEC --headless` in another terminal."
+            )
+        else:
+            self.query_one("#runs-empty", Static).display = False
+            table.display = True
+
+    def _show_message(self, text: str) -> None:
+        empty = self.query_one("#runs-empty", Static)
+        empty.update(text)
+        empty.display = True
+        self.query_one("#runs", DataTable).display = False
+
+    @property
+    def selected(self) -> RunSummary | None:
+        table = self.query_one("#runs", DataTable)
+        row = table.cursor_row
+        return self.runs[row] if self.runs and 0 <= row < len(self.runs) else None
+
+    @on(DataTable.RowSelected, "#runs")
+    def action_open_run(self) -> None:
+        run = self.selected
+        if run is not None:
+            self.post_message(OpenRunRequested(run.workspace))
+
+    def action_resume_run(self) -> None:
+        run = self.selected
+        if run is None:
+            return
+        if run.status == "live":
+            self.notify(
+                f"{run.workspace.name} is live in another process: Enter attaches to it.",
+                markup=False,
+            )
+            return
+        self.post_message(ResumeRequested(run.workspace))

@@ -1,0 +1,151 @@
+"""The iterations table: one row per iteration, the best starred, the running one live.
+
+The cursor row is the selected iteration (its diff, logs and latency). While the cursor
+is on the last row it follows new iterations as they start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.message import Message
+from textual.widgets import DataTable
+
+from jitskit_tui.engine.state import IterationView
+from jitskit_tui.tui.run.formatting import DASH, change_text, one_line, ops_text, ratio_text
+from jitskit_tui.tui.run.model import RunView
+
+COLUMNS = (
+    ("#", 4),
+    ("summary", 0),
+    ("verdict", 7),
+    ("failed", 11),
+    ("ops/s", 7),
+    ("ratio", 6),
+    ("Δprev", 7),
+)
+FIXED = sum(width for _, width in COLUMNS) + 2 * len(COLUMNS) + 1
+"""Cells of every column but the summary, with their padding and the scrollbar."""
+
+
+_RUNNING = {
+    "planning": "plan",
+    "coding": "code",
+    "building": "build",
+    "gating": "gates",
+    "benchmarking": "bench",
+    "critiquing": "critic",
+    "auditing": "audit",
+    "committing": "commit",
+    "paused": "paused",
+}
+
+
+def _verdict(it: IterationView, loop_state: str) -> Text:
+    if it.state == "running":
+        return Text(f"▸ {_RUNNING.get(loop_state, loop_state)}", style="italic")
+    if it.state == "abandoned":
+        return Text("gone", style="dim")
+    if it.outcome and it.outcome != "evaluated":
+        return Text("error", style="bold red")
+    return Text("pass", style="green") if it.verdict == "pass" else Text("FAIL", style="bold red")
+
+
+class IterationsTable(DataTable[Text]):
+    """Rows keyed by iteration number."""
+
+    @dataclass
+    class Selected(Message):
+        """The cursor moved to another iteration."""
+
+        iteration: int | None
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.marked: int | None = None
+        self._numbers: list[int] = []
+        self._summary_width = 0
+        self._posted: int | None = None
+        self._view: RunView | None = None
+
+    def _fit_columns(self) -> None:
+        """The summary takes what the other columns leave."""
+        width = max(12, (self.size.width or 80) - FIXED)
+        if width == self._summary_width:
+            return
+        self._summary_width = width
+        self.clear(columns=True)
+        for name, fixed in COLUMNS:
+            self.add_column(name, key=name, width=fixed or width)
+
+    @property
+    def selected(self) -> int | None:
+        if not self._numbers or not 0 <= self.cursor_row < len(self._numbers):
+            return None
+        return self._numbers[self.cursor_row]
+
+    def show_run(self, view: RunView) -> None:
+        self._view = view
+        previous = self.selected
+        was_last = not self._numbers or previous == self._numbers[-1]
+        iterations = view.iterations()
+        self._fit_columns()
+        self.clear()
+        self._numbers = [it.iteration for it in iterations]
+        for it in iterations:
+            self.add_row(*self._cells(view, it), key=str(it.iteration))
+        if not self._numbers:
+            self._post(None)
+            return
+        target = self._numbers[-1] if was_last or previous not in self._numbers else previous
+        self.move_cursor(row=self._numbers.index(target), animate=False, scroll=True)
+        self._post(target)
+
+    def _post(self, iteration: int | None) -> None:
+        if iteration != self._posted:
+            self._posted = iteration
+            self.post_message(self.Selected(iteration))
+
+    def _cells(self, view: RunView, it: IterationView) -> list[Text]:
+        mark = "★" if it.is_best else ("◆" if it.iteration == self.marked else " ")
+        number = Text(f"{it.iteration:>3}{mark}", style="bold yellow" if it.is_best else "")
+        summary = it.summary or it.plan_title or ("…" if it.state == "running" else DASH)
+        done = it.state == "done"
+        previous = view.previous_throughput(it)
+        return [
+            number,
+            Text(one_line(summary, self._summary_width)),
+            _verdict(it, view.state.loop_state),
+            Text(",".join(it.failed_gates), style="red"),
+            Text(ops_text(it.throughput_ops_s, unit=False) if done else DASH, justify="right"),
+            Text(ratio_text(it.ratio) if done else DASH, justify="right"),
+            Text(change_text(it.throughput_ops_s, previous) if done else DASH, justify="right"),
+        ]
+
+    def show_state(self, view: RunView) -> None:
+        """The running iteration's row follows the loop's state (cheaper than a rebuild)."""
+        running = view.state.running_iteration()
+        if running is None or running.iteration not in self._numbers:
+            return
+        key = str(running.iteration)
+        cells = self._cells(view, running)
+        self.update_cell(key, "verdict", cells[2])
+        self.update_cell(key, "summary", cells[1])
+
+    def on_resize(self) -> None:
+        if self._view is not None:
+            self.show_run(self._view)
+
+    def watch_cursor_coordinate(
+        self, old_coordinate: Coordinate, new_coordinate: Coordinate
+    ) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        self._post(self.selected)
+
+    def toggle_mark(self) -> int | None:
+        """Marks the selected iteration as the diff base (or clears the mark)."""
+        chosen = self.selected
+        self.marked = None if chosen is None or chosen == self.marked else chosen
+        return self.marked

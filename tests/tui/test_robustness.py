@@ -1,0 +1,136 @@
+"""Never crashes on what it is shown: malformed event lines, a missing workspace, a run
+deleted while open, an unreachable benchmark machine, a terminal resized to 40x12.
+Each gives a message and the app stays up."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from pathlib import Path
+
+from recording import FAST_RUNS
+from textual.widgets import Static
+
+from jitskit_tui.tui.app import JitskitApp, make_app
+from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.screens.dashboard import DashboardScreen
+from jitskit_tui.tui.screens.help import HelpScreen
+from jitskit_tui.tui.screens.start_run import StartRunDialog
+from jitskit_tui.tui.widgets.diff_pane import DiffPane
+
+Until = Callable[..., Awaitable[None]]
+
+
+def the_session(app: JitskitApp) -> RunSession:
+    (only,) = app.sessions.values()
+    return only
+
+
+def notes(session: RunSession) -> str:
+    return "\n".join(b.title for b in session.view.transcript.blocks)
+
+
+async def test_malformed_event_lines_become_notes(recorded: Path, until: Until) -> None:
+    log = recorded / ".jitskit" / "events.jsonl"
+    good = log.read_text()
+    impossible = {"type": "iteration_started", "parent_iteration": 0, "step": 1, "branch": "x"}
+    log.write_text(
+        good
+        + "{this is not json\n"
+        + json.dumps({"type": "from_the_future", "seq": 999})
+        + "\n"
+        + json.dumps(impossible)
+        + "\n"
+        + '{"type": "agent_text", "role": "coder", "te'  # a partial last line
+    )
+    app = make_app(recorded, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        session = the_session(app)
+        text = notes(session)
+        assert "unreadable (not valid JSON)" in text
+        assert "unknown event type" in text
+        assert "could not be applied" in text
+        assert session.view.state.completed == 3
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_a_missing_workspace_repository_is_a_message_in_the_diff(
+    recorded: Path, until: Until
+) -> None:
+    shutil.rmtree(recorded / ".git")
+    app = make_app(recorded, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        await pilot.press("2")
+        message = app.screen.query_one(DiffPane).query_one("#diff-message", Static)
+        await until(pilot, lambda: "cannot be made" in str(message.render()), what="message")
+        assert "not a git repository" in str(message.render())
+        await pilot.press("5")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DashboardScreen)
+
+
+async def test_a_run_deleted_while_open_says_so_and_stays_up(recorded: Path, until: Until) -> None:
+    app = make_app(recorded, cursor_blink=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        session = the_session(app)
+        shutil.rmtree(recorded)
+        await until(pilot, lambda: session.link.gone, what="the deletion to be noticed", limit=10)
+        assert "was deleted while shown" in notes(session)
+        await pilot.press("2", "up", "5", "4", "3", "1", "R")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, DashboardScreen)
+        assert "deleted" in session.link.refusal()
+
+
+async def test_an_unreachable_benchmark_machine_is_a_message(tiny_card: Path, until: Until) -> None:
+    texts: list[str] = []
+
+    def hook(message: object) -> None:
+        notification = getattr(message, "notification", None)
+        if notification is not None:
+            texts.append(notification.message)
+
+    defaults = replace(FAST_RUNS, machine="tcp://127.0.0.1:9")
+    app = make_app(tiny_card, cursor_blink=False, run_defaults=defaults)
+    async with app.run_test(size=(80, 24), notifications=True, message_hook=hook) as pilot:
+        await until(pilot, lambda: app.editor is not None and app.editor.check is not None)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, StartRunDialog))
+        await pilot.press("ctrl+s")
+
+        def told() -> bool:
+            if any("127.0.0.1:9" in t for t in texts):
+                return True
+            return bool(app.sessions) and "127.0.0.1:9" in notes(the_session(app))
+
+        await until(pilot, told, what="a message about the machine", limit=60)
+        if app.sessions:  # the engine found out: the run failed, said why, and ended
+            await until(pilot, lambda: the_session(app).link.ended, limit=60)
+            assert the_session(app).view.state.status == "failed"
+        assert app.is_running
+
+
+async def test_a_40x12_terminal_shows_every_screen_without_crashing(
+    recorded: Path, until: Until
+) -> None:
+    app = make_app(recorded, cursor_blink=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        for pane in "12345":
+            await pilot.press(pane)
+            await pilot.resize_terminal(40, 12)
+            await pilot.pause(0.2)
+            await pilot.resize_terminal(160, 48)
+            await pilot.pause(0.1)
+        await pilot.resize_terminal(40, 12)
+        for key in ("f1", "escape", "f5", "f3", "f4"):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)

@@ -1,0 +1,2 @@
+// Deliberately unfinished: the build gate must catch it.
+int broken( {
