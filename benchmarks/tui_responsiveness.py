@@ -421,7 +421,7 @@ def measure_big_diff(work: Path, repeat: int) -> dict[str, Any]:
         async with app.run_test(size=(160, 48)) as pilot:
             pane = DiffPane()
             await app.screen.mount(pane)
-            await pilot.pause(1.0)  # the app has been open a moment: the lexer is loaded
+            await pilot.pause(2.0)  # the app has been open a moment: the lexer is loaded
             for k in range(repeat):
                 pane._cache.clear()
                 target = DiffTarget(1, head, f"the start ({k})", base)

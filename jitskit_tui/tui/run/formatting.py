@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-from jitskit_tui.spec.units import format_bytes
-
 DASH = "—"
 
 
@@ -40,7 +38,14 @@ def change_text(current: float | None, previous: float | None) -> str:
 
 
 def bytes_text(value: int | None) -> str:
-    return format_bytes(value) if value else DASH
+    """``268435456`` -> ``256 MiB`` (the spec's units, without loading the spec models)."""
+    if not value:
+        return DASH
+    for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if value >= size:
+            scaled = value / size
+            return f"{scaled:.0f} {unit}" if scaled.is_integer() else f"{scaled:.1f} {unit}"
+    return f"{value} B"
 
 
 def tokens_text(tokens: int) -> str:

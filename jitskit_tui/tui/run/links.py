@@ -17,10 +17,15 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, BinaryIO, Literal
 
 from jitskit_tui.engine.controls import Control, NotLive, send_control, wait_for_ack
-from jitskit_tui.engine.eventlog import EventLogError, follow_events, read_events
+from jitskit_tui.engine.eventlog import (
+    EventLogError,
+    decode_lines,
+    follow_events,
+    read_events,
+)
 from jitskit_tui.engine.events import Event, RunFinished
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, live_engine
 
@@ -33,6 +38,9 @@ Notice = Callable[[str, Literal["info", "warning", "error"]], None]
 
 ACK_TIMEOUT_S = 5.0
 WATCH_S = 1.0
+REPLAY_CHUNK = 256 * 1024
+REPLAY_AHEAD = 4000
+"""Events read ahead of the fold at most, while replaying."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,8 @@ class RunLink(ABC):
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        self.backlog: Callable[[], int] = lambda: 0
+        """Events received and not yet folded (the session sets it)."""
         self.ended = False
         self.gone = False
         """The workspace disappeared while it was shown."""
@@ -226,26 +236,54 @@ class AttachedLink(RunLink):
 
 
 class ReplayLink(RunLink):
-    """A run nobody is running: its log, once."""
+    """A run nobody is running: its log, once, read and decoded in a thread a chunk at a
+    time and pushed no faster than the app folds it, so memory does not grow with the
+    log's length and the screen stays responsive while a long run loads."""
 
     kind: LinkKind = "replay"
 
     async def feed(self, push: Push, notice: Notice) -> None:
         try:
-            events = await asyncio.to_thread(read_events, self.ws.events)
-        except EventLogError as exc:
-            notice(str(exc), "error")
+            handle = await asyncio.to_thread(self.ws.events.open, "rb")
+        except OSError as exc:
+            notice(f"{self.ws.events}: the run's log cannot be read ({exc})", "error")
             self.ended = True
             return
-        for event in events:
-            push(event)
-        del events  # folded from the queue; not kept while the workspace is watched
+        try:
+            await self._stream(handle, push)
+        except OSError as exc:
+            notice(f"{self.ws.events}: reading the run's log failed: {exc}", "error")
+        finally:
+            handle.close()
         self.ended = True
         await self.watch_workspace(notice)
+
+    async def _stream(self, handle: BinaryIO, push: Push) -> None:
+        pending = b""
+        line = 0
+        while True:
+            chunk = await asyncio.to_thread(handle.read, REPLAY_CHUNK)
+            if not chunk:
+                # A partial last line is the event a crashed engine was writing: skipped,
+                # as the engine's own replay does.
+                return
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            events = await asyncio.to_thread(_decode, lines, line + 1)
+            line += len(lines)
+            for event in events:
+                push(event)
+            del events
+            while self.backlog() > REPLAY_AHEAD:  # noqa: ASYNC110 - the fold is timer-driven
+                await asyncio.sleep(0.02)
 
     @property
     def controllable(self) -> bool:
         return False
+
+
+def _decode(lines: list[bytes], first_line: int) -> list[Event]:
+    return list(decode_lines(lines, first_line))
 
 
 def link_for(ws: Workspace) -> RunLink:

@@ -30,6 +30,7 @@ class RunSession:
         self.on_arrival: Callable[[], None] | None = None
         self.received = 0
         self.max_backlog = 0
+        link.backlog = lambda: len(self._queue)
 
     @property
     def ws(self) -> Workspace:

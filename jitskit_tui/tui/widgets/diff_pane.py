@@ -18,11 +18,11 @@ from textual.content import Content
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.workspace import Workspace
 from jitskit_tui.tui.run.diffs import ParsedDiff, parse_unified
 from jitskit_tui.tui.widgets.diff_view import DiffView, lexer_for
 
+WARM_UP_AFTER_S = 1.5
 _STATUS_MARK = {"modified": "M", "added": "A", "deleted": "D", "renamed": "R", "binary": "B"}
 
 
@@ -48,6 +48,8 @@ def _file_rank(chunk: str) -> tuple[int, str]:
 def load_diff(ws: Workspace, target: DiffTarget) -> ParsedDiff:
     """Blocking: runs git diff in the workspace and parses it, the store's files first
     (what the agent wrote), then the audit suite, then the rest (the whiteboard)."""
+    from jitskit_tui.engine import gitrepo  # GitPython: loaded with the first diff
+
     base = target.base_sha or gitrepo.initial_sha(ws)
     text = gitrepo.diff(ws, base, target.head_sha)
     head, *chunks = text.split("\ndiff --git ")
@@ -75,7 +77,8 @@ class DiffPane(Vertical):
         yield Static(id="diff-message", classes="pane-message")
 
     def on_mount(self) -> None:
-        self._warm_up()
+        # After the first screens are drawn: it would only slow the start down.
+        self.set_timer(WARM_UP_AFTER_S, self._warm_up)
 
     @work(thread=True, group="diff-warm-up", exit_on_error=False)
     def _warm_up(self) -> None:

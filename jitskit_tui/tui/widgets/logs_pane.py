@@ -19,7 +19,6 @@ from textual.content import Content
 from textual.widgets import Log, OptionList, Static
 from textual.widgets.option_list import Option
 
-from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.workspace import Workspace
 
 MAX_LOG_CHARS = 400_000
@@ -48,6 +47,8 @@ def read_logs(ws: Workspace, iteration: int, commit: str) -> list[LogFile]:
             found.append(LogFile(path.stem, _tail(path)))
     if found or not commit:
         return found
+    from jitskit_tui.engine import gitrepo  # GitPython: only for a workspace without logs
+
     text = gitrepo.show_file(ws, commit, f"results/iteration-{iteration}.json")
     if text is None:
         return found
