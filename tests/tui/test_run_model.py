@@ -138,6 +138,31 @@ def test_a_unified_diff_parses_into_files_hunks_and_numbered_lines() -> None:
     assert parsed.rows[parsed.files[0].hunk_rows[0]].kind == "hunk"
 
 
+PLAIN_DIFF = """\
+--- a/harness/durability.cc\t2026-11-24 10:00:00
++++ b/harness/durability.cc\t2026-11-24 10:05:00
+@@ -1 +1 @@
+--- a removed line that looks like a header
++++ an added line that looks like one
+--- /dev/null
++++ b/harness/verify.cc
+@@ -0,0 +1,2 @@
++// verify in a fresh process
++int verify();
+"""
+
+
+def test_a_plain_unified_diff_as_a_model_writes_it_parses_too() -> None:
+    # A proposal's diff comes from the model, usually without `diff --git` lines.
+    parsed = parse_unified(PLAIN_DIFF)
+    assert [(f.path, f.status, f.added, f.removed) for f in parsed.files] == [
+        ("harness/durability.cc", "modified", 1, 1),
+        ("harness/verify.cc", "added", 2, 0),
+    ]
+    removed = [r.text for r in parsed.rows if r.kind == "del"]
+    assert removed == ["-- a removed line that looks like a header"]
+
+
 def test_side_by_side_pairs_removed_with_added_lines() -> None:
     rows = side_by_side(parse_unified(DIFF))
     pairs = [(r.left.text if r.left else None, r.right.text if r.right else None) for r in rows]

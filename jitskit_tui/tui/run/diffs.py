@@ -60,14 +60,29 @@ def _path_of(header: str) -> tuple[str, str]:
     return rest, rest
 
 
+def _plain_path(header: str) -> str:
+    """``--- a/x<TAB>date`` -> ``x``; ``/dev/null`` stays as it is."""
+    path = header[4:].split("\t", 1)[0].strip()
+    if path.startswith(("a/", "b/")):
+        return path[2:]
+    return path
+
+
 def parse_unified(text: str) -> ParsedDiff:
-    """`git diff` output -> files and rows; lines outside any file are ignored."""
+    """`git diff` output, or a plain ``diff -u`` (``---``/``+++`` headers, as a model
+    writes one in a proposal) -> files and rows; lines outside any file are ignored.
+
+    Hunk headers' line counts end each hunk, so a removed line that happens to start
+    with ``--`` is never taken for the next file's header.
+    """
     files: list[DiffFile] = []
     rows: list[DiffRow] = []
     current: DiffFile | None = None
     old_no = new_no = 0
+    old_left = new_left = 0
     in_hunk = False
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for at, line in enumerate(lines):
         if line.startswith("diff --git "):
             old, new = _path_of(line)
             current = DiffFile(path=new, old_path=old, first_row=len(rows))
@@ -75,15 +90,35 @@ def parse_unified(text: str) -> ParsedDiff:
             rows.append(DiffRow("file", new, file_index=len(files) - 1))
             in_hunk = False
             continue
+        plain_header = (
+            not in_hunk
+            and line.startswith("--- ")
+            and at + 1 < len(lines)
+            and lines[at + 1].startswith("+++ ")
+            and (current is None or bool(current.hunk_rows))
+        )
+        if plain_header:
+            old, new = _plain_path(line), _plain_path(lines[at + 1])
+            shown = old if new == "/dev/null" else new
+            current = DiffFile(path=shown, old_path=old, first_row=len(rows))
+            if old == "/dev/null":
+                current.status = "added"
+            elif new == "/dev/null":
+                current.status = "deleted"
+            files.append(current)
+            rows.append(DiffRow("file", shown, file_index=len(files) - 1))
+            continue
         if current is None:
             continue
         index = len(files) - 1
         match = _HUNK.match(line) if line.startswith("@@") else None
         if match:
             old_no, new_no = int(match.group(1)), int(match.group(3))
+            old_left = int(match.group(2)) if match.group(2) is not None else 1
+            new_left = int(match.group(4)) if match.group(4) is not None else 1
             current.hunk_rows.append(len(rows))
             rows.append(DiffRow("hunk", line, file_index=index))
-            in_hunk = True
+            in_hunk = old_left > 0 or new_left > 0
             continue
         if not in_hunk:
             _file_meta(current, line)
@@ -94,10 +129,12 @@ def parse_unified(text: str) -> ParsedDiff:
         if marker == "+":
             rows.append(DiffRow("add", body, None, new_no, index))
             new_no += 1
+            new_left -= 1
             current.added += 1
         elif marker == "-":
             rows.append(DiffRow("del", body, old_no, None, index))
             old_no += 1
+            old_left -= 1
             current.removed += 1
         elif marker == "\\":
             rows.append(DiffRow("meta", line, file_index=index))
@@ -105,6 +142,10 @@ def parse_unified(text: str) -> ParsedDiff:
             rows.append(DiffRow("context", body, old_no, new_no, index))
             old_no += 1
             new_no += 1
+            old_left -= 1
+            new_left -= 1
+        if old_left <= 0 and new_left <= 0:
+            in_hunk = False
     return ParsedDiff(files, rows)
 
 
