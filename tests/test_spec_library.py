@@ -47,9 +47,7 @@ def test_library_has_a_larger_than_memory_card() -> None:
     def data_bytes(spec: SpecCard) -> int:
         return spec.workload.record_count * spec.workload.value_size
 
-    assert any(
-        data_bytes(s) > s.environment.store_memory_budget for s in _load_all().values()
-    )
+    assert any(data_bytes(s) > s.environment.store_memory_budget for s in _load_all().values())
 
 
 def test_library_has_custom_mixes() -> None:

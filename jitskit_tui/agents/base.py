@@ -16,7 +16,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from jitskit_tui.engine.events import Delivery
 from jitskit_tui.engine.records import IterationRecord
@@ -74,6 +74,23 @@ class AgentSink(Protocol):
 
     def notice(self, message: str, next_step: str = "") -> None:
         """A problem worth showing that does not end the turn."""
+
+    def tool_forming(self, call_id: str, name: str, input_delta: str, input_chars: int) -> None:
+        """A tool call is being written: ``input_delta`` is its input JSON since the last
+        call for ``call_id`` (the caller throttles these)."""
+
+    def compacted(self, report: Compaction) -> None:
+        """The role's conversation was made smaller to stay inside the context window."""
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """How a conversation was compacted (for :meth:`AgentSink.compacted`)."""
+
+    how: Literal["summary", "clipped"]
+    turns_folded: int
+    tokens_before: int
+    tokens_after: int
 
 
 @dataclass(frozen=True)

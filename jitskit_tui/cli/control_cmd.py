@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 
 import click
 
@@ -13,11 +14,13 @@ from jitskit_tui.engine.controls import (
     AuditNow,
     CancelSteer,
     Control,
+    EditSteer,
     Fork,
     NotLive,
     Pause,
     Reject,
     Resume,
+    RunBaselines,
     Steer,
     Stop,
     send_control,
@@ -36,7 +39,7 @@ def _source() -> str:
     return f"cli (pid {os.getpid()})"
 
 
-def _send(ws: Workspace, control: Control) -> None:
+def _send(ws: Workspace, control: Control, if_refused: str = "") -> None:
     try:
         offset = ws.events.stat().st_size
         send_control(ws, control)
@@ -56,6 +59,8 @@ def _send(ws: Workspace, control: Control) -> None:
         raise SystemExit(EXIT_NO_ANSWER)
     if not ack.accepted:
         click.echo(f"{ws.name}: refused: {ack.message}", err=True)
+        if if_refused:
+            click.echo(if_refused, err=True)
         raise SystemExit(EXIT_REFUSED)
     click.echo(f"{ws.name}: {ack.message}")
 
@@ -115,7 +120,8 @@ def abort(ws: Workspace) -> None:
 )
 @click.pass_obj
 def steer(ws: Workspace, text: str, at: str) -> None:
-    """Guide the agent with TEXT (pending until applied; cancel-steer ID withdraws it)."""
+    """Guide the agent with TEXT (pending until applied: edit-steer ID edits it,
+    cancel-steer ID withdraws it)."""
     if not text.strip():
         click.echo("jitskit: steering text is empty", err=True)
         raise SystemExit(EXIT_USAGE)
@@ -129,6 +135,34 @@ def steer(ws: Workspace, text: str, at: str) -> None:
 def cancel_steer(ws: Workspace, steering_id: str) -> None:
     """Withdraw pending steering ID."""
     _send(ws, CancelSteer(source=_source(), steering_id=steering_id))
+
+
+@control.command("edit-steer")
+@click.argument("steering_id", metavar="ID")
+@click.argument("text")
+@click.option(
+    "--at",
+    type=click.Choice(["next-iteration", "next-tool"]),
+    help="Change when it applies (default: as it was sent).",
+)
+@click.pass_obj
+def edit_steer(ws: Workspace, steering_id: str, text: str, at: str | None) -> None:
+    """Replace pending steering ID's text with TEXT, only if it is still pending.
+
+    Refused (exit 1) when the agent got the old text first; nothing is sent then, and
+    the command to send TEXT as new steering is printed."""
+    if not text.strip():
+        click.echo("jitskit: steering text is empty", err=True)
+        raise SystemExit(EXIT_USAGE)
+    delivery = None if at is None else "next-tool" if at == "next-tool" else "next-iteration"
+    again = f"jitskit control {shlex.quote(ws.ref)} steer {shlex.quote(text)}" + (
+        f" --at {at}" if at else ""
+    )
+    _send(
+        ws,
+        EditSteer(source=_source(), steering_id=steering_id, text=text, at=delivery),
+        if_refused=f"to send your text as new steering: {again}",
+    )
 
 
 @control.command("fork")
@@ -160,3 +194,11 @@ def reject(ws: Workspace, proposal_id: str) -> None:
 def audit(ws: Workspace) -> None:
     """Run the auditor at the end of the current iteration."""
     _send(ws, AuditNow(source=_source()))
+
+
+@control.command("baselines")
+@click.option("--refresh", is_flag=True, help="Measure again even the cached baselines.")
+@click.pass_obj
+def baselines(ws: Workspace, refresh: bool) -> None:
+    """Measure the baselines before the next iteration; later ratios are against them."""
+    _send(ws, RunBaselines(source=_source(), refresh=refresh))

@@ -13,8 +13,9 @@ from jitskit_tui.engine.records import IterationRecord
 from jitskit_tui.engine.runs import list_runs
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.texts import ops_s, ratio_text, verdict_line
-from jitskit_tui.engine.workspace import WorkspaceError, find_workspace
+from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
 
+EXIT_DAMAGED = 1
 EXIT_USAGE = 2
 
 
@@ -43,9 +44,10 @@ def runs(base: Path | None) -> None:
         best = f"{run.best_ops_s:,.0f}" if run.best_ops_s else "-"
         ratio = ratio_text(run.best_ratio) if run.best_ops_s else "-"
         iterations = f"{run.completed}/{run.budget}"
+        odd = f" ({run.problems} odd log lines)" if run.problems else ""
         click.echo(
             f"{run.workspace.name:<44} {run.spec_name:<14} {started:<17} {iterations:>7} "
-            f"{best:>14} {ratio:>7}  {run.status}"
+            f"{best:>14} {ratio:>7}  {run.status}{odd}"
         )
 
 
@@ -65,11 +67,23 @@ def show(
     except (WorkspaceError, EventLogError) as exc:
         click.echo(f"jitskit: {exc}", err=True)
         raise SystemExit(EXIT_USAGE) from None
+    except OSError as exc:
+        click.echo(f"jitskit: {run_name}: the run's event log cannot be read: {exc}", err=True)
+        raise SystemExit(EXIT_DAMAGED) from None
+    odd = state.problem_count + state.corrupt_lines
+    if odd:
+        first = f"; first: {state.problems[0]}" if state.problems else ""
+        click.echo(
+            f"note: {ws.events}: {odd} log lines did not fit the run and were skipped or "
+            f"taken as they came{first}",
+            err=True,
+        )
     done = sorted(n for n, it in state.iterations.items() if it.state == "done")
     if not done:
         click.echo(f"jitskit: {ws.name}: no iteration is committed yet", err=True)
         raise SystemExit(EXIT_USAGE)
-    number = iteration or state.best_iteration or done[-1]
+    best_done = state.best_iteration if state.best_iteration in done else None
+    number = iteration or best_done or done[-1]
     view = state.iterations.get(number)
     if view is None or view.state != "done":
         click.echo(
@@ -78,8 +92,7 @@ def show(
             err=True,
         )
         raise SystemExit(EXIT_USAGE)
-    text = gitrepo.show_file(ws, view.commit, f"results/iteration-{number}.json")
-    record = IterationRecord.model_validate_json(text) if text else None
+    record = _record(ws, view.commit, number)
     best = " (best)" if state.best_iteration == number else ""
     click.echo(f"iteration {number}{best}: {view.summary}")
     click.echo(
@@ -87,7 +100,9 @@ def show(
     )
     if view.plan_title:
         click.echo(f"  plan: {view.plan_title}")
-    if record is not None:
+    if record is None:
+        click.echo(f"  (no readable results/iteration-{number}.json in its commit)")
+    else:
         click.echo(f"  {verdict_line(record)}")
         if record.baseline and record.baseline_ops_s:
             click.echo(f"  baseline: {record.baseline} at {ops_s(record.baseline_ops_s)}")
@@ -104,13 +119,11 @@ def show(
         return
     base, label = f"{view.commit}^", f"iteration {view.parent_iteration}"
     if against == "best":
-        if state.best_iteration is None:
-            click.echo("jitskit: no best iteration to diff against", err=True)
+        best_view = state.iterations.get(state.best_iteration or 0)
+        if best_view is None or not best_view.commit:
+            click.echo("jitskit: no committed best iteration to diff against", err=True)
             raise SystemExit(EXIT_USAGE)
-        base, label = (
-            state.iterations[state.best_iteration].commit,
-            f"the best ({state.best_iteration})",
-        )
+        base, label = best_view.commit, f"the best ({state.best_iteration})"
     elif against is not None:
         other = state.iterations.get(int(against)) if against.isdigit() else None
         if other is None or other.state != "done":
@@ -119,6 +132,24 @@ def show(
             )
             raise SystemExit(EXIT_USAGE)
         base, label = other.commit, f"iteration {against}"
-    diff = gitrepo.diff(ws, base, view.commit)
+    if not view.commit:
+        click.echo(f"jitskit: {ws.name}: iteration {number} has no commit in the log", err=True)
+        raise SystemExit(EXIT_DAMAGED)
+    try:
+        diff = gitrepo.diff(ws, base, view.commit)
+    except WorkspaceError as exc:
+        click.echo(f"jitskit: the diff against {label} cannot be made: {exc}", err=True)
+        raise SystemExit(EXIT_DAMAGED) from None
     click.echo(f"\ndiff against {label}:")
     click.echo(diff if diff.strip() else "(no change)")
+
+
+def _record(ws: Workspace, commit: str, number: int) -> IterationRecord | None:
+    """Iteration ``number``'s committed record; ``None`` when it is missing or damaged."""
+    if not commit:
+        return None
+    text = gitrepo.show_file(ws, commit, f"results/iteration-{number}.json")
+    try:
+        return IterationRecord.model_validate_json(text) if text else None
+    except ValueError:
+        return None

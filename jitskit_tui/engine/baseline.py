@@ -28,3 +28,12 @@ async def measured_baselines(
     from jitskit_tui.harness.baselines import run_baselines
 
     return await run_baselines(spec, machine, size="quick", observer_for=observer_for)
+
+
+async def fresh_baselines(
+    spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+) -> BaselineReport:
+    """:func:`measured_baselines`, measured again even where the cache has a result."""
+    from jitskit_tui.harness.baselines import run_baselines
+
+    return await run_baselines(spec, machine, size="quick", refresh=True, observer_for=observer_for)

@@ -10,17 +10,22 @@ from jitskit_tui.engine.controls import (
     AuditNow,
     CancelSteer,
     Control,
+    EditSteer,
     Fork,
     Pause,
     Reject,
     Resume,
+    RunBaselines,
     Steer,
     Stop,
 )
 from jitskit_tui.engine.events import (
     ControlReceived,
+    Delivery,
     ProposalDecided,
     SteeringCancelled,
+    SteeringEdited,
+    SteeringEditRefused,
     SteeringReceived,
 )
 
@@ -31,6 +36,75 @@ if TYPE_CHECKING:
 def _where(engine: Engine) -> str:
     n = engine.current_iteration
     return f"iteration {n}" if n is not None else "the current step"
+
+
+def _when(at: Delivery) -> str:
+    return (
+        "the next iteration's plan" if at == "next-iteration" else "the agent's next tool boundary"
+    )
+
+
+def _edit_steering(engine: Engine, control: EditSteer) -> tuple[bool, str]:
+    """Replaces pending steering's text, or refuses (with the new text in the refusal
+    event, so it is not lost) when it was applied or cancelled first. Nothing awaits
+    between the check and the event, so the loop cannot hand the old text over between."""
+    sid = control.steering_id
+    known = engine.state.steering.get(sid)
+    delivery = control.at or (known.delivery if known is not None else "next-iteration")
+    if known is not None and known.state == "pending":
+        engine.emit(
+            SteeringEdited(
+                iteration=engine.current_iteration,
+                steering_id=sid,
+                text=control.text,
+                delivery=delivery,
+                source=control.source,
+            )
+        )
+        return True, f"steering {sid} edited; pending until {_when(delivery)}"
+    engine.emit(
+        SteeringEditRefused(
+            iteration=engine.current_iteration,
+            steering_id=sid,
+            text=control.text,
+            delivery=delivery,
+            source=control.source,
+            was=known.state if known is not None else "unknown",
+            applied_to=known.applied_to if known is not None else None,
+            applied_iteration=known.applied_iteration if known is not None else None,
+        )
+    )
+    if known is None:
+        why = f"no steering with id {sid}"
+    elif known.state == "applied":
+        to = f" to the {known.applied_to}" if known.applied_to else ""
+        at = f" in iteration {known.applied_iteration}" if known.applied_iteration else ""
+        why = f"steering {sid} was already applied{to}{at}"
+    else:
+        why = f"steering {sid} was already {known.state}"
+    return False, f"{why}, so it was not edited; the new text was not sent: send it as new steering"
+
+
+def _baselines(engine: Engine, control: RunBaselines) -> str:
+    again = engine.baselines_request is not None
+    engine.request_baselines(control.refresh)
+    n = engine.current_iteration
+    when = (
+        f"once iteration {n} is committed, before the next one starts"
+        if n is not None
+        else "before the next iteration starts"
+    )
+    how = (
+        "with the real baselines (this run was started without them)"
+        if engine.options.baseline is None
+        else "with the run's baseline source"
+    )
+    fresh = ", past their cache" if control.refresh else " (cached results are reused)"
+    return (
+        ("already queued: " if again else "")
+        + f"the baselines are measured {when}, {how}{fresh}; later iterations' ratios, and "
+        "every ratio shown, are then against the new best comparable baseline"
+    )
 
 
 def handle(engine: Engine, control: Control) -> ControlReceived:
@@ -70,13 +144,9 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
                     source=control.source,
                 )
             )
-            when = (
-                "the next iteration's plan"
-                if control.at == "next-iteration"
-                else "the agent's next tool boundary"
-            )
             message = (
-                f"steering {control.id} pending until {when}; cancel with cancel-steer {control.id}"
+                f"steering {control.id} pending until {_when(control.at)}; "
+                f"edit-steer {control.id} edits it, cancel-steer {control.id} withdraws it"
             )
         case CancelSteer():
             pending = engine.state.steering.get(control.steering_id)
@@ -95,6 +165,8 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
                     )
                 )
                 message = f"steering {control.steering_id} cancelled"
+        case EditSteer():
+            accepted, message = _edit_steering(engine, control)
         case Fork():
             target = engine.state.iterations.get(control.from_iteration)
             if control.from_iteration != 0 and (target is None or target.state != "done"):
@@ -143,6 +215,8 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
         case AuditNow():
             engine.request_audit()
             message = f"the auditor runs at the end of {_where(engine)}"
+        case RunBaselines():
+            message = _baselines(engine, control)
     event = engine.emit(
         ControlReceived(
             iteration=engine.current_iteration,

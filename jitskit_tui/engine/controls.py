@@ -70,6 +70,20 @@ class CancelSteer(_Control):
     steering_id: str
 
 
+class EditSteer(_Control):
+    """Replace pending steering's text in place, only while it is still pending.
+
+    One control, handled between two engine steps, so an edit can never race the
+    steering's delivery: either the agent gets the new text only, or the edit is refused
+    with a `steering_edit_refused` event that carries the new text back."""
+
+    kind: Literal["edit-steer"] = "edit-steer"
+    steering_id: str
+    text: str = Field(min_length=1, max_length=20_000)
+    at: Delivery | None = None
+    """When it applies from now on; ``None`` keeps when it was to apply."""
+
+
 class Fork(_Control):
     """Continue from iteration N's commit on a new branch, from the next iteration on."""
 
@@ -93,8 +107,29 @@ class AuditNow(_Control):
     kind: Literal["audit"] = "audit"
 
 
+class RunBaselines(_Control):
+    """Measure the comparable baselines before the next iteration starts (never during an
+    evaluation); the ratio of later iterations, and every ratio a client shows, is then
+    against the new best comparable baseline. Works on a run started without baselines."""
+
+    kind: Literal["baselines"] = "baselines"
+    refresh: bool = False
+    """Measure again even the baselines cached for this spec and machine."""
+
+
 Control = Annotated[
-    Pause | Resume | Stop | Abort | Steer | CancelSteer | Fork | Approve | Reject | AuditNow,
+    Pause
+    | Resume
+    | Stop
+    | Abort
+    | Steer
+    | CancelSteer
+    | EditSteer
+    | Fork
+    | Approve
+    | Reject
+    | AuditNow
+    | RunBaselines,
     Field(discriminator="kind"),
 ]
 CONTROL_ADAPTER: TypeAdapter[Control] = TypeAdapter(Control)

@@ -190,6 +190,37 @@ class AgentThinking(_Event):
     text: str
 
 
+class ToolCallForming(_Event):
+    """A tool call the model is still writing (its input streams in), so a client can show
+    it before it runs. Throttled: a few a second, or one per ~2 KiB of input; the call's
+    `tool_call_started` (same ``call_id``) replaces it, and none follows that."""
+
+    type: Literal["tool_call_forming"] = "tool_call_forming"
+    call_id: str
+    role: Role
+    name: str
+    input_delta: str = ""
+    """The input JSON written since the previous `tool_call_forming` of this call (append
+    them in order for the partial input so far; the log stays linear in the input)."""
+    input_chars: int = 0
+    """Characters of input JSON so far."""
+
+
+class ContextCompacted(_Event):
+    """A role's conversation neared its model's context window and was made smaller."""
+
+    type: Literal["context_compacted"] = "context_compacted"
+    role: Role
+    how: Literal["summary", "clipped"]
+    """`summary`: older turns were folded into a summary; `clipped`: too few turns to fold,
+    so long old tool inputs and results were cut instead."""
+    turns_folded: int = 0
+    """Model turns folded into the summary."""
+    tokens_before: int
+    """Estimated tokens of the next request before and after."""
+    tokens_after: int
+
+
 class ToolCallStarted(_Event):
     type: Literal["tool_call_started"] = "tool_call_started"
     call_id: str
@@ -275,6 +306,30 @@ class SteeringCancelled(_Event):
     type: Literal["steering_cancelled"] = "steering_cancelled"
     steering_id: str
     source: str
+
+
+class SteeringEdited(_Event):
+    """Pending steering's text (and when it applies) replaced in place, before it applied."""
+
+    type: Literal["steering_edited"] = "steering_edited"
+    steering_id: str
+    text: str
+    delivery: Delivery
+    source: str
+
+
+class SteeringEditRefused(_Event):
+    """An edit that came too late: the steering was applied (or cancelled) first. It carries
+    the text the user wrote, so nothing they typed is lost: a client offers it back."""
+
+    type: Literal["steering_edit_refused"] = "steering_edit_refused"
+    steering_id: str
+    text: str
+    delivery: Delivery
+    source: str
+    was: Literal["applied", "cancelled", "unknown"]
+    applied_to: Role | None = None
+    applied_iteration: int | None = None
 
 
 class ControlReceived(_Event):
@@ -397,9 +452,11 @@ Event = Annotated[
     | AgentTurnFinished
     | AgentText
     | AgentThinking
+    | ToolCallForming
     | ToolCallStarted
     | ToolCallFinished
     | CostUpdate
+    | ContextCompacted
     | ProposalMade
     | ProposalDecided
     | AuditTestAdded
@@ -407,6 +464,8 @@ Event = Annotated[
     | SteeringReceived
     | SteeringApplied
     | SteeringCancelled
+    | SteeringEdited
+    | SteeringEditRefused
     | ControlReceived
     | EvalStarted
     | EvalStep

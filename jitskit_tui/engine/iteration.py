@@ -193,9 +193,17 @@ class IterationRunner:
             )
             critique_text = await self._code_and_measure(plan, brief, previous, best, record)
         await self._record_on_whiteboard(record, critique_text)
-        if e.take_audit_request() or n % e.spec.loop.audit_every == 0:
+        if e.take_audit_request() or self._audit_due():
             await run_auditor(self, brief, record)
         await self._commit(record)
+
+    def _audit_due(self) -> bool:
+        """Every `audit_every` iterations, and the last iteration of the run's budget too,
+        so no run that uses its budget ends with an unaudited best. (A user stop or a cost
+        cap does not add one: that session ends early on purpose.)"""
+        e = self.e
+        last_of_budget = e.state.completed + 1 >= e.budget
+        return self.n % e.spec.loop.audit_every == 0 or last_of_budget
 
     async def _code_and_measure(
         self,

@@ -36,7 +36,7 @@ from jitskit_tui.engine.events import (
 )
 from jitskit_tui.engine.iteration import IterationRunner
 from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.engine.session import begin_session, measure_baseline
+from jitskit_tui.engine.session import begin_session, measure_baseline, remeasure_if_asked
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import RunLock, Workspace, WorkspaceError
 from jitskit_tui.harness.bundle import harness_dir
@@ -120,6 +120,8 @@ class Engine:
         self._stop_requested = False
         self._abort_requested = False
         self._audit_requested = False
+        self.baselines_request: bool | None = None
+        """The `baselines` control waiting for a point between iterations (its refresh)."""
         self._fork_requested: int | None = options.fork_from
         self._work: asyncio.Task[tuple[RunStatus, str]] | None = None
         self._closed = False
@@ -235,12 +237,14 @@ class Engine:
             await self.machine.check()
             await measure_baseline(self)
             while True:
+                await remeasure_if_asked(self)
                 reason = self._budget_reason()
                 if reason is not None:
                     return "finished", reason
                 if self.stopping:
                     return "stopped", f"stopped by the user after {self.state.completed} iterations"
                 await self.checkpoint()
+                await remeasure_if_asked(self)  # asked for while paused
                 # A stop sent while paused ends the session at the top of the loop; a fork
                 # sent while paused applies to the iteration about to start.
                 if not self.stopping:
@@ -428,6 +432,14 @@ class Engine:
 
     def take_audit_request(self) -> bool:
         requested, self._audit_requested = self._audit_requested, False
+        return requested
+
+    def request_baselines(self, refresh: bool) -> None:
+        self.baselines_request = refresh or bool(self.baselines_request)
+
+    def take_baselines_request(self) -> bool | None:
+        """``None`` when nobody asked; else whether to measure past the cache."""
+        requested, self.baselines_request = self.baselines_request, None
         return requested
 
     def request_abort(self) -> None:

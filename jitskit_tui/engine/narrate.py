@@ -16,6 +16,7 @@ from jitskit_tui.engine.events import (
     BestMoved,
     BranchForked,
     CommitMade,
+    ContextCompacted,
     ControlReceived,
     ErrorRaised,
     Event,
@@ -33,6 +34,8 @@ from jitskit_tui.engine.events import (
     RunStarted,
     SteeringApplied,
     SteeringCancelled,
+    SteeringEdited,
+    SteeringEditRefused,
     SteeringReceived,
     ToolCallFinished,
 )
@@ -165,6 +168,15 @@ class Narrator:
                 )
             case SteeringCancelled():
                 return f"steering {event.steering_id} cancelled"
+            case SteeringEdited():
+                return (
+                    f"steering {event.steering_id} edited ({event.delivery}): {_first(event.text)}"
+                )
+            case SteeringEditRefused():
+                return (
+                    f"steering {event.steering_id} not edited: it was {event.was} first; "
+                    f"the new text was not sent: {_first(event.text)}"
+                )
             case ControlReceived():
                 verdict = "" if event.accepted else "refused: "
                 return f"control {event.kind} from {event.source}: {verdict}{event.message}"
@@ -183,6 +195,16 @@ class Narrator:
                 kind = "error" if event.fatal else "problem"
                 step = f" — {event.next_step}" if event.next_step else ""
                 return f"{kind} in {event.where}: {event.message}{step}"
+            case ContextCompacted():
+                how = (
+                    f"{event.turns_folded} older turns folded into a summary"
+                    if event.how == "summary"
+                    else "long old tool inputs and results cut"
+                )
+                return (
+                    f"  {event.role}'s context compacted: {how} "
+                    f"(~{event.tokens_before:,} → ~{event.tokens_after:,} tokens)"
+                )
             case RetryScheduled():
                 return (
                     f"  retry {event.attempt} in {event.delay_s:.1f}s ({event.where}): "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from jitskit_tui.agents.base import Usage
+from jitskit_tui.agents.base import Compaction, Usage
 from jitskit_tui.engine.events import (
     AgentText,
     AgentThinking,
     BenchTickEvent,
+    ContextCompacted,
     CostUpdate,
     ErrorRaised,
     EvalPurpose,
@@ -19,6 +20,7 @@ from jitskit_tui.engine.events import (
     LoopState,
     RetryScheduled,
     Role,
+    ToolCallForming,
 )
 from jitskit_tui.harness.modes import BenchTick
 from jitskit_tui.harness.results import GateResult
@@ -92,6 +94,30 @@ class EventSink:
                 where=f"iteration {self.iteration}: {self.role}",
                 message=message,
                 next_step=next_step,
+            )
+        )
+
+    def tool_forming(self, call_id: str, name: str, input_delta: str, input_chars: int) -> None:
+        self._emit(
+            ToolCallForming(
+                iteration=self.iteration,
+                call_id=call_id,
+                role=self.role,
+                name=name,
+                input_delta=input_delta,
+                input_chars=input_chars,
+            )
+        )
+
+    def compacted(self, report: Compaction) -> None:
+        self._emit(
+            ContextCompacted(
+                iteration=self.iteration,
+                role=self.role,
+                how=report.how,
+                turns_folded=report.turns_folded,
+                tokens_before=report.tokens_before,
+                tokens_after=report.tokens_after,
             )
         )
 

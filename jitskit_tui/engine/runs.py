@@ -26,12 +26,18 @@ class RunSummary:
     best_ratio: float | None
     status: RunStatusText
     reason: str
+    problems: int = 0
+    """Events in its log that did not fit (unreadable lines, a finish without a start)."""
 
 
 def run_status(ws: Workspace, state: RunState) -> RunStatusText:
     """`live` when an engine holds the run; otherwise how its last session ended, and
     `crashed` when it ended without saying (kill -9, power cut)."""
-    if live_engine(ws) is not None:
+    try:
+        live = live_engine(ws) is not None
+    except OSError:  # an unreadable lock: nobody we can reach holds it
+        live = False
+    if live:
         return "live"
     status = state.status
     if status == "running":
@@ -39,12 +45,20 @@ def run_status(ws: Workspace, state: RunState) -> RunStatusText:
     return status
 
 
+def _date(ts: float) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(ts, UTC)
+    except (ValueError, OverflowError, OSError):  # a hand-edited or damaged timestamp
+        return None
+
+
 def summarize(ws: Workspace) -> RunSummary:
+    """What the list shows of one run; a damaged or vanished log gives what it can."""
     try:
         state = RunState.from_events(read_events(ws.events))
-    except EventLogError:
+    except (EventLogError, OSError):
         state = RunState()
-    started = datetime.fromtimestamp(state.sessions[0].started_ts, UTC) if state.sessions else None
+    started = _date(state.sessions[0].started_ts) if state.sessions else None
     best = state.iterations.get(state.best_iteration) if state.best_iteration else None
     return RunSummary(
         workspace=ws,
@@ -54,9 +68,10 @@ def summarize(ws: Workspace) -> RunSummary:
         budget=state.iterations_budget,
         best_iteration=state.best_iteration,
         best_ops_s=state.best_ops_s,
-        best_ratio=best.ratio if best else None,
+        best_ratio=state.ratio_now(best).value if best else None,
         status=run_status(ws, state),
         reason=state.finish_reason,
+        problems=state.problem_count + state.corrupt_lines,
     )
 
 

@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING
 
 from jitskit_tui.engine import gitrepo
+from jitskit_tui.engine.baseline import BaselineSource, fresh_baselines, measured_baselines
 from jitskit_tui.engine.events import (
     BaselineKnown,
     BenchResult,
@@ -115,23 +116,78 @@ async def _recover_committed(engine: Engine, n: int, commit: gitrepo.IterationCo
     )
 
 
-async def measure_baseline(engine: Engine) -> None:
-    """The best comparable baseline for the ratio: the run's earlier one, or measured."""
+async def remeasure_if_asked(engine: Engine) -> None:
+    """Measures the baselines again when the `baselines` control asked for it: called
+    between iterations only, so no evaluation is ever running beside it."""
+    refresh = engine.take_baselines_request()
+    if refresh is not None:
+        await measure_baseline(engine, force=True, refresh=refresh)
+
+
+async def measure_baseline(engine: Engine, *, force: bool = False, refresh: bool = False) -> None:
+    """The best comparable baseline for the ratio: the run's earlier one, or measured.
+
+    ``force`` measures even when the run has one (the `baselines` control): with the
+    run's baseline source, or the real baselines when the run was started without them;
+    ``refresh`` then measures past their cache. A forced measurement that fails keeps
+    the baseline the run had."""
     source = engine.options.baseline
-    if engine.state.baseline_ops_s is not None and engine.state.baseline_name is not None:
-        engine.baseline = (engine.state.baseline_name, engine.state.baseline_ops_s)
-        return
-    if source is None:
-        engine.emit(
-            BaselineKnown(
-                name=None,
-                ops_s=None,
-                machine=engine.machine.label,
-                detail="baselines not measured for this run; the ratio is unknown",
+    previous = engine.baseline
+    if not force:
+        if engine.state.baseline_ops_s is not None and engine.state.baseline_name is not None:
+            engine.baseline = (engine.state.baseline_name, engine.state.baseline_ops_s)
+            return
+        if source is None:
+            engine.emit(
+                BaselineKnown(
+                    name=None,
+                    ops_s=None,
+                    machine=engine.machine.label,
+                    detail="baselines not measured for this run; the ratio is unknown",
+                )
             )
-        )
-        return
+            return
+    if source is None or (refresh and source is measured_baselines):
+        source = fresh_baselines if refresh else measured_baselines
+    before = engine.state.loop_state
     engine.set_state("baselines")
+    try:
+        report = await _measure(engine, source, previous if force else None)
+    finally:
+        if force:
+            engine.set_state(before)
+    if report is None:
+        return
+    found = (
+        (report.best_comparable, report.best_comparable_ops_s)
+        if report.best_comparable is not None
+        else None
+    )
+    engine.baseline = found
+    skipped = "; ".join(f"{name} {why}" for name, why in report.skipped.items())
+    if found is None:
+        detail = "no comparable baseline passed the gates" + (f" ({skipped})" if skipped else "")
+    elif force:
+        detail = "measured on request" + (
+            f" (was {previous[0]} at {previous[1]:,.0f} ops/s)" if previous else ""
+        )
+    else:
+        detail = ""
+    engine.emit(
+        BaselineKnown(
+            name=found[0] if found else None,
+            ops_s=found[1] if found else None,
+            machine=engine.machine.label,
+            detail=detail,
+        )
+    )
+
+
+async def _measure(
+    engine: Engine, source: BaselineSource, keep: tuple[str, float] | None
+) -> BaselineReport | None:
+    """Every comparable baseline's result, each logged; ``None`` when measuring failed and
+    the run keeps ``keep``, the baseline it had."""
 
     def observer_for(name: str) -> EvalObserver:
         engine.emit(
@@ -144,13 +200,17 @@ async def measure_baseline(engine: Engine) -> None:
     except MachineError:
         raise
     except Exception as exc:  # a baseline failing must not stop the run
+        stays = f"against {keep[0]}" if keep else "unknown"
         engine.emit(
             ErrorRaised(
+                iteration=engine.current_iteration,
                 where="baselines",
                 message=f"measuring the baselines failed: {exc}",
-                next_step="`jitskit baselines SPEC` shows why; the ratio stays unknown",
+                next_step=f"`jitskit baselines SPEC` shows why; the ratio stays {stays}",
             )
         )
+        if keep is not None:
+            return None
         report = BaselineReport(results=[])
     for result in report.results:
         engine.emit(
@@ -167,20 +227,4 @@ async def measure_baseline(engine: Engine) -> None:
                 warnings=result.warnings,
             )
         )
-    found = (
-        (report.best_comparable, report.best_comparable_ops_s)
-        if report.best_comparable is not None
-        else None
-    )
-    engine.baseline = found
-    skipped = "; ".join(f"{name} {why}" for name, why in report.skipped.items())
-    engine.emit(
-        BaselineKnown(
-            name=found[0] if found else None,
-            ops_s=found[1] if found else None,
-            machine=engine.machine.label,
-            detail=""
-            if found
-            else "no comparable baseline passed the gates" + (f" ({skipped})" if skipped else ""),
-        )
-    )
+    return report

@@ -34,6 +34,7 @@ from jitskit_tui.engine.events import (
     RunStatus,
     SteeringApplied,
     SteeringCancelled,
+    SteeringEdited,
     SteeringReceived,
 )
 
@@ -51,6 +52,10 @@ class IterationView:
     verdict: str = ""
     throughput_ops_s: float = 0.0
     ratio: float | None = None
+    """As committed (the trailer): against the baseline known when it finished."""
+    ratio_baseline: str | None = None
+    ratio_baseline_ops_s: float | None = None
+    """The baseline ``ratio`` is against (see :meth:`RunState.ratio_now`)."""
     failed_gates: list[str] = field(default_factory=list)
     commit: str = ""
     is_best: bool = False
@@ -68,6 +73,23 @@ class SteeringView:
     state: Literal["pending", "applied", "cancelled"] = "pending"
     applied_to: Role | None = None
     applied_iteration: int | None = None
+    edits: int = 0
+    """Times its text was replaced while it was pending."""
+
+
+@dataclass(frozen=True)
+class ShownRatio:
+    """An iteration's ratio as a client shows it: against the run's latest baseline."""
+
+    value: float | None
+    against: str | None
+    """The baseline's name (``None``: the ratio is unknown)."""
+    restated: bool = False
+    """Its commit recorded a ratio against another baseline measurement (or none)."""
+
+
+MAX_PROBLEMS = 50
+"""Odd events described in :attr:`RunState.problems`; more are only counted."""
 
 
 @dataclass
@@ -143,6 +165,10 @@ class RunState:
     finish_reason: str = ""
     last_seq: int = 0
     corrupt_lines: int = 0
+    problems: list[str] = field(default_factory=list)
+    """Events that did not fit the run so far (a start without its iteration, a finish
+    without a start, a best that is no iteration): folded leniently, described here."""
+    problem_count: int = 0
 
     @classmethod
     def from_events(cls, events: Iterable[Event]) -> RunState:
@@ -188,6 +214,18 @@ class RunState:
             if s.state == "pending" and (delivery is None or s.delivery == delivery)
         ]
 
+    def ratio_now(self, it: IterationView) -> ShownRatio:
+        """Iteration ``it``'s throughput over the latest baseline the run measured, so
+        every row compares against the same number after a re-measure (`baselines`
+        control); the committed ratio when no baseline is known now."""
+        latest, name = self.baseline_ops_s, self.baseline_name
+        if it.state != "done":
+            return ShownRatio(None, None)
+        if latest and it.throughput_ops_s > 0:
+            restated = it.ratio is None or it.ratio_baseline_ops_s != latest
+            return ShownRatio(it.throughput_ops_s / latest, name, restated)
+        return ShownRatio(it.ratio, it.ratio_baseline if it.ratio is not None else None)
+
     def running_iteration(self) -> IterationView | None:
         running = [it for it in self.iterations.values() if it.state == "running"]
         return running[-1] if running else None
@@ -205,7 +243,10 @@ class RunState:
             self.corrupt_lines += 1
             return
         self.last_seq = max(self.last_seq, event.seq)
-        self._fold(event)
+        try:
+            self._fold(event)
+        except Exception as exc:  # a log must always load: what does not fold is noted
+            self._problem(event, f"its fold failed ({exc!r}); skipped")
         if self.sessions:
             self.sessions[-1].last_ts = max(self.sessions[-1].last_ts, event.ts)
 
@@ -239,7 +280,16 @@ class RunState:
                 self.loop_state = event.state
                 self.loop_detail = event.detail
             case IterationStarted():
-                assert event.iteration is not None
+                if event.iteration is None:
+                    self._problem(event, "it has no iteration number; skipped")
+                    return
+                earlier = self.iterations.get(event.iteration)
+                if earlier is not None and earlier.state != "abandoned":
+                    self._problem(
+                        event,
+                        f"iteration {event.iteration} started again while {earlier.state}; "
+                        "the new start replaces it",
+                    )
                 self.iterations[event.iteration] = IterationView(
                     iteration=event.iteration,
                     parent_iteration=event.parent_iteration,
@@ -249,19 +299,27 @@ class RunState:
                 )
                 self.branch = event.branch
             case IterationFinished():
-                assert event.iteration is not None
-                view = self.iterations.get(event.iteration) or IterationView(
-                    iteration=event.iteration,
-                    parent_iteration=event.parent_iteration,
-                    step=0,
-                    branch=event.branch,
-                )
+                if event.iteration is None:
+                    self._problem(event, "it has no iteration number; skipped")
+                    return
+                view = self.iterations.get(event.iteration)
+                if view is None:
+                    self._problem(event, f"iteration {event.iteration} finished without a start")
+                    view = IterationView(
+                        iteration=event.iteration,
+                        parent_iteration=event.parent_iteration,
+                        step=0,
+                        branch=event.branch,
+                    )
                 view.state = "done"
                 view.summary = event.summary
                 view.outcome = event.outcome
                 view.verdict = event.verdict
                 view.throughput_ops_s = event.throughput_ops_s
                 view.ratio = event.ratio
+                known = event.ratio is not None
+                view.ratio_baseline = self.baseline_name if known else None
+                view.ratio_baseline_ops_s = self.baseline_ops_s if known else None
                 view.failed_gates = list(event.failed_gates)
                 view.commit = event.commit
                 view.finished_ts = event.ts
@@ -272,7 +330,11 @@ class RunState:
                 if event.iteration is not None and event.iteration in self.iterations:
                     self.iterations[event.iteration].state = "abandoned"
             case BestMoved():
-                if event.iteration is not None:
+                if event.iteration is None or event.iteration not in self.iterations:
+                    self._problem(
+                        event, f"the best moved to iteration {event.iteration}, never started"
+                    )
+                else:
                     self._set_best(event.iteration, event.throughput_ops_s)
             case BranchForked():
                 self.branch = event.branch
@@ -300,6 +362,17 @@ class RunState:
                 cancelled = self.steering.get(event.steering_id)
                 if cancelled is not None:
                     cancelled.state = "cancelled"
+            case SteeringEdited():
+                edited = self.steering.get(event.steering_id)
+                if edited is None or edited.state != "pending":
+                    was = edited.state if edited is not None else "never received"
+                    self._problem(
+                        event, f"steering {event.steering_id} edited while {was}; ignored"
+                    )
+                else:
+                    edited.text = event.text
+                    edited.delivery = event.delivery
+                    edited.edits += 1
             case ProposalMade():
                 self.proposals[event.proposal_id] = ProposalView(
                     id=event.proposal_id,
@@ -321,6 +394,13 @@ class RunState:
                 self.baseline_ops_s = event.ops_s
             case _:
                 pass
+
+    def _problem(self, event: Event, text: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(
+                f"event {event.seq} ({event.type}) could not be applied as it is: {text}"
+            )
 
     def _set_best(self, iteration: int, ops_s: float) -> None:
         for view in self.iterations.values():

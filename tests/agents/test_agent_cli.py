@@ -1,6 +1,7 @@
-"""Done when: `jitskit run SPEC --headless --agent anthropic --iterations 2` with
-`ANTHROPIC_BASE_URL` at a Messages API server and a key set completes two iterations
-through all four roles; afterwards the key is nowhere in the workspace (git objects
+"""Done when: `jitskit run specs/demo.yaml --headless --agent anthropic --iterations 2`
+with `ANTHROPIC_BASE_URL` at a Messages API server and a key set completes two iterations
+through all four roles (the demo card audits every 3 iterations; the budget's last
+iteration is audited too); afterwards the key is nowhere in the workspace (git objects
 included) or the program's output."""
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from agentkit import audit_turns, critic_reply, finish, plan_reply, write_card, write_store
+from agentkit import audit_turns, critic_reply, finish, plan_reply, write_store
 from messages_server import MessagesServer, RoleScript
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AgentTurnFinished, IterationFinished, RunFinished
+from jitskit_tui.engine.events import AgentTurnFinished, IterationFinished, RunFinished, RunStarted
 from jitskit_tui.engine.workspace import Workspace
 
 pytestmark = pytest.mark.slow
 
+DEMO = Path(__file__).resolve().parents[2] / "specs" / "demo.yaml"
 JITSKIT = Path(sys.executable).with_name("jitskit")
 KEY = "sk-ant-cli-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
@@ -35,7 +37,6 @@ def _files_holding(root: Path, secret: bytes) -> list[str]:
 
 
 def test_headless_run_with_the_anthropic_agent_completes_two_iterations(tmp_path: Path) -> None:
-    card = write_card(tmp_path, iterations=2, audit_every=2)
     script = RoleScript(
         {
             "planner": [plan_reply(), plan_reply("Same store, measured again")],
@@ -50,7 +51,7 @@ def test_headless_run_with_the_anthropic_agent_completes_two_iterations(tmp_path
         env["ANTHROPIC_BASE_URL"] = server.url
         env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
         env.pop("JITSKIT_CONFIG", None)
-        argv = [str(JITSKIT), "run", str(card), "--headless", "--agent", "anthropic"]
+        argv = [str(JITSKIT), "run", str(DEMO), "--headless", "--agent", "anthropic"]
         argv += ["--iterations", "2", "--no-baselines", "--workspace", str(ws_dir)]
         argv += ["--transcript", "--seed", "7"]
         done = subprocess.run(
@@ -61,10 +62,22 @@ def test_headless_run_with_the_anthropic_agent_completes_two_iterations(tmp_path
     assert all(r.api_key == KEY for r in server.received())
 
     events = read_events(Workspace(ws_dir).events)
+    started = events[0]
+    assert isinstance(started, RunStarted) and started.spec_name == "demo"
+    assert started.agent == "anthropic" and started.iterations == 2
     finished = [e for e in events if isinstance(e, IterationFinished)]
     assert [(e.iteration, e.verdict) for e in finished] == [(1, "pass"), (2, "pass")]
-    roles = [e.role for e in events if isinstance(e, AgentTurnFinished) and e.ok]
-    assert roles == ["planner", "coder", "critic", "planner", "coder", "critic", "auditor"]
+    turns = [(e.iteration, e.role) for e in events if isinstance(e, AgentTurnFinished) and e.ok]
+    assert {role for _, role in turns} == {"planner", "coder", "critic", "auditor"}
+    assert turns == [
+        (1, "planner"),
+        (1, "coder"),
+        (1, "critic"),
+        (2, "planner"),
+        (2, "coder"),
+        (2, "critic"),
+        (2, "auditor"),  # not on the demo's every-3 schedule: the budget's last iteration
+    ]
     last = events[-1]
     assert isinstance(last, RunFinished) and last.status == "finished"
     assert "Reads dominate" in done.stdout  # the transcript streamed to the terminal

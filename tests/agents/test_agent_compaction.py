@@ -1,6 +1,7 @@
 """Long runs: a role's conversation is compacted when it nears the model's context window,
 so fifty planning turns neither fail nor grow without limit; the whiteboard anchors what
-must not be forgotten, and a failing summarizer falls back to a plain list."""
+must not be forgotten, a failing summarizer falls back to a plain list, and every
+compaction is a `context_compacted` event (narrated in one line)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from agentkit import (
     new_run,
     open_engine,
     plan_reply,
+    quiet_audit,
     write_card,
 )
 from messages_server import Error, Message, MessagesServer, Received, text, tool
@@ -24,7 +26,8 @@ from jitskit_tui.agents.anthropic.conversation import SUMMARY_HEADER
 from jitskit_tui.agents.anthropic.session import RoleSession
 from jitskit_tui.agents.base import Brief, PlanContext
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AgentTurnFinished, ErrorRaised, Event
+from jitskit_tui.engine.events import AgentTurnFinished, ContextCompacted, ErrorRaised, Event
+from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.reporting import EventSink
 from jitskit_tui.engine.whiteboard import initial
 from jitskit_tui.paths import packaged
@@ -100,6 +103,18 @@ async def test_fifty_turns_stay_bounded(tmp_path: Path, monkeypatch: pytest.Monk
     session = agent._sessions["planner"]
     assert isinstance(session, RoleSession) and session.conversation.compactions == len(summaries)
 
+    # Each compaction is an event: the role, its turn, what was folded, and the sizes.
+    compacted = [e for e in events if isinstance(e, ContextCompacted)]
+    assert len(compacted) == len(summaries)
+    threshold = int(16000 * 0.5)
+    for event in compacted:
+        assert event.role == "planner" and event.how == "summary" and event.turns_folded >= 1
+        assert event.tokens_before >= threshold > event.tokens_after
+    assert compacted[0].iteration is not None and compacted[0].iteration > 1
+    line = Narrator().line(compacted[0])
+    assert line is not None and "planner's context compacted" in line
+    assert f"{compacted[0].turns_folded} older turns folded" in line
+
 
 async def test_a_failing_summarizer_falls_back_to_a_plain_list(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -143,6 +158,8 @@ async def test_a_long_tool_loop_is_compacted_without_breaking_tool_pairs(
             return plan_reply()
         if request.role == "critic":
             return critic_reply()
+        if request.role == "auditor":
+            return quiet_audit()[0]
         done = sum(1 for m in request.messages if m["role"] == "assistant")
         if request.messages[0]["content"][0]["text"].startswith(SUMMARY_HEADER):
             done += 100  # compacted: the count restarts, so finish soon after
@@ -161,5 +178,11 @@ async def test_a_long_tool_loop_is_compacted_without_breaking_tool_pairs(
     coder = server.received("coder")
     compacted = [r for r in coder if r.user_texts(0).startswith(SUMMARY_HEADER)]
     assert compacted and "The plan for this iteration" in compacted[0].user_texts(0)
-    turns = [e for e in read_events(ws.events) if isinstance(e, AgentTurnFinished)]
-    assert [(e.role, e.ok) for e in turns] == [("planner", True), ("coder", True), ("critic", True)]
+    events = read_events(ws.events)
+    turns = [(e.role, e.ok) for e in events if isinstance(e, AgentTurnFinished)]
+    assert turns == [("planner", True), ("coder", True), ("critic", True), ("auditor", True)]
+    compacted = [e for e in events if isinstance(e, ContextCompacted)]
+    assert compacted and all(e.role == "coder" and e.iteration == 1 for e in compacted)
+    assert compacted[0].how == "summary" and compacted[0].turns_folded >= 1
+    assert compacted[0].tokens_after < compacted[0].tokens_before
+    assert len(compacted) == len(server.received("summarizer (coder)"))

@@ -16,6 +16,7 @@ from agentkit import (
     new_run,
     open_engine,
     plan_reply,
+    quiet_audit,
     wait_until,
 )
 from messages_server import Error, Message, MessagesServer, RoleScript, text
@@ -50,6 +51,7 @@ async def test_rate_limit_then_success_honours_retry_after(
             ],
             "coder": [finish("nothing yet")],
             "critic": [critic_reply()],
+            "auditor": quiet_audit(),  # the budget's last iteration is audited
         }
     )
     ws = new_run(tmp_path)

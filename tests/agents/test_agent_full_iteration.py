@@ -1,8 +1,10 @@
 """A full iteration through all four roles against a Messages API server on loopback: real
-build, gates, benchmark and audit test; streaming into events; cost; prompt caching."""
+build, gates, benchmark and audit test; streaming into events (tool calls as they form);
+cost; prompt caching."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,15 +41,22 @@ from jitskit_tui.engine.events import (
     RunFinished,
     SteeringApplied,
     ToolCallFinished,
+    ToolCallForming,
     ToolCallStarted,
 )
+from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.state import RunState
+from jitskit_tui.tui.run.transcript import Transcript
 
 pytestmark = pytest.mark.slow
 
 
 def _build_and_test() -> Message:
     return Message([text("Checking it."), tool("build_and_test")])
+
+
+def _forming(event: object, call_id: str) -> bool:
+    return isinstance(event, ToolCallForming) and event.call_id == call_id
 
 
 def _after_check(reply: Message) -> Callable[[Received], Message]:
@@ -98,6 +107,29 @@ async def test_one_iteration_runs_all_four_roles(
     started = [e.call_id for e in events if isinstance(e, ToolCallStarted) and e.role == "coder"]
     assert started == coder_ids
     assert all(e.ok for e in events if isinstance(e, ToolCallFinished))
+
+    # Tool calls as they formed: shown at once, their input in ~2 KiB pieces, all of it
+    # before the call started and nothing after.
+    for call_id in coder_ids:
+        formed = [i for i, e in enumerate(events) if _forming(e, call_id)]
+        begun = next(
+            i
+            for i, e in enumerate(events)
+            if isinstance(e, ToolCallStarted) and e.call_id == call_id
+        )
+        assert formed and max(formed) < begun
+    written = [e for e in events if _forming(e, coder_ids[0])]
+    assert written[0].input_delta == "" and written[0].name == "write_file"
+    raw = "".join(e.input_delta for e in written)
+    assert json.loads(raw) == {"path": "store/store.cc", "content": REFERENCE}
+    assert written[-1].input_chars == len(raw) and len(written) <= len(raw) // 2048 + 3
+    assert all(Narrator().line(e) is None for e in written)  # not narrated: too chatty
+    transcript = Transcript()
+    for event in events:
+        transcript.apply(event)
+    tools = [b for b in transcript.blocks if b.kind == "tool"]
+    assert len(tools) == sum(isinstance(e, ToolCallStarted) for e in events)
+    assert not any(b.forming for b in tools) and tools[0].title == "write_file store/store.cc"
 
     # Steering for this iteration reached the planner.
     planner_request = server.received("planner")[0]

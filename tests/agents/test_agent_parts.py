@@ -3,6 +3,7 @@ failed request means, the bounded whiteboard, the planner's reply, and the budge
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from jitskit_tui.agents.anthropic.client import MessagesClient, ModelRequest
 from jitskit_tui.agents.anthropic.context import parse_plan, whiteboard_digest
 from jitskit_tui.agents.anthropic.faults import StreamCut, backoff_s, classify, retry_after
 from jitskit_tui.agents.anthropic.pricing import PriceTable
-from jitskit_tui.agents.anthropic.stream import TokenCounts
-from jitskit_tui.agents.base import Usage
+from jitskit_tui.agents.anthropic.stream import FORMING_BATCH_CHARS, ModelReply, TokenCounts
+from jitskit_tui.agents.base import Compaction, Usage
 from jitskit_tui.config import (
     AnthropicSettings,
     ConfigError,
@@ -216,12 +217,13 @@ def test_the_meter_counts_from_the_runs_past_and_names_the_cap(tmp_path: Path) -
 
 
 class RecordingSink:
-    """An AgentSink that also shows tool calls as they form."""
+    """An AgentSink that keeps what it is told."""
 
     def __init__(self) -> None:
         self.texts: list[str] = []
-        self.forming: list[tuple[str, int]] = []
+        self.forming: list[tuple[str, str, str, int]] = []
         self.usages: list[Usage] = []
+        self.compactions: list[Compaction] = []
 
     def text(self, delta: str) -> None:
         self.texts.append(delta)
@@ -238,33 +240,63 @@ class RecordingSink:
     def notice(self, message: str, next_step: str = "") -> None:
         pass
 
-    def tool_forming(self, call_id: str, name: str, input_chars: int) -> None:
-        self.forming.append((name, input_chars))
+    def tool_forming(self, call_id: str, name: str, input_delta: str, input_chars: int) -> None:
+        self.forming.append((call_id, name, input_delta, input_chars))
+
+    def compacted(self, report: Compaction) -> None:
+        self.compactions.append(report)
+
+
+def _coder_request() -> ModelRequest:
+    return ModelRequest(
+        role="coder",
+        model="claude-sonnet-5-5",
+        system=[{"type": "text", "text": "# Role: coder"}],
+        messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
+        max_tokens=1000,
+    )
+
+
+async def _stream(
+    reply: Message, monkeypatch: pytest.MonkeyPatch
+) -> tuple[RecordingSink, ModelReply]:
+    with MessagesServer(lambda request: reply) as server:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        client = MessagesClient("sk-test", AnthropicSettings(), PriceTable())
+        sink = RecordingSink()
+        got = await client.stream(_coder_request(), sink)
+        await client.close()
+    return sink, got
 
 
 async def test_text_is_batched_and_tool_calls_are_shown_as_they_form(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    content = "x" * 500
-    reply = Message(
-        [text("word " * 40), tool("write_file", {"path": "store/a.cc", "content": content})],
-        chunk=4,
-    )
-    with MessagesServer(lambda request: reply) as server:
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-        client = MessagesClient("sk-test", AnthropicSettings(), PriceTable())
-        sink = RecordingSink()
-        request = ModelRequest(
-            role="coder",
-            model="claude-sonnet-5-5",
-            system=[{"type": "text", "text": "# Role: coder"}],
-            messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
-            max_tokens=1000,
-        )
-        got = await client.stream(request, sink)
-        await client.close()
+    content = "x" * 20_000
+    arguments = {"path": "store/a.cc", "content": content}
+    call = tool("write_file", arguments)
+    reply = Message([text("word " * 40), call], chunk=4)
+    sink, got = await _stream(reply, monkeypatch)
     assert "".join(sink.texts) == "word " * 40
     assert 1 < len(sink.texts) < 50  # batched: fewer events than the 50 deltas sent
-    assert sink.forming[0] == ("write_file", 0) and sink.forming[-1][1] > 500
-    assert got.tool_calls[0].arguments == {"path": "store/a.cc", "content": content}
+
+    # The call shows at once, then its input in pieces of ~2 KiB, not the 313 deltas sent.
+    raw = json.dumps(arguments)
+    assert sink.forming[0] == (call["id"], "write_file", "", 0)
+    pieces = [delta for _, _, delta, _ in sink.forming[1:]]
+    assert "".join(pieces) == raw and all(pieces)
+    assert 5 <= len(pieces) <= len(raw) // FORMING_BATCH_CHARS + 2
+    assert [chars for *_, chars in sink.forming[1:]][-1] == len(raw)
+    assert got.tool_calls[0].arguments == arguments
     assert got.stop_reason == "tool_use" and len(sink.usages) == 1
+
+
+async def test_a_slow_tool_call_forms_a_few_times_a_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    arguments = {"path": "store/a.cc", "content": "y" * 700}  # 12 deltas, well under 2 KiB
+    reply = Message([tool("write_file", arguments)], delay_s=0.05)
+    sink, got = await _stream(reply, monkeypatch)
+    pieces = [delta for _, _, delta, _ in sink.forming[1:]]
+    assert len(pieces) >= 2 and "".join(pieces) == json.dumps(arguments)
+    assert got.tool_calls[0].arguments == arguments

@@ -15,6 +15,7 @@ from agentkit import (
     new_run,
     open_engine,
     plan_reply,
+    quiet_audit,
     write_store,
 )
 from messages_server import Message, MessagesServer, Received, RoleScript, text, tool
@@ -62,6 +63,7 @@ async def test_paths_outside_store_and_malformed_calls_get_tool_errors(
             "planner": [plan_reply()],
             "coder": [attempts, after_refusals, finish()],
             "critic": [critic_reply()],
+            "auditor": quiet_audit(),  # the budget's last iteration is audited
         }
     )
     ws = new_run(tmp_path)
@@ -122,6 +124,7 @@ async def test_steering_at_the_next_tool_boundary_reaches_the_next_request(
             "planner": [plan_reply()],
             "coder": [first_call, second_call, finish()],
             "critic": [critic_reply()],
+            "auditor": quiet_audit(),
         }
     )
     with MessagesServer(script) as server:

@@ -100,10 +100,7 @@ def test_sync_of_another_data_file_than_the_one_written_does_not_count() -> None
 def test_msync_of_a_shared_data_mapping_counts() -> None:
     trace = (
         "[pid  101] mmap(NULL, 1048576, PROT_READ|PROT_WRITE, MAP_SHARED, 5</data/store/db>, 0)"
-        " = 0x7f0000000000\n"
-        + OP
-        + "[pid  101] msync(0x7f0000001000, 4096, MS_SYNC) = 0\n"
-        + ACK
+        " = 0x7f0000000000\n" + OP + "[pid  101] msync(0x7f0000001000, 4096, MS_SYNC) = 0\n" + ACK
     )
     assert check_sync_before_ack(trace, "/data/store").passed
 
@@ -123,10 +120,7 @@ def test_msync_of_an_anonymous_page_does_not_count() -> None:
 def test_msync_async_does_not_count() -> None:
     trace = (
         "[pid  101] mmap(NULL, 4096, PROT_READ|PROT_WRITE, MAP_SHARED, 5</data/store/db>, 0)"
-        " = 0x7f0000000000\n"
-        + OP
-        + "[pid  101] msync(0x7f0000000000, 4096, MS_ASYNC) = 0\n"
-        + ACK
+        " = 0x7f0000000000\n" + OP + "[pid  101] msync(0x7f0000000000, 4096, MS_ASYNC) = 0\n" + ACK
     )
     assert not check_sync_before_ack(trace, "/data/store").passed
 

@@ -9,15 +9,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from recording import FAST_RUNS
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import OptionList, Static, TextArea
+from textual.widgets import Label, OptionList, Static, TextArea
 
+from jitskit_tui.engine import session as engine_session
+from jitskit_tui.engine.baseline import ObserverFor
+from jitskit_tui.engine.controls import Resume
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import BranchForked, ControlReceived, ProposalDecided
+from jitskit_tui.engine.events import (
+    BranchForked,
+    ControlReceived,
+    ProposalDecided,
+    SteeringEditRefused,
+)
+from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.sandbox.base import BenchMachine
+from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.screens.baselines import BaselinesDialog
 from jitskit_tui.tui.screens.confirm import ConfirmDialog, ProposalDialog
 from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.screens.start_run import StartRunDialog
@@ -104,7 +117,7 @@ async def test_steering_is_pending_editable_cancellable_then_applied(
         await until(pilot, lambda: len(state.pending_steering()) == 1, what="pending steering")
         bar = screen.query_one("#steering", Static)
         assert bar.display and "Try fewer shards" in str(bar.render())
-        # Edit it: the old text is cancelled, the new one pending.
+        # Edit it: the text is replaced in place (one edit-steer control).
         await pilot.press("e")
         await until(pilot, lambda: isinstance(app.screen, PendingSteeringDialog))
         await pilot.press("enter")
@@ -117,7 +130,7 @@ async def test_steering_is_pending_editable_cancellable_then_applied(
             lambda: [s.text for s in state.pending_steering()] == ["Try eight shards"],
             what="the edited steering",
         )
-        assert [s.state for s in state.steering.values()] == ["cancelled", "pending"]
+        assert [(s.state, s.edits) for s in state.steering.values()] == [("pending", 1)]
         # A second one, at the next tool boundary, cancelled from the list.
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))
@@ -214,3 +227,98 @@ async def test_fork_audit_now_and_approving_a_proposal(tiny_card: Path, until: U
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await until(pilot, lambda: session.link.ended, what="the abort")
+
+
+async def test_an_edit_that_comes_too_late_offers_the_text_back(
+    tiny_card: Path, until: Until
+) -> None:
+    app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app, _screen, session = await start_from_editor(pilot, until, pause_at_once=True)
+        state = session.view.state
+        await until(pilot, lambda: state.loop_state == "paused", what="the pause")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SteerDialog))
+        await pilot.press(*"Try fewer shards")
+        await pilot.press("enter")
+        await until(pilot, lambda: len(state.pending_steering()) == 1, what="pending steering")
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, PendingSteeringDialog))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, SteerDialog))
+        # While the user edits, the run goes on and the planner takes the old text.
+        await session.link.send(Resume(source="test"))
+        await until(pilot, lambda: not state.pending_steering(), what="the steering applied")
+        app.screen.query_one(TextArea).text = "Try eight shards"
+        await pilot.press("enter")
+
+        def offered_back() -> bool:
+            dialog = app.screen
+            if not isinstance(dialog, SteerDialog):
+                return False
+            title = str(dialog.query_one(".dialog-title", Label).render())
+            return "Too late to edit" in title
+
+        await until(pilot, offered_back, what="the new text offered back")
+        assert app.screen.query_one(TextArea).text == "Try eight shards"
+        refused = [e for e in events_of(session) if isinstance(e, SteeringEditRefused)]
+        assert [(e.text, e.was) for e in refused] == [("Try eight shards", "applied")]
+        await pilot.press("enter")  # sent as new steering: nothing typed is lost
+        await until(pilot, lambda: len(state.steering) == 2, what="the new steering")
+        first, second = state.steering.values()
+        assert (first.text, first.state, first.applied_to) == (
+            "Try fewer shards",
+            "applied",
+            "planner",
+        )
+        assert second.text == "Try eight shards" and second.state in ("pending", "applied")
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: session.link.ended, what="the abort")
+
+
+async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_ratios(
+    tiny_card: Path, until: Until, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[str] = []
+
+    async def stand_in(
+        spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+    ) -> BaselineReport:
+        # The real baselines through this control: test_control_cli_edit_and_baselines.
+        measured.append(spec.name)
+        observer_for("stub-map")
+        return BaselineReport(results=[], best_comparable="stub-map", best_comparable_ops_s=1e5)
+
+    monkeypatch.setattr(engine_session, "measured_baselines", stand_in)
+    told: list[str] = []
+
+    def hook(message: object) -> None:
+        notification = getattr(message, "notification", None)
+        if notification is not None:
+            told.append(notification.message)
+
+    runs = replace(FAST_RUNS, iterations=2)
+    app = make_app(tiny_card, cursor_blink=False, run_defaults=runs)
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=hook) as pilot:
+        app, screen, session = await start_from_editor(pilot, until)
+        state = session.view.state
+        await until(pilot, lambda: state.running_iteration() is not None, what="iteration 1")
+        await pilot.press("space")
+        await until(pilot, lambda: state.loop_state == "paused", what="the pause")
+        await pilot.press("B")
+        await until(pilot, lambda: any(t.startswith("Baselines queued") for t in told))
+        assert not isinstance(app.screen, BaselinesDialog)  # no standalone measurement
+        queued = next(t for t in told if t.startswith("Baselines queued"))
+        assert "started without them" in queued
+        await pilot.press("space")
+        await until(pilot, lambda: session.link.ended, what="the run's end")
+        assert measured == ["tiny"] and state.baseline_name == "stub-map"
+        assert state.completed == 2
+        # Iteration 1 had no ratio when it was committed: restated against the new one.
+        row1, row2 = (str(screen.table.get_row_at(i)[5]) for i in (0, 1))
+        assert row1.startswith("~") and row1.endswith("x")
+        assert row2.endswith("x") and not row2.startswith("~")
+        assert state.iterations[2].ratio is not None
+        assert "stub-map" in str(screen.table.tooltip)

@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Input
 
 from jitskit_tui.engine.state import ProposalView
 from jitskit_tui.tui.app import JitskitApp, make_app
@@ -74,6 +76,7 @@ def test_card_picker(
         await settle(pilot)
         await pilot.press("ctrl+o")
         await settle(pilot)
+        pilot.app.screen.query_one(Input).cursor_blink = False
         await pilot.pause(0.2)
 
     assert snap_compare(
@@ -92,9 +95,22 @@ def test_command_palette_filtered(
             pilot, lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values())
         )
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        palette.query_one(Input).cursor_blink = False  # a blinking cursor is a coin toss
         await pilot.press(*"diff")
-        await pilot.pause(0.5)
+        found = palette.query_one(CommandList)
+        # The search runs in a worker: wait for it to finish and the list to settle.
+        await until(
+            pilot,
+            lambda: (
+                found.option_count >= 4
+                and not palette._show_busy
+                and not [w for w in app.workers if w.node is palette and not w.is_finished]
+            ),
+        )
+        await pilot.pause(0.3)
 
     assert snap_compare(
         make_app(recorded, cursor_blink=False), terminal_size=size, run_before=run_before

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
-from recording import FAST_RUNS
-from textual.widgets import Static
+from recording import FAST_RUNS, TINY, TRAJECTORY
+from textual.widgets import Button, Static
 
+from jitskit_tui.engine.eventlog import read_events
+from jitskit_tui.engine.events import Event, LoopStateChanged
 from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.screens.baselines import BaselinesDialog
 from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.screens.help import HelpScreen
 from jitskit_tui.tui.screens.start_run import StartRunDialog
@@ -134,3 +140,91 @@ async def test_a_40x12_terminal_shows_every_screen_without_crashing(
         assert isinstance(app.screen, DashboardScreen)
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
+
+
+JITSKIT = Path(sys.executable).with_name("jitskit")
+
+
+def wait_for(events: Path, predicate: Callable[[Event], bool], limit: float = 120) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if events.is_file() and any(predicate(e) for e in read_events(events)):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"no such event in {events}")
+
+
+def paused_headless_run(ws: Path) -> subprocess.Popen[bytes]:
+    """A run in another process (`jitskit run --headless`), paused so it stays live."""
+    args = ["run", str(TINY), "--headless", "--agent", "scripted", "--pace", "instant"]
+    args += ["--trajectory", str(TRAJECTORY), "--no-baselines", "--workspace", str(ws)]
+    engine = subprocess.Popen(
+        [str(JITSKIT), *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        events = ws / ".jitskit" / "events.jsonl"
+        wait_for(events, lambda e: e.type == "run_started")
+        control = [str(JITSKIT), "control", str(ws), "pause"]
+        assert subprocess.run(control, capture_output=True, timeout=60).returncode == 0
+        wait_for(events, lambda e: isinstance(e, LoopStateChanged) and e.state == "paused")
+    except BaseException:
+        end(engine)
+        raise
+    return engine
+
+
+def end(engine: subprocess.Popen[bytes]) -> None:
+    engine.kill()
+    engine.wait(timeout=30)
+
+
+async def test_a_live_run_deleted_while_attached_says_so_and_stays_up(
+    tmp_path: Path, until: Until
+) -> None:
+    ws = tmp_path / "workspaces" / "headless"
+    engine = paused_headless_run(ws)
+    try:
+        app = make_app(ws, cursor_blink=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: bool(app.sessions), what="the run to open")
+            session = the_session(app)
+            await until(pilot, lambda: session.link.controllable, what="the engine to be seen")
+            assert session.link.kind == "attached"
+            shutil.rmtree(ws)
+            await until(pilot, lambda: session.link.gone, what="the deletion", limit=10)
+            assert "was deleted while shown" in notes(session)
+            for key in ("s", "space", "S", "B", "2", "5", "escape"):
+                await pilot.press(key)
+                await pilot.pause(0.2)
+            assert isinstance(app.screen, DashboardScreen)
+            assert app.is_running and "deleted" in session.link.refusal()
+    finally:
+        end(engine)
+
+
+async def test_baselines_of_a_replayed_run_on_an_unreachable_machine_say_so(
+    recorded: Path, until: Until
+) -> None:
+    log = recorded / ".jitskit" / "events.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    started = json.loads(lines[0])
+    started["machine"] = "tcp://127.0.0.1:9"
+    log.write_text(json.dumps(started) + "\n" + "".join(lines[1:]))
+    app = make_app(recorded, cursor_blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        await pilot.press("B")  # not live: measured in the dialog, for reading only
+        await until(pilot, lambda: isinstance(app.screen, BaselinesDialog), what="the dialog")
+        dialog = app.screen
+        dialog.query_one("#run", Button).press()
+        progress = dialog.query_one("#baseline-progress", Static)
+        await until(
+            pilot,
+            lambda: "127.0.0.1:9" in str(progress.render()),
+            what="a message about the machine",
+            limit=60,
+        )
+        assert not dialog.query_one("#run", Button).disabled  # it can be tried again
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        assert app.is_running

@@ -16,7 +16,7 @@ from jitskit_tui.agents.anthropic.conversation import (
     transcript_for_summary,
 )
 from jitskit_tui.agents.anthropic.stream import JSON, ModelReply
-from jitskit_tui.agents.base import AgentFatalError, AgentSink
+from jitskit_tui.agents.base import AgentFatalError, AgentSink, Compaction
 from jitskit_tui.config import AnthropicSettings
 from jitskit_tui.engine.events import Role
 
@@ -94,11 +94,11 @@ class RoleSession:
         """Sends the conversation; appends and returns the model's reply."""
         tools = tools or []
         if self.conversation.estimate_tokens(self._fixed_chars(tools)) >= self.threshold:
-            await self.compact(sink)
+            await self.compact(sink, tools)
         try:
             reply = await self.client.stream(self.request(tools), sink)
         except ContextTooLong as exc:
-            if not await self.compact(sink, forced=True):
+            if not await self.compact(sink, tools, forced=True):
                 raise AgentFatalError(
                     f"the {self.role}'s request does not fit {self.model}'s context: {exc}",
                     "lower anthropic.context_window in ~/.config/jitskit/config.toml",
@@ -107,9 +107,14 @@ class RoleSession:
         self.conversation.add_reply(reply)
         return reply
 
-    async def compact(self, sink: AgentSink, *, forced: bool = False) -> bool:
-        """Folds older turns into a summary; whether the conversation got smaller."""
+    async def compact(
+        self, sink: AgentSink, tools: list[JSON] | None = None, *, forced: bool = False
+    ) -> bool:
+        """Folds older turns into a summary (or, with too few turns to fold, cuts long old
+        tool results); reports it to the sink; whether the conversation got smaller."""
         conversation = self.conversation
+        fixed = self._fixed_chars(tools or [])
+        before = conversation.estimate_tokens(fixed)
         # What is kept verbatim should leave the conversation at about half the threshold.
         room = self.threshold // 2 * CHARS_PER_TOKEN - self._fixed_chars([])
         room -= len(conversation.anchor) + SUMMARY_MAX_TOKENS * CHARS_PER_TOKEN // 2
@@ -117,13 +122,18 @@ class RoleSession:
         if split is None:
             # Too few turns to fold: cut the bulk of old tool results instead.
             clipped = conversation.clip_old_results()
+            if clipped:
+                after = conversation.estimate_tokens(fixed)
+                sink.compacted(Compaction("clipped", 0, before, after))
             return clipped or not forced
         older, kept = split
         summary = await self._summarize(older, sink)
         conversation.replace_older(kept, summary)
-        fixed = self._fixed_chars([])
         if conversation.estimate_tokens(fixed) >= self.threshold:
             conversation.clip_old_results()
+        folded = sum(1 for m in older if m["role"] == "assistant")
+        after = conversation.estimate_tokens(fixed)
+        sink.compacted(Compaction("summary", folded, before, after))
         return True
 
     async def _summarize(self, older: list[JSON], sink: AgentSink) -> str:

@@ -1,10 +1,11 @@
 """Building one model reply from the Messages API's stream events, reporting as it goes.
 
 Text deltas go to the sink in small batches (a word or a line at a time, not one event per
-token), thinking in larger ones; a tool call is announced as it forms when the sink can
-show that. Tool inputs are parsed when their block ends: input that is not a JSON object
-(malformed, or cut off by the output limit) becomes a problem the tool loop answers with a
-tool error instead of a crash.
+token), thinking in larger ones; a tool call is announced as it forms, its input in pieces
+a few times a second or every ~2 KiB (a long write_file is dozens of events, not
+thousands), the last piece when its block ends. Tool inputs are parsed when their block
+ends: input that is not a JSON object (malformed, or cut off by the output limit) becomes a
+problem the tool loop answers with a tool error instead of a crash.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from jitskit_tui.agents.base import AgentSink
 
@@ -22,14 +23,8 @@ JSON = dict[str, Any]
 TEXT_BATCH_CHARS = 48
 TEXT_BATCH_S = 0.1
 THINKING_BATCH_CHARS = 400
-
-
-@runtime_checkable
-class ToolFormingSink(Protocol):
-    """An optional sink method, used when the sink has it: a tool call is forming (its
-    input is streaming in), so a client can show it before it runs."""
-
-    def tool_forming(self, call_id: str, name: str, input_chars: int) -> None: ...
+FORMING_BATCH_CHARS = 2048
+FORMING_BATCH_S = 0.1
 
 
 @dataclass
@@ -99,6 +94,43 @@ class _Relay:
         self._last = time.monotonic()
 
 
+class _Forming:
+    """One tool call's input as it streams: every piece kept, and passed on to the sink
+    in throttled batches (the first at once, so the call shows before its input)."""
+
+    def __init__(self, sink: AgentSink, call_id: str, name: str) -> None:
+        self._sink = sink
+        self.call_id = call_id
+        self.name = name
+        self.parts: list[str] = []
+        self.chars = 0
+        self._unsent: list[str] = []
+        self._unsent_chars = 0
+        self._last = time.monotonic()
+        sink.tool_forming(call_id, name, "", 0)
+
+    def add(self, piece: str) -> None:
+        if not piece:
+            return
+        self.parts.append(piece)
+        self.chars += len(piece)
+        self._unsent.append(piece)
+        self._unsent_chars += len(piece)
+        due = time.monotonic() - self._last >= FORMING_BATCH_S
+        if self._unsent_chars >= FORMING_BATCH_CHARS or due:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._unsent:
+            self._sink.tool_forming(self.call_id, self.name, "".join(self._unsent), self.chars)
+            self._unsent, self._unsent_chars = [], 0
+        self._last = time.monotonic()
+
+    @property
+    def raw(self) -> str:
+        return "".join(self.parts)
+
+
 class ReplyBuilder:
     """Feeds on raw stream events (``message_start`` ... ``message_stop``)."""
 
@@ -110,10 +142,9 @@ class ReplyBuilder:
         self.stop_reason = ""
         self.tokens = TokenCounts()
         self._blocks: dict[int, JSON] = {}
-        self._json: dict[int, list[str]] = {}
+        self._json: dict[int, _Forming] = {}
         self._text = _Relay(sink.text, TEXT_BATCH_CHARS, TEXT_BATCH_S, lines=True)
         self._thinking = _Relay(sink.thinking, THINKING_BATCH_CHARS, None, lines=False)
-        self._forming = sink if isinstance(sink, ToolFormingSink) else None
 
     def feed(self, event: Any) -> None:
         kind = getattr(event, "type", "")
@@ -160,9 +191,7 @@ class ReplyBuilder:
             }
         elif kind == "tool_use":
             block = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
-            self._json[index] = []
-            if self._forming is not None:
-                self._forming.tool_forming(block["id"], block["name"], 0)
+            self._json[index] = _Forming(self.sink, str(block["id"]), str(block["name"]))
         self._blocks[index] = block
 
     def _delta(self, index: int, delta: Any) -> None:
@@ -179,10 +208,7 @@ class ReplyBuilder:
         elif kind == "signature_delta" and block["type"] == "thinking":
             block["signature"] = delta.signature
         elif kind == "input_json_delta" and index in self._json:
-            self._json[index].append(delta.partial_json)
-            if self._forming is not None:
-                size = sum(len(p) for p in self._json[index])
-                self._forming.tool_forming(block["id"], block["name"], size)
+            self._json[index].add(str(delta.partial_json or ""))
 
     def _stop(self, index: int) -> None:
         block = self._blocks.get(index)
@@ -192,6 +218,8 @@ class ReplyBuilder:
             self._text.flush()
         elif block["type"] == "thinking":
             self._thinking.flush()
+        elif index in self._json:
+            self._json[index].flush()
 
     def flush(self) -> None:
         self._text.flush()
@@ -207,7 +235,8 @@ class ReplyBuilder:
             if block["type"] == "text" and not block["text"]:
                 continue  # the API refuses empty text blocks in a request
             if block["type"] == "tool_use":
-                call = self._parse(block, "".join(self._json.get(index, [])))
+                forming = self._json.get(index)
+                call = self._parse(block, forming.raw if forming is not None else "")
                 calls.append(call)
                 block["input"] = call.arguments if call.arguments is not None else {}
             content.append(block)

@@ -108,15 +108,18 @@ class RunView:
     def apply(self, event: Event) -> None:
         """Folds one event; a malformed one is noted in the transcript, never raised."""
         self.events_applied += 1
+        problems = self.state.problem_count
         try:
             self.state.apply(event)
-        except Exception as exc:  # an event the engine's fold cannot take: show, go on
+        except Exception as exc:  # the engine's fold never raises; if it ever does: go on
             self.fold_problems += 1
             self.transcript.notice(
                 f"event {event.seq} ({event.type}) could not be applied: {exc!r}", "warning"
             )
             self._bump("status")
             return
+        if self.state.problem_count > problems:
+            self._odd_event(event)
         try:
             self.transcript.apply(event)
             self._fold(event)
@@ -125,6 +128,18 @@ class RunView:
             self.transcript.notice(
                 f"event {event.seq} ({event.type}) could not be shown: {exc!r}", "warning"
             )
+
+    def _odd_event(self, event: Event) -> None:
+        """The fold took an event that did not fit (a finish without a start): say so."""
+        self.fold_problems += 1
+        known = self.state.problems
+        text = (
+            known[-1]
+            if len(known) == self.state.problem_count
+            else f"event {event.seq} ({event.type}) could not be applied as it is"
+        )
+        self.transcript.notice(text, "warning")
+        self._bump("status", "iterations")
 
     def _bump(self, *parts: Part) -> None:
         for part in parts:
@@ -176,7 +191,10 @@ class RunView:
                 if event.fatal:
                     self.alerts.append(event)
                 self._bump("status")
-            case LoopStateChanged() | RunStarted() | RunResumed() | RunFinished() | BaselineKnown():
+            case BaselineKnown():
+                # Every ratio shown is against the latest baseline: the table restates them.
+                self._bump("status", "bench", "iterations")
+            case LoopStateChanged() | RunStarted() | RunResumed() | RunFinished():
                 if isinstance(event, RunFinished):
                     self.alerts.append(event)
                     if self.live is not None:

@@ -3,13 +3,17 @@ they were handed, and the problems on the way.
 
 Events fold into a bounded list of blocks. A text delta grows the role's open block
 instead of making a new one, so a fast stream costs one string append per delta; the
-view re-wraps only the blocks whose ``version`` moved. The oldest blocks are dropped past
-``MAX_BLOCKS`` (the whole transcript stays in the run's event log).
+view re-wraps only the blocks whose ``version`` moved. A tool call the model is still
+writing is a *forming* tool block that grows the same way; its `tool_call_started`
+turns it into the finished call in place (one that never starts is marked "not run").
+The oldest blocks are dropped past ``MAX_BLOCKS`` (the whole transcript stays in the
+run's event log).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,6 +27,7 @@ from jitskit_tui.engine.events import (
     BenchResult,
     BestMoved,
     BranchForked,
+    ContextCompacted,
     ControlReceived,
     ErrorRaised,
     Event,
@@ -39,6 +44,7 @@ from jitskit_tui.engine.events import (
     SteeringCancelled,
     SteeringReceived,
     ToolCallFinished,
+    ToolCallForming,
     ToolCallStarted,
 )
 from jitskit_tui.tui.run.formatting import one_line, ops_text, ratio_text
@@ -74,6 +80,8 @@ class Block:
     _joined: str = ""
     size: int = 0
     """Characters of text so far."""
+    forming: bool = False
+    """A tool call still being written: its text is the partial input JSON so far."""
 
     @property
     def collapsible(self) -> bool:
@@ -92,6 +100,9 @@ class Block:
         self._parts.append(delta)
         self.size += len(delta)
         self.version += 1
+
+    def clear_text(self) -> None:
+        self._parts, self._joined, self.size = [], "", 0
 
     @property
     def ends_line(self) -> bool:
@@ -117,6 +128,39 @@ def _cut(text: str) -> str:
     )
 
 
+_PARTIAL_STRING = re.compile(r'"(\w+)"\s*:\s*"((?:[^"\\]|\\.)*)(")?')
+_CUT_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{0,3}$")
+
+
+def partial_input(raw: str, *, complete: bool = False) -> dict[str, str]:
+    """The string fields of a tool input that is still streaming, as far as they go
+    (``{"path": "store/a.cc", "content": "int ma`` -> path and the content so far);
+    ``complete``: only the fields whose string has ended."""
+    fields: dict[str, str] = {}
+    for found in _PARTIAL_STRING.finditer(raw):
+        if complete and found.group(3) is None:
+            continue
+        value = found.group(2)
+        if found.end() == len(raw):
+            value = _CUT_ESCAPE.sub("", value)  # an escape cut in half at the end
+        try:
+            fields[found.group(1)] = json.loads(f'"{value}"')
+        except ValueError:
+            continue
+    return fields
+
+
+def forming_detail(block: Block) -> str:
+    """What an expanded forming tool block shows: its input so far, the newest part of a
+    long field (the end is what is being written)."""
+    fields = partial_input(block.text)
+    for key, value in fields.items():
+        if len(value) > MAX_TOOL_TEXT:
+            earlier = len(value) - MAX_TOOL_TEXT
+            fields[key] = f"… ({earlier:,} earlier characters)\n" + value[earlier:]
+    return _tool_input_text("", fields) if fields else "(no input yet)"
+
+
 def _tool_target(data: Mapping[str, object]) -> str:
     for key in ("path", "summary", "id", "title"):
         value = data.get(key)
@@ -135,6 +179,8 @@ class Transcript:
         self.max_blocks = max_blocks
         self.version = 0
         self._tools: dict[str, Block] = {}
+        self._forming: dict[str, Block] = {}
+        """Tool calls being written, in the order they began."""
 
     def __len__(self) -> int:
         return len(self.blocks)
@@ -146,6 +192,7 @@ class Transcript:
             for gone in self.blocks[:cut]:
                 if gone.kind == "tool":
                     self._tools = {k: b for k, b in self._tools.items() if b is not gone}
+                    self._forming = {k: b for k, b in self._forming.items() if b is not gone}
             del self.blocks[:cut]
             self.dropped += cut
         self.version += 1
@@ -216,18 +263,19 @@ class Transcript:
                 self._text(event.role, n, event.text, "text")
             case AgentThinking():
                 self._text(event.role, n, event.text, "thinking")
+            case ToolCallForming():
+                self._tool_forming(event)
             case ToolCallStarted():
                 target = _tool_target(event.input)
-                block = Block(
-                    "tool",
-                    title=f"{event.name} {target}".strip(),
-                    role=event.role,
-                    iteration=n,
-                    collapsed=True,
-                    detail=_tool_input_text(event.name, event.input),
-                )
+                title = f"{event.name} {target}".strip()
+                detail = _tool_input_text(event.name, event.input)
+                block = self._take_forming(event.call_id, event.role)
+                if block is None:
+                    block = self._add(Block("tool", role=event.role, iteration=n, collapsed=True))
+                block.title, block.detail = title, detail
+                block.version += 1
+                self.version += 1
                 self._tools[event.call_id] = block
-                self._add(block)
             case ToolCallFinished():
                 found = self._tools.pop(event.call_id, None)
                 if found is None:
@@ -242,6 +290,8 @@ class Transcript:
                 found.version += 1
                 self.version += 1
             case AgentTurnFinished():
+                for call_id in [k for k, b in self._forming.items() if b.role == event.role]:
+                    self._not_run(call_id)
                 if not event.ok and event.error and event.error != "cancelled":
                     self._add(
                         Block(
@@ -285,6 +335,17 @@ class Transcript:
                         iteration=n,
                         severity="error" if event.fatal else "warning",
                     )
+                )
+            case ContextCompacted():
+                how = (
+                    f"{event.turns_folded} older turns folded into a summary"
+                    if event.how == "summary"
+                    else "long old tool inputs and results cut"
+                )
+                self._note(
+                    f"{event.role}'s context compacted: {how} (~{event.tokens_before:,} → "
+                    f"~{event.tokens_after:,} tokens)",
+                    event,
                 )
             case RetryScheduled():
                 self._add(
@@ -357,6 +418,48 @@ class Transcript:
                 )
             case _:
                 pass
+
+    def _tool_forming(self, event: ToolCallForming) -> None:
+        block = self._forming.get(event.call_id)
+        if block is None:
+            block = self._add(
+                Block("tool", title=event.name, role=event.role, iteration=event.iteration)
+            )
+            block.collapsed, block.forming = True, True
+            self._forming[event.call_id] = block
+        if event.input_delta:
+            block.append(event.input_delta)
+            if block.title == event.name and block.size < 4096:
+                target = _tool_target(partial_input(block.text, complete=True))
+                if target:
+                    block.title = f"{event.name} {target}"
+        block.version += 1
+        self.version += 1
+
+    def _take_forming(self, call_id: str, role: Role) -> Block | None:
+        """The forming block of the call that starts now, back to a plain tool block.
+        The role's calls formed before it that have not started never will: the model's
+        calls run in order, so those were cut off or malformed."""
+        if call_id not in self._forming:
+            return None
+        for earlier in list(self._forming):
+            if earlier == call_id:
+                break
+            if self._forming[earlier].role == role:
+                self._not_run(earlier)
+        block = self._forming.pop(call_id)
+        block.forming = False
+        block.clear_text()
+        return block
+
+    def _not_run(self, call_id: str) -> None:
+        block = self._forming.pop(call_id)
+        block.detail = forming_detail(block)
+        block.forming, block.ok = False, False
+        block.title = f"{block.title} · not run (the call was cut off or malformed)"
+        block.clear_text()
+        block.version += 1
+        self.version += 1
 
     def notice(self, text: str, severity: Literal["info", "warning", "error"] = "info") -> None:
         """A line from the app itself (a deleted workspace, a control that failed)."""

@@ -2,7 +2,10 @@
 card on its machine: choose which, watch each one's progress, read the results.
 
 Results are cached per spec, machine and library version, so a second run is instant.
-They are shown here; the loop's ratio stays the one its session measured at the start.
+The dialog is for a run nobody is running (a replay, a finished run): the results are
+shown, and the run's ratio is not changed. On a live run the dashboard asks the engine
+instead (the `baselines` control), which measures them between iterations and restates
+the ratio against them.
 """
 
 from __future__ import annotations

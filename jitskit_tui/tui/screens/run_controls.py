@@ -2,6 +2,13 @@
 baselines, proposals and resuming; each asks what it must, sends one control through the
 run's link and says what the engine answered.
 
+Editing pending steering is one `edit-steer` control, never cancel-then-steer: the
+engine replaces the text only while it is pending, and when the agent got it first the
+edit is refused and the new text offered back as new steering, so it is neither lost nor
+applied twice. The baselines on a live run are a `baselines` control (the engine
+measures them between iterations and its ratio follows); on a replayed or finished run
+they are measured in a dialog, for reading only.
+
 A run this app cannot control (a replay, a run whose engine exited) answers every control
 with why not and what to do instead; nothing is sent anywhere silently.
 """
@@ -22,10 +29,12 @@ from jitskit_tui.engine.controls import (
     AuditNow,
     CancelSteer,
     Control,
+    EditSteer,
     Fork,
     Pause,
     Reject,
     Resume,
+    RunBaselines,
     Steer,
     Stop,
 )
@@ -76,6 +85,8 @@ class RunControls(Screen[None]):
                 "the next iteration's plan" if control.at == "next-iteration" else "the next tool"
             )
             self._tell(f"Steering {control.id} waits for {when}; e edits or cancels it until then.")
+        elif outcome.accepted and isinstance(control, RunBaselines):
+            self._tell(f"Baselines queued: {outcome.message}", timeout=10)
         elif outcome.accepted:
             self._tell(outcome.message or f"{control.kind}: done")
         else:
@@ -202,16 +213,20 @@ class RunControls(Screen[None]):
         )
         if draft is None:
             return
-        # The engine has no edit: cancel the old text, and send the new one only if the
-        # old one had not been applied in the meantime.
-        cancelled = await session.link.send(
-            CancelSteer(steering_id=item.id, source=control_source())
+        edit = EditSteer(
+            steering_id=item.id, text=draft.text, at=draft.delivery, source=control_source()
         )
-        if not cancelled.accepted:
-            self._tell(f"Not edited: {cancelled.message}. Send new steering with s.", "warning", 8)
+        if (await self._send(session, edit)).accepted:
+            return
+        # Too late (the agent got the old text first): the new text is offered back.
+        again = await self.app.push_screen_wait(
+            SteerDialog(f"Too late to edit {item.id}: send your text as new steering?", draft)
+        )
+        session = self._controllable()
+        if again is None or session is None:
             return
         await self._send(
-            session, Steer(text=draft.text, at=draft.delivery, source=control_source())
+            session, Steer(text=again.text, at=again.delivery, source=control_source())
         )
 
     # -- fork, resume ---------------------------------------------------------------------
@@ -267,10 +282,19 @@ class RunControls(Screen[None]):
     # -- baselines and proposals -------------------------------------------------------------
 
     def action_baselines(self) -> None:
-        if self.session is not None:
-            self.run_worker(
-                self._baselines_flow(self.session), group="baselines", exit_on_error=False
+        session = self.session
+        if session is None:
+            self._tell(
+                "No run is open: the baselines are measured for a run's card (F5 opens one)."
             )
+            return
+        if session.link.controllable:
+            # Measured by the engine between iterations, so its ratio follows; a run that
+            # has a baseline already measures past the cache (else it would only recall it).
+            refresh = session.view.state.baseline_ops_s is not None
+            self._send_in_background(RunBaselines(refresh=refresh, source=control_source()))
+            return
+        self.run_worker(self._baselines_flow(session), group="baselines", exit_on_error=False)
 
     async def _baselines_flow(self, session: RunSession) -> None:
         from jitskit_tui.spec import SpecError, load_spec

@@ -1,7 +1,8 @@
 """Steering: writing guidance for the agents, and editing or cancelling what is pending.
 
 Steering waits until it is applied: at the next iteration's plan, or at the agent's next
-tool boundary. Until then it can be edited (cancelled and sent again) or cancelled.
+tool boundary. Until then it can be edited in place (the `edit-steer` control: refused,
+and the text offered back, when the agent got the old text first) or cancelled.
 """
 
 from __future__ import annotations

@@ -2,6 +2,11 @@
 
 The cursor row is the selected iteration (its diff, logs and latency). While the cursor
 is on the last row it follows new iterations as they start.
+
+Every ratio is against the run's latest baseline (:meth:`RunState.ratio_now`), so the
+column compares like with like after the baselines are measured again mid-run; a ratio
+its commit recorded against an earlier measurement (or without one) is restated, shown
+as ``~1.23x`` in italics. The table's tooltip names the baseline.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from jitskit_tui.engine.state import IterationView
+from jitskit_tui.engine.state import IterationView, ShownRatio
 from jitskit_tui.tui.run.formatting import DASH, change_text, one_line, ops_text, ratio_text
 from jitskit_tui.tui.run.model import RunView
 
@@ -51,6 +56,37 @@ def _verdict(it: IterationView, loop_state: str) -> Text:
     if it.outcome and it.outcome != "evaluated":
         return Text("error", style="bold red")
     return Text("pass", style="green") if it.verdict == "pass" else Text("FAIL", style="bold red")
+
+
+RATIO_WIDTH = dict(COLUMNS)["ratio"]
+
+
+def _ratio(shown: ShownRatio) -> Text:
+    if shown.value is None or not shown.restated:
+        return Text(ratio_text(shown.value), justify="right")
+    text = f"~{shown.value:.2f}x"
+    for digits in (1, 0):
+        if len(text) <= RATIO_WIDTH:
+            break
+        text = f"~{shown.value:.{digits}f}x"
+    return Text(text, style="italic", justify="right")
+
+
+def ratio_note(view: RunView) -> str:
+    """What the ratio column is against, in words (the table's tooltip)."""
+    state = view.state
+    if not state.baseline_ops_s:
+        return "ratio: unknown until the baselines are measured (B runs them)"
+    note = (
+        f"ratio: throughput over {state.baseline_name or 'the baseline'} at "
+        f"{ops_text(state.baseline_ops_s)}, the run's latest baseline measurement"
+    )
+    if any(state.ratio_now(it).restated for it in state.iterations.values()):
+        note += (
+            "; ~ marks a ratio restated against it (its commit has one against an earlier "
+            "measurement, or none)"
+        )
+    return note
 
 
 class IterationsTable(DataTable[Text]):
@@ -94,6 +130,7 @@ class IterationsTable(DataTable[Text]):
         self._fit_columns()
         self.clear()
         self._numbers = [it.iteration for it in iterations]
+        self.tooltip = ratio_note(view)
         for it in iterations:
             self.add_row(*self._cells(view, it), key=str(it.iteration))
         if not self._numbers:
@@ -120,7 +157,7 @@ class IterationsTable(DataTable[Text]):
             _verdict(it, view.state.loop_state),
             Text(",".join(it.failed_gates), style="red"),
             Text(ops_text(it.throughput_ops_s, unit=False) if done else DASH, justify="right"),
-            Text(ratio_text(it.ratio) if done else DASH, justify="right"),
+            _ratio(view.state.ratio_now(it)) if done else Text(DASH, justify="right"),
             Text(change_text(it.throughput_ops_s, previous) if done else DASH, justify="right"),
         ]
 

@@ -3,7 +3,9 @@
 Nothing is mounted per message: each block is wrapped into lines once per version and
 width, and only the rows on screen are drawn, so a fast stream costs a re-wrap of the
 block that grew. It follows the tail until the user scrolls up (End follows again); tool
-calls and thinking are collapsed to one line, Enter opens the one under the cursor.
+calls and thinking are collapsed to one line, Enter opens the one under the cursor. A
+tool call the model is still writing shows as `✎ name target · N characters so far`
+until it starts.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from textual.strip import Strip
 
 from jitskit_tui.tui.keymap import TRANSCRIPT_KEYS
 from jitskit_tui.tui.run.formatting import reflow
-from jitskit_tui.tui.run.transcript import Block, Transcript
+from jitskit_tui.tui.run.transcript import Block, Transcript, forming_detail
 
 MAX_EXPANDED_LINES = 400
 STRIP_CACHE_BLOCKS = 256
@@ -203,15 +205,21 @@ class TranscriptView(ScrollView, can_focus=True):
 
     def _render_tool(self, block: Block, width: int) -> list[Strip]:
         status = "… " if block.ok is None else ("✓ " if block.ok else "✗ ")
+        title = block.title
+        if block.forming:
+            status, title = "✎ ", f"{title} · {block.size:,} characters so far"
         arrow = "▸ " if block.collapsed else "▾ "
         style = self._style("tool") if block.ok is not False else self._style("tool-failed")
-        head = Text(f"  {arrow}{status}{block.title}", style=style, no_wrap=True)
+        if block.forming:
+            style += Style(italic=True)
+        head = Text(f"  {arrow}{status}{title}", style=style, no_wrap=True)
         head.truncate(width, overflow="ellipsis")
         lines = [Strip(head.render(self.app.console))]
         if block.collapsed:
             return lines
-        detail = block.detail.splitlines()[:MAX_EXPANDED_LINES]
-        if len(block.detail.splitlines()) > MAX_EXPANDED_LINES:
+        full = forming_detail(block) if block.forming else block.detail
+        detail = full.splitlines()[:MAX_EXPANDED_LINES]
+        if len(full.splitlines()) > MAX_EXPANDED_LINES:
             detail.append("… more in the run's event log")
         body = Text("\n".join(detail), style=self._style("detail"))
         return lines + self._wrap(body, width, "    │ ", self._style("detail"))
