@@ -348,7 +348,8 @@ class Loop(_Strict):
 
     iterations: int = Field(default=10, ge=1, le=10_000)
     audit_every: int = Field(default=3, ge=1)
-    """Run the auditor after every N iterations."""
+    """Run the auditor after every N iterations, and after the last iteration of the run's
+    budget (so a run that uses its budget never ends with an unaudited best)."""
     models: Models = Field(default_factory=Models)
     budget: Budget = Field(default_factory=Budget)
     quick: EvalSize = Field(default_factory=EvalSize)

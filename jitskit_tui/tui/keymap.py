@@ -255,7 +255,8 @@ RUN_KEYS = KeyArea(
             "B",
             "baselines",
             "Run baselines",
-            "Measure the real baselines for this run's card on its machine",
+            "Measure the real baselines on the run's machine (a live run re-measures between "
+            "iterations and restates the ratios)",
             footer=False,
         ),
         KeyCommand(

@@ -11,6 +11,8 @@ from jitskit_tui.engine.events import (
     AgentTurnStarted,
     IterationStarted,
     LogCorrupt,
+    SteeringEdited,
+    SteeringEditRefused,
     ToolCallFinished,
     ToolCallStarted,
 )
@@ -217,3 +219,31 @@ def test_hard_wrapped_paragraphs_are_joined_lists_and_code_kept() -> None:
         "# Heading",
         "Next paragraph.",
     ]
+
+
+def test_an_edited_steer_and_a_refused_edit_both_show_the_users_words() -> None:
+    transcript = Transcript()
+    transcript.apply(
+        SteeringEdited(
+            iteration=2,
+            steering_id="s1",
+            text="Use a seqlock per bucket",
+            delivery="next-tool",
+            source="tui",
+        )
+    )
+    transcript.apply(
+        SteeringEditRefused(
+            iteration=2,
+            steering_id="s2",
+            text="Drop the global lock",
+            delivery="next-iteration",
+            source="tui",
+            was="applied",
+            applied_to="coder",
+            applied_iteration=2,
+        )
+    )
+    titles = [b.title for b in transcript.blocks]
+    assert any("s1 edited" in t and "Use a seqlock per bucket" in t for t in titles)
+    assert any("too late" in t and "Drop the global lock" in t for t in titles)

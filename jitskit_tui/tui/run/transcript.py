@@ -42,6 +42,8 @@ from jitskit_tui.engine.events import (
     RunStarted,
     SteeringApplied,
     SteeringCancelled,
+    SteeringEdited,
+    SteeringEditRefused,
     SteeringReceived,
     ToolCallFinished,
     ToolCallForming,
@@ -118,6 +120,10 @@ def _tool_input_text(name: str, data: Mapping[str, object]) -> str:
             shown = "\n" + _cut(shown)
         lines.append(f"{key}: {shown}")
     return "\n".join(lines) or f"{name}()"
+
+
+def _when(delivery: str) -> str:
+    return "next iteration" if delivery == "next-iteration" else "next tool"
 
 
 def _cut(text: str) -> str:
@@ -303,12 +309,12 @@ class Transcript:
                         )
                     )
             case SteeringReceived():
-                when = "next iteration" if event.delivery == "next-iteration" else "next tool"
                 self._add(
                     Block(
                         "steering",
-                        title=f"steering {event.steering_id} pending ({when}) from "
-                        f"{event.source}: “{one_line(event.text, 600)}”",
+                        title=f"steering {event.steering_id} pending "
+                        f"({_when(event.delivery)}) from {event.source}: "
+                        f"“{one_line(event.text, 600)}”",
                         iteration=n,
                     )
                 )
@@ -325,6 +331,25 @@ class Transcript:
                 )
             case SteeringCancelled():
                 self._note(f"steering {event.steering_id} cancelled by {event.source}", event)
+            case SteeringEdited():
+                self._add(
+                    Block(
+                        "steering",
+                        title=f"steering {event.steering_id} edited by {event.source}, "
+                        f"pending ({_when(event.delivery)}): “{one_line(event.text, 600)}”",
+                        iteration=n,
+                    )
+                )
+            case SteeringEditRefused():
+                self._add(
+                    Block(
+                        "steering",
+                        title=f"edit of steering {event.steering_id} came too late "
+                        f"(it was {event.was}); not sent: “{one_line(event.text, 600)}”",
+                        iteration=n,
+                        severity="warning",
+                    )
+                )
             case ErrorRaised():
                 step = f" — {event.next_step}" if event.next_step else ""
                 kind = "error" if event.fatal else "problem"
