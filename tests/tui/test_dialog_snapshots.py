@@ -166,6 +166,9 @@ def test_dashboard_at_40x12(snap_compare: SnapCompare, recorded: Path, until: Un
             pilot, lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values())
         )
         await pilot.pause(0.3)
+        # At 12 rows the iterations table scrolls to the last iteration: let it land.
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.1)
 
     assert snap_compare(
         make_app(recorded, cursor_blink=False), terminal_size=(40, 12), run_before=run_before
