@@ -10,7 +10,7 @@ import click
 from jitskit_tui.cli.bench_cmd import EXIT_USAGE, load_or_exit, machine_or_exit, on_machine
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
-from jitskit_tui.harness.baselines import run_baselines
+from jitskit_tui.harness.baselines import none_passed, run_baselines
 from jitskit_tui.harness.evaluate import EvalObserver
 
 
@@ -70,7 +70,7 @@ def baselines(
             f"best comparable: {report.best_comparable} ({report.best_comparable_ops_s:,.0f} ops/s)"
         )
     else:
-        click.echo("best comparable: none passed the gates")
+        click.echo(f"best comparable: {none_passed(report)}")
     if json_out is not None:
         tmp = json_out.with_name(json_out.name + ".tmp")
         tmp.write_text(report.model_dump_json(indent=2))

@@ -1,9 +1,12 @@
-"""`jitskit run SPEC --headless` and `jitskit resume RUN`: the loop in this terminal.
+"""`jitskit run SPEC` and `jitskit resume RUN`: the loop in the app, or in this terminal.
 
-One line per event that matters, a progress bar for the running benchmark on a terminal,
-and the agent's words as they stream with `--transcript`. Ctrl-C aborts the run the way
-`jitskit control RUN abort` does (everything written so far is kept; `jitskit resume`
-continues it).
+Both check everything they were given (the card, the machine, the agent, the workspace)
+and make the engine before anything is shown, so a bad option fails the same way either
+way. Then the app opens on the run's dashboard, the engine running in it; or, with
+`--headless`, one line per event that matters, a progress bar for the running benchmark
+on a terminal, and the agent's words as they stream with `--transcript`. Ctrl-C aborts a
+headless run the way `jitskit control RUN abort` does (everything written so far is
+kept; `jitskit resume` continues it).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import contextlib
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -45,6 +49,10 @@ from jitskit_tui.harness.config import run_size
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.sandbox.machines import machine_for
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
+
+if TYPE_CHECKING:
+    from jitskit_tui.tui.app import JitskitApp
+    from jitskit_tui.tui.run.launch import RunChoices
 
 EXIT_USAGE = 2
 EXIT_FAILED = 3
@@ -145,10 +153,11 @@ async def drive(engine: Engine, printer: HeadlessPrinter) -> RunFinished:
         printer.finish()
 
 
+_EXIT_FOR_STATUS = {"finished": 0, "stopped": 0, "aborted": EXIT_ABORTED, "failed": EXIT_FAILED}
+
+
 def exit_code(finished: RunFinished) -> int:
-    return {"finished": 0, "stopped": 0, "aborted": EXIT_ABORTED, "failed": EXIT_FAILED}[
-        finished.status
-    ]
+    return _EXIT_FOR_STATUS[finished.status]
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> SystemExit:
@@ -215,14 +224,16 @@ _baselines_option = click.option(
     help="Measure the best comparable baseline for the ratio (cached per machine).",
 )
 _transcript_option = click.option(
-    "--transcript", is_flag=True, help="Print the agents' words as they stream."
+    "--transcript",
+    is_flag=True,
+    help="With --headless: print the agents' words as they stream (the app always does).",
 )
 _seed_option = click.option("--seed", type=int, hidden=True)
 
 
 @click.command("run")
 @click.argument("spec", type=click.Path(path_type=Path))
-@click.option("--headless", is_flag=True, help="Run in this terminal without the TUI.")
+@click.option("--headless", is_flag=True, help="Run in this terminal without the app.")
 @_agent_option
 @click.option("--iterations", type=click.IntRange(1, 10_000), help="Iteration budget.")
 @click.option("--machine", help="Benchmark machine (default: the spec's).")
@@ -251,11 +262,14 @@ def run(
 ) -> None:
     """Synthesize a store for SPEC: plan, code, gate, benchmark, critique, commit; repeat.
 
+    Opens the app on the run's dashboard, the run going in it (quitting the app asks
+    before aborting the run); with --headless, runs in this terminal instead.
+
     Exit 0 when the budget is used up or the run is stopped, 3 when it cannot go on (no
     compiler, unreachable machine), 4 when aborted.
     """
     if not headless:
-        raise _fail("the run dashboard comes with the TUI; add --headless to run in this terminal")
+        app_needs_terminal()
     try:
         card = load_spec(spec)
     except SpecError as err:
@@ -263,14 +277,12 @@ def run(
             click.echo(str(issue), err=True)
         raise SystemExit(EXIT_USAGE) from None
     bench_machine = _machine(machine or card.environment.machine)
-    made, agent_options = _agent(
-        agent or default_agent_name(), card, pace or "realistic", trajectory
-    )
+    name = agent or default_agent_name()
+    made, agent_options = _agent(name, card, pace or "realistic", trajectory)
     try:
         ws = create_workspace(card, spec, workspace)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from None
-    click.echo(f"workspace: {ws.root}")
     options = EngineOptions(
         iterations=iterations,
         baseline=_baseline_source(baselines),
@@ -278,13 +290,17 @@ def run(
         agent_options=agent_options,
     )
     engine = _open_engine(ws, made, bench_machine, options)
+    if not headless:
+        choices = _choices(name, agent_options, baselines, machine)
+        raise SystemExit(show_run(run_app(engine, choices, spec=spec)))
+    click.echo(f"workspace: {ws.root}")
     finished = asyncio.run(drive(engine, HeadlessPrinter(card, transcript=transcript)))
     raise SystemExit(exit_code(finished))
 
 
 @click.command("resume")
 @click.argument("run_name", metavar="RUN")
-@click.option("--headless", is_flag=True, help="Run in this terminal without the TUI.")
+@click.option("--headless", is_flag=True, help="Run in this terminal without the app.")
 @_agent_option
 @click.option("--iterations", type=click.IntRange(1, 10_000), help="New total iteration budget.")
 @click.option("--machine", help="Benchmark machine (default: the run's).")
@@ -313,9 +329,10 @@ def resume(
 
     The transcript, iterations, best and pending steering are kept; an iteration that was
     interrupted half-way is redone from its start (its partial work is kept on a git ref).
+    Opens the app on the run's dashboard; with --headless, runs in this terminal instead.
     """
     if not headless:
-        raise _fail("the run dashboard comes with the TUI; add --headless to run in this terminal")
+        app_needs_terminal()
     try:
         ws = find_workspace(run_name)
     except WorkspaceError as exc:
@@ -352,6 +369,62 @@ def resume(
         agent_options=agent_options,
     )
     engine = _open_engine(ws, made, bench_machine, options)
+    if not headless:
+        choices = _choices(name, agent_options, baselines, machine)
+        raise SystemExit(show_run(run_app(engine, choices)))
     click.echo(f"workspace: {ws.root}")
     finished = asyncio.run(drive(engine, HeadlessPrinter(card, transcript=transcript)))
     raise SystemExit(exit_code(finished))
+
+
+# -- in the app -----------------------------------------------------------------------------
+
+
+def app_needs_terminal() -> None:
+    """Exits saying so when this is no terminal to open the app in (a pipe, a CI job),
+    before anything is made."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise _fail(
+            "the app needs a terminal, and this is not one (stdin or stdout is redirected); "
+            "add --headless to run in this one without the app"
+        )
+
+
+def _choices(
+    agent: AgentName, agent_options: dict[str, str], baselines: bool, machine: str | None
+) -> RunChoices:
+    """This command's choices, as the app's defaults when the run is resumed or forked
+    from the app later."""
+    from jitskit_tui.tui.run.launch import RunChoices, pace_choice
+
+    trajectory = agent_options.get("trajectory")
+    return RunChoices(
+        agent=agent,
+        pace=pace_choice(agent_options.get("pace")),
+        trajectory=Path(trajectory) if trajectory else None,
+        baselines=baselines,
+        machine=machine,
+    )
+
+
+def run_app(engine: Engine, choices: RunChoices, *, spec: Path | None = None) -> JitskitApp:
+    """The app `jitskit run` and `jitskit resume` open: the run's dashboard first, the
+    engine (made and checked by the command) running in the app; the editor (F3) on
+    ``spec``, else on the demo card."""
+    from jitskit_tui.cli.tui_cmd import quiet_collector
+    from jitskit_tui.tui.app import make_app
+
+    quiet_collector()
+    return make_app(spec, engine=engine, run_defaults=choices)
+
+
+def show_run(app: JitskitApp) -> int:
+    """Runs ``app`` until the user quits; the exit code says how the run ended (as the
+    headless command's does), and where its workspace is is said on the way out."""
+    app.run()
+    live = app.live
+    if live is None:  # the run never started (the app closed at once)
+        return 0
+    click.echo(f"workspace: {live.ws.root}")
+    status = RunState.from_events(read_events(live.ws.events)).status
+    return _EXIT_FOR_STATUS.get(status, 0)

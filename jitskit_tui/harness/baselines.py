@@ -137,6 +137,27 @@ async def run_baselines(
     return report
 
 
+def none_passed(report: BaselineReport) -> str:
+    """Why ``report`` has no best comparable baseline, naming each failed gate and why
+    (the first line of its detail), or that no baseline is comparable with the spec."""
+    if not report.results:
+        return "no baseline is comparable with this spec (each one's reason is above)"
+    failures = []
+    for result in report.results:
+        gates = result.failed_gates or [g for g in result.gates if not g.passed]
+        if not gates:
+            failures.append(f"{result.name} failed without a failed gate named")
+            continue
+        why = "; ".join(f"{g.name}: {_first_line(g.detail)}" for g in gates)
+        failures.append(f"{result.name} failed {why}")
+    return "none passed the gates: " + "; ".join(failures)
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    line = next((part.strip() for part in text.splitlines() if part.strip()), "no detail")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _why_not(baseline: Baseline, spec: SpecCard) -> str:
     if "scan" in spec.requirement.operations and not baseline.supports_scan:
         return "has no ordered scan"

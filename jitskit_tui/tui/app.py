@@ -9,6 +9,7 @@ are folded in batches by one timer that sleeps while nothing arrives.
 from __future__ import annotations
 
 import gc
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +24,6 @@ from jitskit_tui.paths import default_spec, packaged
 from jitskit_tui.tui.commands import KeyCommands
 from jitskit_tui.tui.keymap import APP_KEYS, KeyArea
 from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested, RunRequested
-from jitskit_tui.tui.screens.editor import EditorScreen
 
 if TYPE_CHECKING:
     from jitskit_tui.engine.loop import Engine
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from jitskit_tui.tui.run.links import LiveLink, RunLink
     from jitskit_tui.tui.run.session import RunSession
     from jitskit_tui.tui.screens.dashboard import DashboardScreen
+    from jitskit_tui.tui.screens.editor import EditorScreen
     from jitskit_tui.tui.screens.runs import RunsScreen
 
 # Textual's own palette entries that ours replace (our Quit asks about unsaved changes,
@@ -45,7 +46,11 @@ class JitskitApp(App[None]):
     a name in the command palette (Ctrl+P)."""
 
     TITLE = "jitskit"
-    CSS_PATH = str(packaged("styles", "app.tcss"))
+    # Every screen's sheet, read once at start: a screen bringing its own makes Textual
+    # parse every rule again when it is first shown (the screens name theirs too).
+    CSS_PATH = [
+        str(packaged("styles", name)) for name in ("app.tcss", "editor.tcss", "dashboard.tcss")
+    ]
     BINDINGS = APP_KEYS.bindings()
     COMMANDS = App.COMMANDS | {KeyCommands}
     DEFAULT_MODE = "editor"
@@ -56,9 +61,12 @@ class JitskitApp(App[None]):
         *,
         cursor_blink: bool = True,
         run: Workspace | None = None,
+        engine: Engine | None = None,
         run_defaults: RunChoices | None = None,
         workspaces: Path | None = None,
     ) -> None:
+        """``run``: a run to open at start (attached or replayed); ``engine``: a run to
+        start at start, live in this app (`jitskit run SPEC`)."""
         super().__init__()
         self._spec = spec
         self._cursor_blink = cursor_blink
@@ -71,19 +79,31 @@ class JitskitApp(App[None]):
         self.sessions: dict[str, RunSession] = {}
         self.live: LiveLink | None = None
         self._drain_timer: Timer | None = None
+        self._draining = False
+        self._last_drain = 0.0
+        self._engine_at_start = engine
         self.add_mode("editor", self._make_editor)
         self.add_mode("dashboard", self._make_dashboard)
         self.add_mode("runs", self._make_runs)
 
     def _make_editor(self) -> Screen[None]:
+        # Loaded with the mode: an app opened on a run draws the dashboard without it.
+        from jitskit_tui.tui.screens.editor import EditorScreen
+
         self.editor = EditorScreen(self._spec, cursor_blink=self._cursor_blink)
         return self.editor
 
     def _make_dashboard(self) -> Screen[None]:
         from jitskit_tui.tui.screens.dashboard import DashboardScreen
 
-        self.dashboard = DashboardScreen()
-        return self.dashboard
+        dashboard = self.dashboard = DashboardScreen()
+        # The run the app opens on starts feeding now, while the screen is composed: its
+        # first events are folded for the first frame that can show them.
+        if self._open_at_start is not None or self._engine_at_start is not None:
+            session = self._open_at_start_now()
+            if session is not None:
+                dashboard.show_session(session)
+        return dashboard
 
     def _make_runs(self) -> Screen[None]:
         from jitskit_tui.tui.screens.runs import RunsScreen
@@ -93,11 +113,17 @@ class JitskitApp(App[None]):
 
     def on_mount(self) -> None:
         # Everything loaded so far (modules, styles) lives as long as the app: keep it
-        # out of the collector's way, so a full collection does not stall a frame.
+        # out of the collector's way, so a full collection does not stall a frame. (The
+        # CLI keeps the collector off while the app starts: on from here.)
         gc.freeze()
+        gc.enable()
         self._drain_timer = self.set_interval(DRAIN_INTERVAL_S, self._drain, pause=True)
-        if self._open_at_start is not None:
-            self.open_run(self._open_at_start)
+        if self._open_at_start is not None or self._engine_at_start is not None:
+            session = self._open_at_start_now()
+            if session is not None:
+                self._show_session(session)
+        if any(session.backlog for session in self.sessions.values()):
+            self._wake()  # events that came before the timer was there
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):
@@ -138,6 +164,26 @@ class JitskitApp(App[None]):
     def _key(ws: Workspace) -> str:
         return str(ws.root.resolve())
 
+    def _open_at_start_now(self) -> RunSession | None:
+        """Starts the feed of the run the app was opened on (once)."""
+        from jitskit_tui.tui.run.links import LiveLink, link_for
+
+        ws, self._open_at_start = self._open_at_start, None
+        engine, self._engine_at_start = self._engine_at_start, None
+        if engine is not None:
+            live = self.live = LiveLink(engine)
+            return self._start_feed(live)
+        if ws is None:
+            return None
+        try:
+            link = link_for(ws)
+        except OSError as exc:
+            # Said once a screen is up (this may run while the first one is made).
+            message = f"{ws.root}: the run cannot be opened: {exc}"
+            self.call_later(self.notify, message, severity="error", markup=False)
+            return None
+        return self._start_feed(link)
+
     def _show_session(self, session: RunSession) -> None:
         self.switch_mode("dashboard")
         assert self.dashboard is not None
@@ -145,6 +191,12 @@ class JitskitApp(App[None]):
 
     def show_link(self, link: RunLink) -> RunSession:
         """Shows a run through ``link`` (in a new session) and starts its feed."""
+        session = self._start_feed(link)
+        self._show_session(session)
+        return session
+
+    def _start_feed(self, link: RunLink) -> RunSession:
+        """A new session for ``link``, its events coming in (not shown yet)."""
         from jitskit_tui.tui.run.session import RunSession
 
         session = RunSession(link)
@@ -156,7 +208,6 @@ class JitskitApp(App[None]):
             name=f"run {link.ws.name}",
             exit_on_error=False,
         )
-        self._show_session(session)
         return session
 
     def open_run(self, ws: Workspace) -> None:
@@ -291,10 +342,17 @@ class JitskitApp(App[None]):
 
     def _wake(self) -> None:
         timer = self._drain_timer
-        if timer is not None:
-            timer.resume()
+        if timer is None or self._draining:
+            return
+        self._draining = True
+        timer.resume()
+        if time.monotonic() - self._last_drain >= DRAIN_INTERVAL_S:
+            # The first events after a quiet spell are folded now, not at the timer's next
+            # tick (up to an interval away): a replay's first frame comes that much sooner.
+            self.call_next(self._drain)
 
     def _drain(self) -> None:
+        self._last_drain = time.monotonic()
         waiting = False
         dashboard = self.dashboard
         for session in self.sessions.values():
@@ -304,6 +362,7 @@ class JitskitApp(App[None]):
             dashboard.catch_up()
         if not waiting and self._drain_timer is not None:
             self._drain_timer.pause()
+            self._draining = False
 
     # -- failures and quitting --------------------------------------------------------------
 
@@ -382,20 +441,23 @@ def make_app(
     target: Path | None = None,
     *,
     cursor_blink: bool = True,
+    engine: Engine | None = None,
     run_defaults: RunChoices | None = None,
     workspaces: Path | None = None,
 ) -> JitskitApp:
     """The app on a card, or on a run (a workspace folder: the dashboard opens on it, the
-    editor on the demo card); the CLI and the tests build it the same way."""
+    editor on the demo card); with ``engine``, on that run going live in the app (the
+    editor on ``target``, a card); the CLI and the tests build it the same way."""
     spec = target if target is not None else default_spec()
-    run = _run_named(target) if target is not None else None
+    run = _run_named(target) if target is not None and engine is None else None
     if run is not None:
         spec = default_spec()
-    kind = RunFirstApp if run is not None else JitskitApp
+    kind = RunFirstApp if run is not None or engine is not None else JitskitApp
     return kind(
         spec,
         cursor_blink=cursor_blink,
         run=run,
+        engine=engine,
         run_defaults=run_defaults,
         workspaces=workspaces,
     )

@@ -155,3 +155,28 @@ def test_edit_run_steer_and_stop_in_a_real_terminal(tmp_path: Path, terminal: Te
     while terminal.running() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not terminal.running(), terminal.screen()
+
+
+def test_run_opens_the_dashboard_with_the_run_going(tmp_path: Path, terminal: Terminal) -> None:
+    """`jitskit run SPEC` (no --headless): the dashboard, the run live in the app; it ends
+    with its budget, the app quits, and the command says where the run is."""
+    (tmp_path / "specs").mkdir()
+    shutil.copy(TINY, tmp_path / "specs" / "tiny.yaml")
+    jitskit = Path(sys.executable).with_name("jitskit")
+    run = (
+        f"{jitskit} run specs/tiny.yaml --agent scripted --pace fast --trajectory {TRAJECTORY}"
+        " --no-baselines --iterations 1 --workspace workspaces/in-the-app"
+    )
+    # After the app, the shell shows what the command printed and its exit code.
+    command = ["env", "-u", "ANTHROPIC_API_KEY", "sh", "-c", f'{run}; echo "exit $?"; sleep 30']
+    terminal.start(command, tmp_path, (100, 30))
+    terminal.wait_for(
+        lambda s: "live here" in s and "iteration 1" in s and "1 Transcript" in s, timeout=30
+    )
+    screen = terminal.screen()
+    assert "0/1" in screen and "STOPPED" not in screen
+    terminal.wait_for(lambda s: "STOPPED (finished)" in s and "1/1" in s, timeout=120)
+    terminal.keys("C-q")
+    terminal.wait_for(lambda s: "exit " in s, timeout=10)
+    after = terminal.screen()
+    assert "workspace: workspaces/in-the-app" in after and "exit 0" in after

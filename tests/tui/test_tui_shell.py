@@ -196,3 +196,15 @@ async def test_a_valid_saved_card_posts_run_requested(demo_card: Path, settle: S
         # The hook sees the message at each node it bubbles through, up to the app.
         (request,) = {id(m): m for m in notes.messages if isinstance(m, RunRequested)}.values()
         assert request.path == demo_card and request.spec.name == "demo"
+
+
+def test_tui_help_names_both_things_it_opens() -> None:
+    from click.testing import CliRunner
+
+    from jitskit_tui.cli.main import cli
+
+    shown = CliRunner().invoke(cli, ["tui", "--help"], prog_name="jitskit").output
+    assert "Usage: jitskit tui [OPTIONS] [SPEC|RUN]" in shown
+    assert "RUN is a run: its workspace folder, or its name under workspaces/" in " ".join(
+        shown.split()
+    )

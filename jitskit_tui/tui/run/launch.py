@@ -118,7 +118,7 @@ def resume_defaults(ws: Workspace) -> tuple[RunChoices, RunState]:
     recorded = state.agent_options
     choices = RunChoices(
         agent="anthropic" if state.agent == "anthropic" else "scripted",
-        pace=_pace(recorded.get("pace")),
+        pace=pace_choice(recorded.get("pace")),
         trajectory=Path(recorded["trajectory"]) if recorded.get("trajectory") else None,
         iterations=state.iterations_budget or None,
         machine=state.machine or None,
@@ -126,7 +126,8 @@ def resume_defaults(ws: Workspace) -> tuple[RunChoices, RunState]:
     return choices, state
 
 
-def _pace(name: str | None) -> PaceName:
+def pace_choice(name: str | None) -> PaceName:
+    """The scripted agent's pace called ``name`` (as recorded with a run), else realistic."""
     for pace in ("realistic", "fast", "instant"):
         if name == pace:
             return pace

@@ -6,19 +6,25 @@ The screen shows one :class:`RunSession` (live in this app, attached to another 
 or replayed). The app folds the session's events in batches and calls
 :meth:`DashboardScreen.catch_up`; each part redraws only when its revision moved, and the
 panes that are not shown wait until they are.
+
+Only what the first frame shows is built with the screen (the status, the iterations, the
+transcript): the other panes and the wide layout's live chart, with their modules
+(plotext, Pygments), are built once the run's first events are on screen, or at once when
+one is asked for. A review opens that much sooner.
 """
 
 from __future__ import annotations
 
 import time
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Container, Horizontal
 from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Footer, Header
 
 from jitskit_tui.engine.events import RunFinished
@@ -27,21 +33,23 @@ from jitskit_tui.tui.keymap import DIFF_KEYS, ITERATION_KEYS, RUN_KEYS, KeyArea
 from jitskit_tui.tui.run.model import Part, RunView
 from jitskit_tui.tui.run.session import RunSession
 from jitskit_tui.tui.screens.run_controls import RunControls
-from jitskit_tui.tui.widgets.charts import ChartsPane, LiveOpsChart
-from jitskit_tui.tui.widgets.diff_pane import DiffPane, DiffTarget
-from jitskit_tui.tui.widgets.diff_view import DiffView
-from jitskit_tui.tui.widgets.gates_pane import GatesPane
 from jitskit_tui.tui.widgets.iterations_table import IterationsTable
-from jitskit_tui.tui.widgets.logs_pane import LogsPane
 from jitskit_tui.tui.widgets.pane_bar import PANES, PaneBar
 from jitskit_tui.tui.widgets.status_bar import RunStatusBar, SteeringBar
 from jitskit_tui.tui.widgets.transcript_view import TranscriptView
+
+if TYPE_CHECKING:
+    from jitskit_tui.tui.widgets.diff_pane import DiffTarget
+    from jitskit_tui.tui.widgets.diff_view import DiffView
+    from jitskit_tui.tui.widgets.gates_pane import GatesPane
 
 Pane = Literal["transcript", "diff", "charts", "gates", "logs"]
 DiffBase = Literal["parent", "best", "marked"]
 WIDE_WIDTH = 140
 ALERT_RECENT_S = 60.0
 """Events older than this are history (a replay), not news."""
+BUILD_PANES_AFTER_S = 1.0
+"""The latest the hidden panes are built when no event comes to show first."""
 
 _FOCUS = {
     "transcript": "#transcript",
@@ -50,6 +58,31 @@ _FOCUS = {
     "gates": "#gate-matrix",
     "logs": "#log-files",
 }
+
+
+def _offer(session: RunSession) -> tuple[bool, bool, bool]:
+    """What decides the keys the footer offers for ``session``."""
+    state = session.view.state
+    return (session.link.controllable, state.loop_state == "paused", session.link.gone)
+
+
+class _Panes:
+    """The panes built after the first frame (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        from jitskit_tui.tui.widgets.charts import ChartsPane, LiveOpsChart
+        from jitskit_tui.tui.widgets.diff_pane import DiffPane
+        from jitskit_tui.tui.widgets.gates_pane import GatesPane
+        from jitskit_tui.tui.widgets.logs_pane import LogsPane
+
+        self.diff = DiffPane(id="diff")
+        self.charts = ChartsPane(id="charts")
+        self.gates = GatesPane(id="gates")
+        self.logs = LogsPane(id="logs")
+        self.live = LiveOpsChart(id="top-live-chart", classes="chart")
+
+    def by_name(self) -> dict[str, Widget]:
+        return {"diff": self.diff, "charts": self.charts, "gates": self.gates, "logs": self.logs}
 
 
 class DashboardScreen(RunControls):
@@ -71,22 +104,27 @@ class DashboardScreen(RunControls):
         self._seen: dict[Part, int] = {}
         self._alerted = 0
         self._offered: tuple[bool, bool, bool] | None = None
+        """What the footer was last built for (``None``: no run)."""
+        self._shown: RunSession | None = None
+        self._panes: _Panes | None = None
+        self._panes_due = False
 
     # -- layout ---------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
+        # The layout's class before the widgets are styled: changed later, it restyles them.
+        wide = self.app.size.width >= WIDE_WIDTH
+        self._layout_classes(wide)
         yield Header()
         yield RunStatusBar(id="status")
         with Horizontal(id="top"):
             yield IterationsTable(id="iterations")
-            yield LiveOpsChart(id="top-live", classes="chart")
+            top_live = Container(id="top-live")  # the live chart goes in after the first frame
+            top_live.display = wide
+            yield top_live
         yield PaneBar(id="panes")
         with ContentSwitcher(id="switcher", initial="transcript"):
             yield TranscriptView(id="transcript")
-            yield DiffPane(id="diff")
-            yield ChartsPane(id="charts")
-            yield GatesPane(id="gates")
-            yield LogsPane(id="logs")
         yield SteeringBar(id="steering")
         yield Footer()
 
@@ -94,7 +132,10 @@ class DashboardScreen(RunControls):
         self._apply_layout(self.app.size.width)
         self.query_one(PaneBar).show_pane(self.pane)
         self.set_interval(1.0, self._tick_clock)
+        self.set_timer(BUILD_PANES_AFTER_S, self.build_panes)
         if self.session is not None:
+            # The footer was composed with this run's keys (the app set it before).
+            self._offered = _offer(self.session)
             self.call_after_refresh(self.show_session, self.session)
 
     def on_resize(self, event: Resize) -> None:
@@ -102,9 +143,12 @@ class DashboardScreen(RunControls):
 
     def _apply_layout(self, width: int) -> None:
         wide = width >= WIDE_WIDTH
+        self._layout_classes(wide)
+        self.query_one("#top-live").display = wide
+
+    def _layout_classes(self, wide: bool) -> None:
         self.set_class(wide, "-wide")
         self.set_class(not wide, "-narrow")
-        self.query_one("#top-live", LiveOpsChart).display = wide
 
     @property
     def view(self) -> RunView | None:
@@ -118,6 +162,41 @@ class DashboardScreen(RunControls):
     def transcript(self) -> TranscriptView:
         return self.query_one(TranscriptView)
 
+    # -- the panes built after the first frame --------------------------------------------
+
+    def build_panes(self) -> _Panes:
+        """The diff, charts, gates and logs panes and the wide live chart: built (and
+        mounted, bound to the run shown) on the first call."""
+        panes = self._panes
+        if panes is not None:
+            return panes
+        panes = self._panes = _Panes()
+        switcher = self.query_one(ContentSwitcher)
+        for name, pane in panes.by_name().items():
+            pane.display = name == self.pane
+        switcher.mount_all(panes.by_name().values())
+        self.query_one("#top-live").mount(panes.live)
+        if self.pane != "transcript":
+            switcher.current = self.pane
+        if self.session is not None:
+            self._bind_panes(panes, self.session)
+            self._refresh_pane()
+        return panes
+
+    def _build_panes_soon(self, session: RunSession) -> None:
+        """Builds the panes once the run's first events are on screen (after the frame
+        that shows them; a long replay goes on loading after)."""
+        if self._panes is not None or self._panes_due:
+            return
+        if session.view.events_applied:
+            self._panes_due = True
+            self.call_after_refresh(self.build_panes)
+
+    def _bind_panes(self, panes: _Panes, session: RunSession) -> None:
+        panes.charts.bind(session.view, None)
+        panes.live.bind(session.view, None)
+        panes.logs.reload()
+
     # -- the session ---------------------------------------------------------------------
 
     def show_session(self, session: RunSession) -> None:
@@ -125,23 +204,22 @@ class DashboardScreen(RunControls):
         self.session = session
         if not self.is_mounted:
             return
+        self._shown = session
         self._seen = {}
-        self._offered = None
         self._alerted = len(session.view.alerts)
         self.table.marked = None
         self.diff_base = "parent"
         self.transcript.show(session.view.transcript)
-        self.query_one(ChartsPane).bind(session.view, None)
-        self.query_one("#top-live", LiveOpsChart).bind(session.view, None)
-        self.query_one(LogsPane).reload()
+        if self._panes is not None:
+            self._bind_panes(self._panes, session)
         self.sub_title = session.name
         self.catch_up()
 
     def catch_up(self) -> None:
         """Redraws what moved since the last call (the app calls it after each batch)."""
         session = self.session
-        if session is None or not self.is_mounted:
-            return
+        if session is None or session is not self._shown:
+            return  # show_session comes first
         view = session.view
         moved = {part for part, rev in view.revisions.items() if self._seen.get(part) != rev}
         self._seen = dict(view.revisions)
@@ -152,10 +230,11 @@ class DashboardScreen(RunControls):
             self.table.show_state(view)
         if self.pane == "transcript":
             self.transcript.sync()
-        if moved & {"live"}:
-            self.query_one("#top-live", LiveOpsChart).request_redraw()
-        if moved & {"live", "bench", "iterations"}:
-            self.query_one(ChartsPane).changed(
+        panes = self._panes
+        if panes is not None and moved & {"live"}:
+            panes.live.request_redraw()
+        if panes is not None and moved & {"live", "bench", "iterations"}:
+            panes.charts.changed(
                 live="live" in moved, results=bool(moved & {"bench", "iterations"})
             )
         if moved & {"steering", "status"}:
@@ -163,12 +242,18 @@ class DashboardScreen(RunControls):
                 view.state.pending_steering(), can_edit=session.link.controllable
             )
             self._refresh_keys(session)
-        if self.pane == "gates" and moved & {"gates", "proposals", "iterations"}:
-            self.query_one(GatesPane).show_run(view)
+        if (
+            panes is not None
+            and self.pane == "gates"
+            and moved & {"gates", "proposals", "iterations"}
+        ):
+            panes.gates.show_run(view)
         if "iterations" in moved:
-            self.query_one(LogsPane).reload()
+            if panes is not None:
+                panes.logs.reload()
             self._refresh_pane()
         self._alert(view)
+        self._build_panes_soon(session)
 
     def _alert(self, view: RunView) -> None:
         """Says so when the run ends or fails while it is watched (not for history)."""
@@ -198,8 +283,7 @@ class DashboardScreen(RunControls):
     def _refresh_keys(self, session: RunSession) -> None:
         """The footer offers other keys only when what applies changed (the footer is
         rebuilt on each refresh: not with every batch of events)."""
-        state = session.view.state
-        offered = (session.link.controllable, state.loop_state == "paused", session.link.gone)
+        offered = _offer(session)
         if offered != self._offered:
             self._offered = offered
             self.refresh_bindings()
@@ -222,6 +306,8 @@ class DashboardScreen(RunControls):
     def watch_pane(self, pane: Pane) -> None:
         if not self.is_mounted:
             return
+        if pane != "transcript":
+            self.build_panes()
         self.query_one(ContentSwitcher).current = pane
         self.query_one(PaneBar).show_pane(pane, self._pane_note())
         self._refresh_pane()
@@ -231,15 +317,21 @@ class DashboardScreen(RunControls):
         if chosen is None:
             return
         self.pane = chosen  # type: ignore[assignment]
-        target = self.query(_FOCUS[chosen])
+        if not self._focus_pane(chosen):
+            # Built just now: its widgets are there after this refresh.
+            self.call_after_refresh(self._focus_pane, chosen)
+
+    def _focus_pane(self, pane: str) -> bool:
+        target = self.query(_FOCUS[pane])
         if target:
             target.first().focus()
+        return bool(target)
 
     def _pane_note(self) -> str:
         if self.pane == "transcript" and not self.transcript.following:
             return "scrolled up · End follows the tail"
         if self.pane == "charts" and self.has_class("-narrow"):
-            shown = self.query_one(ChartsPane).shown
+            shown = self.build_panes().charts.shown
             return f"[ ] chart {shown + 1}/4"
         if self.pane == "diff":
             return {
@@ -261,22 +353,21 @@ class DashboardScreen(RunControls):
         selected = self.table.selected
         if self.pane == "transcript":
             self.transcript.sync()
-        elif self.pane == "diff":
+            return
+        panes = self.build_panes()
+        if self.pane == "diff":
             target = self._diff_target()
-            diff = self.query_one(DiffPane)
             if isinstance(target, str):
-                diff.show_message(target)
+                panes.diff.show_message(target)
             else:
-                diff.show(session.ws, target)
+                panes.diff.show(session.ws, target)
         elif self.pane == "charts":
-            self.query_one(ChartsPane).select(selected)
+            panes.charts.select(selected)
         elif self.pane == "gates":
-            self.query_one(GatesPane).show_run(view)
+            panes.gates.show_run(view)
         elif self.pane == "logs":
             it = view.state.iterations.get(selected) if selected is not None else None
-            self.query_one(LogsPane).show_iteration(
-                session.ws, selected, it.commit if it is not None else ""
-            )
+            panes.logs.show_iteration(session.ws, selected, it.commit if it is not None else "")
 
     @on(IterationsTable.Selected)
     def _selected(self) -> None:
@@ -285,6 +376,8 @@ class DashboardScreen(RunControls):
     # -- the diff's base -----------------------------------------------------------------
 
     def _diff_target(self) -> DiffTarget | str:
+        from jitskit_tui.tui.widgets.diff_pane import DiffTarget
+
         view = self.view
         n = self.table.selected
         if view is None or n is None:
@@ -322,8 +415,8 @@ class DashboardScreen(RunControls):
     def action_open_diff(self) -> None:
         self.action_pane("diff")
 
-    @on(GatesPane.ProposalChosen)
-    def _proposal_chosen(self, event: GatesPane.ProposalChosen) -> None:
+    def on_gates_pane_proposal_chosen(self, event: GatesPane.ProposalChosen) -> None:
+        # By name, not with @on: the gates pane's module is loaded after the first frame.
         self._decide_flow_start(event.proposal_id)
 
     @on(IterationsTable.RowSelected)
@@ -353,37 +446,47 @@ class DashboardScreen(RunControls):
 
     # -- keys that act on the diff, whichever widget has the focus ------------------------
 
-    def _diff_view(self) -> DiffView:
+    def _diff_view(self) -> DiffView | None:
+        """The diff (shown first if it is not); ``None`` in the moment the pane is being
+        built, when there is no diff to act on yet."""
+        from jitskit_tui.tui.widgets.diff_view import DiffView
+
         if self.pane != "diff":
             self.pane = "diff"
-        return self.query_one(DiffPane).view
+        found = self.build_panes().diff.query(DiffView)
+        return found.first() if found else None
 
     def action_toggle_split(self) -> None:
         view = self._diff_view()
-        view.split = not view.split
-        self.query_one(DiffPane).show_title()
+        if view is not None:
+            view.split = not view.split
+            self.build_panes().diff.show_title()
 
     def action_next_hunk(self) -> None:
-        self._diff_view().action_next_hunk()
+        view = self._diff_view()
+        if view is not None:
+            view.action_next_hunk()
 
     def action_previous_hunk(self) -> None:
-        self._diff_view().action_previous_hunk()
+        view = self._diff_view()
+        if view is not None:
+            view.action_previous_hunk()
 
     def action_next_file(self) -> None:
         """``]``: the next thing in the pane shown (file, tool call, chart)."""
         if self.pane == "transcript":
             self.transcript.action_next_block()
         elif self.pane == "charts":
-            self.query_one(ChartsPane).action_next_chart()
+            self.build_panes().charts.action_next_chart()
             self.query_one(PaneBar).show_pane(self.pane, self._pane_note())
-        elif self.pane == "diff":
-            self.query_one(DiffPane).view.action_next_file()
+        elif self.pane == "diff" and (view := self._diff_view()) is not None:
+            view.action_next_file()
 
     def action_previous_file(self) -> None:
         if self.pane == "transcript":
             self.transcript.action_previous_block()
         elif self.pane == "charts":
-            self.query_one(ChartsPane).action_previous_chart()
+            self.build_panes().charts.action_previous_chart()
             self.query_one(PaneBar).show_pane(self.pane, self._pane_note())
-        elif self.pane == "diff":
-            self.query_one(DiffPane).view.action_previous_file()
+        elif self.pane == "diff" and (view := self._diff_view()) is not None:
+            view.action_previous_file()

@@ -58,6 +58,9 @@ class RunChart(PlotextPlot):
         self._last_draw = 0.0
         self._timer: Timer | None = None
         self._drawn: tuple[tuple[int, int], RenderResult] | None = None
+        self._started = False
+        """Mounted (``is_mounted`` is still False in ``on_mount``, when the first redraw
+        is asked for)."""
         self.draws = 0
 
     def bind(self, view: RunView | None, iteration: int | None = None) -> None:
@@ -74,7 +77,7 @@ class RunChart(PlotextPlot):
         """Marks the data as moved; the chart redraws when due (never more than every
         :data:`REDRAW_S`), and only while it is shown."""
         self._dirty = True
-        if self._timer is not None or not self.is_mounted:
+        if self._timer is not None or not self._started:
             return
         wait = max(0.02, self._last_draw + REDRAW_S - time.monotonic())
         self._timer = self.set_timer(wait, self._redraw_due)
@@ -103,6 +106,7 @@ class RunChart(PlotextPlot):
 
     def on_mount(self) -> None:
         super().on_mount()
+        self._started = True
         self.request_redraw()
 
     def on_resize(self) -> None:
@@ -270,21 +274,35 @@ class ChartsPane(Container):
 
     shown: reactive[int] = reactive(0)
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # What the charts show, kept here too: the dashboard may bind the pane before it
+        # is composed (it is built after the first frame).
+        self._view: RunView | None = None
+        self._iteration: int | None = None
+
     def compose(self) -> ComposeResult:
-        yield LiveOpsChart(id="chart-live", classes="chart")
-        yield ThroughputChart(id="chart-throughput", classes="chart")
-        yield LatencyChart(id="chart-latency", classes="chart")
-        yield MemoryChart(id="chart-memory", classes="chart")
+        charts: list[RunChart] = [
+            LiveOpsChart(id="chart-live", classes="chart"),
+            ThroughputChart(id="chart-throughput", classes="chart"),
+            LatencyChart(id="chart-latency", classes="chart"),
+            MemoryChart(id="chart-memory", classes="chart"),
+        ]
+        for chart in charts:
+            chart.bind(self._view, self._iteration)
+        yield from charts
 
     @property
     def charts(self) -> list[RunChart]:
         return list(self.query(RunChart))
 
     def bind(self, view: RunView | None, iteration: int | None) -> None:
+        self._view, self._iteration = view, iteration
         for chart in self.charts:
             chart.bind(view, iteration)
 
     def select(self, iteration: int | None) -> None:
+        self._iteration = iteration
         for chart in self.charts:
             chart.select(iteration)
 

@@ -68,6 +68,10 @@ class DiffPane(Vertical):
         self._cache: dict[tuple[str, str | None, str], ParsedDiff] = {}
         self.target: DiffTarget | None = None
         self.load_seconds = 0.0
+        self._composed = False
+        self._asked: tuple[Workspace, DiffTarget] | str | None = None
+        """What was asked before the pane was composed (it is built after the dashboard's
+        first frame): shown on mount."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="diff-title", classes="pane-title")
@@ -77,6 +81,12 @@ class DiffPane(Vertical):
         yield Static(id="diff-message", classes="pane-message")
 
     def on_mount(self) -> None:
+        self._composed = True
+        asked, self._asked = self._asked, None
+        if isinstance(asked, str):
+            self.show_message(asked)
+        elif asked is not None:
+            self.show(*asked)
         # After the first screens are drawn: it would only slow the start down.
         self.set_timer(WARM_UP_AFTER_S, self._warm_up)
 
@@ -93,6 +103,9 @@ class DiffPane(Vertical):
     def show_message(self, text: str) -> None:
         """No diff to show, and why."""
         self.target = None
+        if not self._composed:
+            self._asked = text
+            return
         self.query_one("#diff-title", Static).update(Content("Diff"))
         message = self.query_one("#diff-message", Static)
         message.update(Content(text))
@@ -100,6 +113,10 @@ class DiffPane(Vertical):
         self.query_one("#diff-body").display = False
 
     def show(self, ws: Workspace, target: DiffTarget) -> None:
+        """Loads and shows ``target`` in the background."""
+        if not self._composed:
+            self._asked = (ws, target)
+            return
         if target == self.target and self.view.parsed is not None:
             return
         self.target = target

@@ -49,6 +49,7 @@ class GatesPane(Vertical):
         self._columns: list[int] = []
         self._rows: list[str] = []
         self._proposal_ids: list[str] = []
+        self._composed = False
 
     def compose(self) -> ComposeResult:
         yield DataTable(id="gate-matrix", cursor_type="cell", zebra_stripes=True)
@@ -58,8 +59,16 @@ class GatesPane(Vertical):
         )
         yield OptionList(id="proposals")
 
+    def on_mount(self) -> None:
+        self._composed = True
+        if self._view is not None:
+            self.show_run(self._view)
+
     def show_run(self, view: RunView) -> None:
+        """Shows ``view``'s gates (once the pane is composed, if it is not yet)."""
         self._view = view
+        if not self._composed:
+            return  # the dashboard builds this pane after its first frame: on_mount shows it
         table = self.query_one("#gate-matrix", DataTable)
         done = [
             n for n in sorted(view.state.iterations) if any(n in r for r in view.gates.values())

@@ -73,6 +73,8 @@ class LogsPane(Vertical):
         super().__init__(id=id)
         self._files: list[LogFile] = []
         self._key: tuple[str, int, str] | None = None
+        self._asked: tuple[Workspace, int | None, str] | None = None
+        self._composed = False
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Logs"), id="logs-title", classes="pane-title")
@@ -80,7 +82,16 @@ class LogsPane(Vertical):
             yield OptionList(id="log-files")
             yield Log(id="log-text", highlight=False, auto_scroll=False)
 
+    def on_mount(self) -> None:
+        self._composed = True
+        if self._asked is not None:
+            self.show_iteration(*self._asked)
+
     def show_iteration(self, ws: Workspace, iteration: int | None, commit: str) -> None:
+        """Shows the logs of ``iteration`` (once the pane is composed, if it is not yet)."""
+        if not self._composed:  # built after the dashboard's first frame: on_mount shows it
+            self._asked = (ws, iteration, commit)
+            return
         if iteration is None:
             self._set_message("No iteration selected.")
             return
