@@ -9,6 +9,8 @@ import click
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.eventlog import EventLogError, read_events
+from jitskit_tui.engine.events import ROLES
+from jitskit_tui.engine.narrate import spent
 from jitskit_tui.engine.records import IterationRecord
 from jitskit_tui.engine.runs import list_runs
 from jitskit_tui.engine.state import RunState
@@ -115,6 +117,7 @@ def show(
                         click.echo(f"\n--- {step} log (tail) ---\n{log.strip()[-4000:]}")
     if view.critique:
         click.echo(f"\ncritique:\n{view.critique.strip()}")
+    _print_cost(state)
     if no_diff:
         return
     base, label = f"{view.commit}^", f"iteration {view.parent_iteration}"
@@ -142,6 +145,37 @@ def show(
         raise SystemExit(EXIT_DAMAGED) from None
     click.echo(f"\ndiff against {label}:")
     click.echo(diff if diff.strip() else "(no change)")
+
+
+def _print_cost(state: RunState) -> None:
+    """The run's tokens and dollars by role and by iteration; nothing when none was spent
+    (the scripted agent makes no model calls)."""
+    if not spent(state.total_cost):
+        return
+    click.echo("\nthe run's cost by role:")
+    click.echo(
+        f"  {'ROLE':<9} {'INPUT':>12} {'OUTPUT':>12} {'CACHE READ':>12} {'CACHE WRITE':>12} "
+        f"{'DOLLARS':>10}"
+    )
+    rows = [(role, state.cost[role]) for role in ROLES if spent(state.cost.get(role))]
+    for name, cost in [*rows, ("total", state.total_cost)]:
+        click.echo(
+            f"  {name:<9} {cost.input_tokens:>12,} {cost.output_tokens:>12,} "
+            f"{cost.cache_read_tokens:>12,} {cost.cache_write_tokens:>12,} "
+            f"{'$' + format(cost.dollars, ',.2f'):>10}"
+        )
+    click.echo("the run's cost by iteration:")
+    click.echo(f"  {'ITER':>4} {'TOKENS':>12} {'DOLLARS':>10}  BY ROLE")
+    for number in sorted(state.cost_by_iteration):
+        cost = state.cost_by_iteration[number]
+        roles = state.cost_by_iteration_role.get(number, {})
+        by_role = ", ".join(
+            f"{role} ${roles[role].dollars:,.2f}" for role in ROLES if spent(roles.get(role))
+        )
+        click.echo(
+            f"  {number:>4} {cost.tokens:>12,} {'$' + format(cost.dollars, ',.2f'):>10}  "
+            f"{by_role or '-'}"
+        )
 
 
 def _record(ws: Workspace, commit: str, number: int) -> IterationRecord | None:

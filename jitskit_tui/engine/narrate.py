@@ -8,6 +8,7 @@ cost) and returns the line to print, or ``None`` for events that are not worth a
 from __future__ import annotations
 
 from jitskit_tui.engine.events import (
+    ROLES,
     AgentTurnFinished,
     AuditTestAdded,
     AuditTestEscalated,
@@ -39,7 +40,7 @@ from jitskit_tui.engine.events import (
     SteeringReceived,
     ToolCallFinished,
 )
-from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.state import CostTotals, RunState
 from jitskit_tui.engine.texts import ops_s, ratio_text
 
 
@@ -56,6 +57,22 @@ def _gist(text: str, limit: int = 160) -> str:
     """The start of a paragraph, whitespace flattened."""
     flat = " ".join(text.split()).lstrip("# ")
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def spent(cost: CostTotals | None) -> bool:
+    """Whether ``cost`` counts anything (a scripted run's is all zeros, or absent)."""
+    return cost is not None and bool(cost.dollars or cost.tokens)
+
+
+def cost_by_role_text(state: RunState) -> str | None:
+    """``planner $0.12 (31,000 tok) · coder $1.40 (402,113 tok)``: each role that spent,
+    in pipeline order; ``None`` when nothing was spent."""
+    parts = []
+    for role in ROLES:
+        cost = state.cost.get(role)
+        if cost is not None and spent(cost):
+            parts.append(f"{role} ${cost.dollars:,.2f} ({cost.tokens:,} tok)")
+    return " · ".join(parts) if parts else None
 
 
 class Narrator:
@@ -216,7 +233,12 @@ class Narrator:
                     if event.best_iteration is not None and event.best_ops_s is not None
                     else "; no iteration passed every gate"
                 )
-                return f"run {event.status}: {event.reason}{best}"
+                ended = f"run {event.status}: {event.reason}{best}"
+                by_role = cost_by_role_text(self.state)
+                if by_role is None:
+                    return ended
+                total = self.state.total_cost
+                return f"{ended}\ncost by role: {by_role}; ${total.dollars:,.2f} in all"
             case LogCorrupt():
                 return f"(event log line {event.line} unreadable: {event.reason})"
             case _:

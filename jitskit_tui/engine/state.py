@@ -159,6 +159,8 @@ class RunState:
     proposals: dict[str, ProposalView] = field(default_factory=dict)
     cost: dict[Role, CostTotals] = field(default_factory=dict)
     cost_by_iteration: dict[int, CostTotals] = field(default_factory=dict)
+    cost_by_iteration_role: dict[int, dict[Role, CostTotals]] = field(default_factory=dict)
+    """Each iteration's cost split by role (the cost screen's per-role columns)."""
     baseline_name: str | None = None
     baseline_ops_s: float | None = None
     sessions: list[Session] = field(default_factory=list)
@@ -389,6 +391,8 @@ class RunState:
                 self.cost.setdefault(event.role, CostTotals()).add(event)
                 if event.iteration is not None:
                     self.cost_by_iteration.setdefault(event.iteration, CostTotals()).add(event)
+                    roles = self.cost_by_iteration_role.setdefault(event.iteration, {})
+                    roles.setdefault(event.role, CostTotals()).add(event)
             case BaselineKnown():
                 self.baseline_name = event.name
                 self.baseline_ops_s = event.ops_s

@@ -65,6 +65,7 @@ _NAMED = {
     "right_square_bracket": "]",
     "less_than_sign": "<",
     "greater_than_sign": ">",
+    "dollar_sign": "$",
 }
 
 
@@ -257,6 +258,13 @@ RUN_KEYS = KeyArea(
             "Run baselines",
             "Measure the real baselines on the run's machine (a live run re-measures between "
             "iterations and restates the ratios)",
+            footer=False,
+        ),
+        KeyCommand(
+            "dollar_sign",
+            "cost",
+            "Cost",
+            "Tokens and dollars by role and by iteration, against the budget",
             footer=False,
         ),
         KeyCommand(

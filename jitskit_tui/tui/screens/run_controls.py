@@ -279,6 +279,18 @@ class RunControls(Screen[None]):
             return
         self.post_message(ResumeRequested(session.ws))
 
+    # -- cost ---------------------------------------------------------------------------
+
+    def action_cost(self) -> None:
+        """Tokens and dollars by role and by iteration, against the card's caps."""
+        from jitskit_tui.tui.screens.cost import CostScreen
+
+        session = self.session
+        if session is None:
+            self._tell("No run is open: its cost is shown once one is (F5 opens one).")
+            return
+        self.app.push_screen(CostScreen(session))
+
     # -- baselines and proposals -------------------------------------------------------------
 
     def action_baselines(self) -> None:
