@@ -23,8 +23,10 @@ async def main() -> None:
     size = "full" if "--full" in sys.argv else "quick"
     report = await run_baselines(spec, LocalMachine(), refresh=True, size=size)
     print(f"spec {spec.name} ({size}): {spec.workload.describe()}")
-    print(f"{'baseline':<12}{'verdict':<9}{'ops/s':>14}{'p99 read us':>13}{'p99 upd us':>12}"
-          f"{'peak mem':>12}")
+    print(
+        f"{'baseline':<12}{'verdict':<9}{'ops/s':>14}{'p99 read us':>13}{'p99 upd us':>12}"
+        f"{'peak mem':>12}"
+    )
     for result in report.results:
         read = result.ops.get("read")
         update = result.ops.get("update")
@@ -39,8 +41,10 @@ async def main() -> None:
         print(f"{name:<12}not comparable: {why}")
     print(f"best comparable: {report.best_comparable} ({report.best_comparable_ops_s:,.0f} ops/s)")
     if report.results:
-        print(f"machine: {report.results[0].machine.cpu_model}, "
-              f"{report.results[0].machine.cpu_count} CPUs")
+        print(
+            f"machine: {report.results[0].machine.cpu_model}, "
+            f"{report.results[0].machine.cpu_count} CPUs"
+        )
 
 
 if __name__ == "__main__":
