@@ -14,6 +14,7 @@ import os
 import shlex
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,8 @@ BINARY = f"{BUILD}/jitskit-harness"
 BUILD_TIMEOUT_S = 300.0
 SEALED_NAME = "harness-sealed.o"
 KEEP_CACHED_HARNESSES = 6
+PRUNE_IDLE_S = 3600.0
+"""An entry used within this long is never pruned, however many there are."""
 SEALED = f"{BUILD}/harness/{SEALED_NAME}"
 
 
@@ -144,6 +147,8 @@ async def build(
     harness_objects = [_object_name(source, f"{BUILD}/harness") for source in sources.harness]
     if object_cache is not None and (object_cache / SEALED_NAME).is_file():
         # The harness is the same for every evaluation on a machine: reuse its object.
+        with contextlib.suppress(OSError):
+            os.utime(object_cache)  # used now: pruning keeps it
         await sandbox.upload(object_cache, f"{BUILD}/harness")
         log.append(f"(harness object reused from {object_cache})")
     else:
@@ -240,8 +245,11 @@ def harness_cache_dir(machine_key: str, cxx: str, harness_digest: str) -> Path:
     return path
 
 
-def _prune(directory: Path, keep: int) -> None:
-    """Removes all but the ``keep`` most recently made entries (harness upgrades pile up)."""
+def _prune(directory: Path, keep: int, idle_s: float = PRUNE_IDLE_S) -> None:
+    """Removes all but the ``keep`` most recently used entries (harness upgrades pile up),
+    and of those only entries nobody used for ``idle_s``: another process (a baseline
+    run, a second app) may be about to upload one it has just found."""
+    now = time.time()
     with contextlib.suppress(OSError):
         entries = sorted(
             (p for p in directory.iterdir() if not p.name.startswith(".")),
@@ -249,6 +257,9 @@ def _prune(directory: Path, keep: int) -> None:
             reverse=True,
         )
         for stale in entries[keep:]:
+            with contextlib.suppress(OSError):
+                if now - stale.stat().st_mtime < idle_s:
+                    continue
             shutil.rmtree(stale, ignore_errors=True)
 
 
