@@ -59,6 +59,10 @@ class ConfirmDialog(ModalScreen[bool]):
 Decision = Literal["approve", "reject"]
 
 
+CRAMPED_BELOW = 32
+"""Terminal rows under which the proposal dialog gives up its buttons' borders."""
+
+
 class ProposalDialog(ModalScreen[Decision | None]):
     """A harness-change proposal: why, the change itself, approve (a) or reject (r)."""
 
@@ -91,11 +95,22 @@ class ProposalDialog(ModalScreen[Decision | None]):
             yield Static(note, classes="dialog-note")
 
     def on_mount(self) -> None:
+        self._fit()
         view = self.query_one(DiffView)
         diff = self._proposal.diff.strip()
         view.show(parse_unified(diff) if diff else None)
         view.display = bool(diff)
         self.query_one("#close", Button).focus()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """On a short terminal the buttons lose their borders, so the diff keeps rows."""
+        cramped = self.size.height < CRAMPED_BELOW
+        self.set_class(cramped, "-cramped")
+        for button in self.query(Button):
+            button.compact = cramped
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
