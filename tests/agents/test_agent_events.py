@@ -22,7 +22,8 @@ from jitskit_tui.engine.events import (
 )
 from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.state import RunState
-from jitskit_tui.tui.run.transcript import Transcript, forming_detail, partial_input
+from jitskit_tui.tui.run.tool_text import forming_detail, partial_input
+from jitskit_tui.tui.run.transcript import Transcript
 from jitskit_tui.tui.widgets.transcript_view import TranscriptView
 
 ARGS = {"path": "store/a.cc", "content": 'int main() {\n  return "ok"[0];\n}\n'}

@@ -7,15 +7,12 @@ view re-wraps only the blocks whose ``version`` moved. A tool call the model is 
 writing is a *forming* tool block that grows the same way; its `tool_call_started`
 turns it into the finished call in place (one that never starts is marked "not run").
 The oldest blocks are dropped past ``MAX_BLOCKS`` (the whole transcript stays in the
-run's event log).
+run's event log). The block itself is in :mod:`blocks`; how a tool call's input reads, as
+it forms and once it starts, in :mod:`tool_text`.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Literal
 
 from jitskit_tui.engine.events import (
@@ -49,130 +46,24 @@ from jitskit_tui.engine.events import (
     ToolCallForming,
     ToolCallStarted,
 )
+from jitskit_tui.tui.run.blocks import Block, BlockKind
 from jitskit_tui.tui.run.formatting import one_line, ops_text, ratio_text
-
-BlockKind = Literal[
-    "divider", "turn", "text", "thinking", "tool", "steering", "error", "retry", "note"
-]
+from jitskit_tui.tui.run.tool_text import (
+    cut_tool_text,
+    forming_detail,
+    partial_input,
+    tool_input_text,
+    tool_target,
+)
 
 MAX_BLOCKS = 4000
-MAX_TOOL_TEXT = 4000
-"""Characters of a tool's input or output kept for its expanded block."""
 TEXT_BLOCK_CHARS = 1500
 """Past this, a role's text goes on in a new block at the next line break, so a long
 stream re-wraps a short block, not the whole turn."""
 
 
-@dataclass(eq=False)
-class Block:
-    """One thing in the transcript. ``version`` moves whenever what it shows changes."""
-
-    kind: BlockKind
-    title: str = ""
-    role: Role | None = None
-    iteration: int | None = None
-    ok: bool | None = None
-    """A tool call's outcome; ``None`` while it runs."""
-    detail: str = ""
-    """A tool call's input and result, shown when expanded."""
-    collapsed: bool = False
-    version: int = 0
-    severity: Literal["info", "warning", "error"] = "info"
-    _parts: list[str] = field(default_factory=list)
-    _joined: str = ""
-    size: int = 0
-    """Characters of text so far."""
-    forming: bool = False
-    """A tool call still being written: its text is the partial input JSON so far."""
-
-    @property
-    def collapsible(self) -> bool:
-        return self.kind in ("tool", "thinking")
-
-    @property
-    def text(self) -> str:
-        if len(self._parts) > 1:
-            self._joined = "".join(self._parts)
-            self._parts = [self._joined]
-        elif self._parts:
-            self._joined = self._parts[0]
-        return self._joined
-
-    def append(self, delta: str) -> None:
-        self._parts.append(delta)
-        self.size += len(delta)
-        self.version += 1
-
-    def clear_text(self) -> None:
-        self._parts, self._joined, self.size = [], "", 0
-
-    @property
-    def ends_line(self) -> bool:
-        return bool(self._parts) and self._parts[-1].endswith("\n")
-
-
-def _tool_input_text(name: str, data: Mapping[str, object]) -> str:
-    """A tool call's input: its arguments, long contents cut."""
-    lines = []
-    for key, value in data.items():
-        shown = value if isinstance(value, str) else json.dumps(value)
-        if "\n" in shown:
-            shown = "\n" + _cut(shown)
-        lines.append(f"{key}: {shown}")
-    return "\n".join(lines) or f"{name}()"
-
-
 def _when(delivery: str) -> str:
     return "next iteration" if delivery == "next-iteration" else "next tool"
-
-
-def _cut(text: str) -> str:
-    if len(text) <= MAX_TOOL_TEXT:
-        return text.rstrip("\n")
-    return (
-        text[:MAX_TOOL_TEXT].rstrip("\n") + f"\n… ({len(text) - MAX_TOOL_TEXT:,} more characters)"
-    )
-
-
-_PARTIAL_STRING = re.compile(r'"(\w+)"\s*:\s*"((?:[^"\\]|\\.)*)(")?')
-_CUT_ESCAPE = re.compile(r"\\u[0-9a-fA-F]{0,3}$")
-
-
-def partial_input(raw: str, *, complete: bool = False) -> dict[str, str]:
-    """The string fields of a tool input that is still streaming, as far as they go
-    (``{"path": "store/a.cc", "content": "int ma`` -> path and the content so far);
-    ``complete``: only the fields whose string has ended."""
-    fields: dict[str, str] = {}
-    for found in _PARTIAL_STRING.finditer(raw):
-        if complete and found.group(3) is None:
-            continue
-        value = found.group(2)
-        if found.end() == len(raw):
-            value = _CUT_ESCAPE.sub("", value)  # an escape cut in half at the end
-        try:
-            fields[found.group(1)] = json.loads(f'"{value}"')
-        except ValueError:
-            continue
-    return fields
-
-
-def forming_detail(block: Block) -> str:
-    """What an expanded forming tool block shows: its input so far, the newest part of a
-    long field (the end is what is being written)."""
-    fields = partial_input(block.text)
-    for key, value in fields.items():
-        if len(value) > MAX_TOOL_TEXT:
-            earlier = len(value) - MAX_TOOL_TEXT
-            fields[key] = f"… ({earlier:,} earlier characters)\n" + value[earlier:]
-    return _tool_input_text("", fields) if fields else "(no input yet)"
-
-
-def _tool_target(data: Mapping[str, object]) -> str:
-    for key in ("path", "summary", "id", "title"):
-        value = data.get(key)
-        if isinstance(value, str) and value:
-            return one_line(value, 60)
-    return ""
 
 
 class Transcript:
@@ -272,9 +163,9 @@ class Transcript:
             case ToolCallForming():
                 self._tool_forming(event)
             case ToolCallStarted():
-                target = _tool_target(event.input)
+                target = tool_target(event.input)
                 title = f"{event.name} {target}".strip()
-                detail = _tool_input_text(event.name, event.input)
+                detail = tool_input_text(event.name, event.input)
                 block = self._take_forming(event.call_id, event.role)
                 if block is None:
                     block = self._add(Block("tool", role=event.role, iteration=n, collapsed=True))
@@ -292,7 +183,9 @@ class Transcript:
                     )
                 found.ok = event.ok
                 result = event.output if event.ok else event.error
-                found.detail = (found.detail + "\n── result ──\n" + _cut(result)).strip("\n")
+                found.detail = (found.detail + "\n── result ──\n" + cut_tool_text(result)).strip(
+                    "\n"
+                )
                 found.version += 1
                 self.version += 1
             case AgentTurnFinished():
@@ -455,7 +348,7 @@ class Transcript:
         if event.input_delta:
             block.append(event.input_delta)
             if block.title == event.name and block.size < 4096:
-                target = _tool_target(partial_input(block.text, complete=True))
+                target = tool_target(partial_input(block.text, complete=True))
                 if target:
                     block.title = f"{event.name} {target}"
         block.version += 1

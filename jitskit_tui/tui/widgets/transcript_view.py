@@ -26,8 +26,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jitskit_tui.tui.keymap import TRANSCRIPT_KEYS
+from jitskit_tui.tui.run.blocks import Block
 from jitskit_tui.tui.run.formatting import reflow
-from jitskit_tui.tui.run.transcript import Block, Transcript, forming_detail
+from jitskit_tui.tui.run.tool_text import forming_detail
+from jitskit_tui.tui.run.transcript import Transcript
 
 MAX_EXPANDED_LINES = 400
 STRIP_CACHE_BLOCKS = 256
