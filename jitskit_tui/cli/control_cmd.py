@@ -24,6 +24,7 @@ from jitskit_tui.engine.controls import (
     Steer,
     Stop,
     send_control,
+    steering_text_problem,
     wait_for_ack,
 )
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
@@ -37,6 +38,13 @@ ACK_TIMEOUT_S = 10.0
 
 def _source() -> str:
     return f"cli (pid {os.getpid()})"
+
+
+def _check_steering_text(text: str) -> None:
+    problem = steering_text_problem(text)
+    if problem is not None:
+        click.echo(f"jitskit: {problem}", err=True)
+        raise SystemExit(EXIT_USAGE)
 
 
 def _send(ws: Workspace, control: Control, if_refused: str = "") -> None:
@@ -122,9 +130,7 @@ def abort(ws: Workspace) -> None:
 def steer(ws: Workspace, text: str, at: str) -> None:
     """Guide the agent with TEXT (pending until applied: edit-steer ID edits it,
     cancel-steer ID withdraws it)."""
-    if not text.strip():
-        click.echo("jitskit: steering text is empty", err=True)
-        raise SystemExit(EXIT_USAGE)
+    _check_steering_text(text)
     delivery = "next-tool" if at == "next-tool" else "next-iteration"
     _send(ws, Steer(source=_source(), text=text, at=delivery))
 
@@ -151,9 +157,7 @@ def edit_steer(ws: Workspace, steering_id: str, text: str, at: str | None) -> No
 
     Refused (exit 1) when the agent got the old text first; nothing is sent then, and
     the command to send TEXT as new steering is printed."""
-    if not text.strip():
-        click.echo("jitskit: steering text is empty", err=True)
-        raise SystemExit(EXIT_USAGE)
+    _check_steering_text(text)
     delivery = None if at is None else "next-tool" if at == "next-tool" else "next-iteration"
     again = f"jitskit control {shlex.quote(ws.ref)} steer {shlex.quote(text)}" + (
         f" --at {at}" if at else ""

@@ -59,9 +59,25 @@ class Abort(_Control):
     kind: Literal["abort"] = "abort"
 
 
+STEER_TEXT_MAX = 20_000
+"""The longest steering text, in characters (it goes into every later prompt)."""
+
+
+def steering_text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be sent as steering, or ``None`` when it can."""
+    if not text.strip():
+        return "the steering text is empty"
+    if len(text) > STEER_TEXT_MAX:
+        return (
+            f"the steering text is {len(text):,} characters, over the {STEER_TEXT_MAX:,} "
+            "allowed: shorten it, or point the agents at a file instead"
+        )
+    return None
+
+
 class Steer(_Control):
     kind: Literal["steer"] = "steer"
-    text: str = Field(min_length=1, max_length=20_000)
+    text: str = Field(min_length=1, max_length=STEER_TEXT_MAX)
     at: Delivery = "next-iteration"
 
 
@@ -79,7 +95,7 @@ class EditSteer(_Control):
 
     kind: Literal["edit-steer"] = "edit-steer"
     steering_id: str
-    text: str = Field(min_length=1, max_length=20_000)
+    text: str = Field(min_length=1, max_length=STEER_TEXT_MAX)
     at: Delivery | None = None
     """When it applies from now on; ``None`` keeps when it was to apply."""
 

@@ -18,9 +18,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from jitskit_tui.engine.controls import steering_text_problem
 from jitskit_tui.engine.events import Delivery
 from jitskit_tui.engine.state import SteeringView
-from jitskit_tui.tui.run.formatting import one_line
+from jitskit_tui.tui.run.formatting import delivery_text, one_line
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,13 @@ class SteerDialog(ModalScreen[SteeringDraft | None]):
             self.dismiss(None)
             return
         text = self.query_one("#steer-text", TextArea).text.strip()
-        if not text:
+        problem = (
+            "Write what the agents should hear first." if not text else steering_text_problem(text)
+        )
+        if problem is not None:
+            # The dialog stays open with the text as typed.
             note = self.query_one("#steer-note", Static)
-            note.update("Write what the agents should hear first.")
+            note.update(problem[:1].upper() + problem[1:] + ".")
             note.add_class("-error")
             return
         now = self.query_one("#delivery", Checkbox).value
@@ -118,7 +123,7 @@ class PendingSteeringDialog(ModalScreen[PendingChoice | None]):
             yield Label("Pending steering", classes="dialog-title")
             options = OptionList(id="pending-list")
             for item in self._pending:
-                when = "next iteration" if item.delivery == "next-iteration" else "next tool"
+                when = delivery_text(item.delivery)
                 options.add_option(
                     Option(
                         Content.from_markup(
