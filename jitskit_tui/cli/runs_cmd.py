@@ -10,7 +10,6 @@ from jitskit_tui.cli.report import print_result
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.eventlog import EventLogError, read_events
 from jitskit_tui.engine.events import ROLES
-from jitskit_tui.engine.narrate import spent
 from jitskit_tui.engine.records import IterationRecord
 from jitskit_tui.engine.runs import list_runs
 from jitskit_tui.engine.state import RunState
@@ -150,14 +149,16 @@ def show(
 def _print_cost(state: RunState) -> None:
     """The run's tokens and dollars by role and by iteration; nothing when none was spent
     (the scripted agent makes no model calls)."""
-    if not spent(state.total_cost):
+    if not state.total_cost.spent:
         return
     click.echo("\nthe run's cost by role:")
     click.echo(
         f"  {'ROLE':<9} {'INPUT':>12} {'OUTPUT':>12} {'CACHE READ':>12} {'CACHE WRITE':>12} "
         f"{'DOLLARS':>10}"
     )
-    rows = [(role, state.cost[role]) for role in ROLES if spent(state.cost.get(role))]
+    rows = [
+        (role, state.cost[role]) for role in ROLES if role in state.cost and state.cost[role].spent
+    ]
     for name, cost in [*rows, ("total", state.total_cost)]:
         click.echo(
             f"  {name:<9} {cost.input_tokens:>12,} {cost.output_tokens:>12,} "
@@ -170,7 +171,9 @@ def _print_cost(state: RunState) -> None:
         cost = state.cost_by_iteration[number]
         roles = state.cost_by_iteration_role.get(number, {})
         by_role = ", ".join(
-            f"{role} ${roles[role].dollars:,.2f}" for role in ROLES if spent(roles.get(role))
+            f"{role} ${roles[role].dollars:,.2f}"
+            for role in ROLES
+            if role in roles and roles[role].spent
         )
         click.echo(
             f"  {number:>4} {cost.tokens:>12,} {'$' + format(cost.dollars, ',.2f'):>10}  "

@@ -40,7 +40,7 @@ from jitskit_tui.engine.events import (
     SteeringReceived,
     ToolCallFinished,
 )
-from jitskit_tui.engine.state import CostTotals, RunState
+from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.texts import ops_s, ratio_text
 
 
@@ -59,18 +59,13 @@ def _gist(text: str, limit: int = 160) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def spent(cost: CostTotals | None) -> bool:
-    """Whether ``cost`` counts anything (a scripted run's is all zeros, or absent)."""
-    return cost is not None and bool(cost.dollars or cost.tokens)
-
-
 def cost_by_role_text(state: RunState) -> str | None:
     """``planner $0.12 (31,000 tok) · coder $1.40 (402,113 tok)``: each role that spent,
     in pipeline order; ``None`` when nothing was spent."""
     parts = []
     for role in ROLES:
         cost = state.cost.get(role)
-        if cost is not None and spent(cost):
+        if cost is not None and cost.spent:
             parts.append(f"{role} ${cost.dollars:,.2f} ({cost.tokens:,} tok)")
     return " · ".join(parts) if parts else None
 
@@ -156,7 +151,7 @@ class Narrator:
                 return f"  ★ best: iteration {n} at {ops_s(event.throughput_ops_s)}{was}"
             case IterationFinished():
                 cost = self.state.cost_by_iteration.get(n or -1)
-                if cost is not None and (cost.dollars or cost.tokens):
+                if cost is not None and cost.spent:
                     total = self.state.total_cost
                     return (
                         f"  cost: ${cost.dollars:.2f} this iteration ({cost.tokens:,} tokens); "

@@ -119,6 +119,11 @@ class CostTotals:
             + self.cache_write_tokens
         )
 
+    @property
+    def spent(self) -> bool:
+        """Whether anything was spent (a scripted run's totals are all zeros)."""
+        return bool(self.dollars or self.tokens)
+
     def add(self, update: CostUpdate) -> None:
         self.input_tokens += update.input_tokens
         self.output_tokens += update.output_tokens

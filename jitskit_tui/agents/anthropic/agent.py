@@ -182,15 +182,22 @@ class AnthropicAgent(Agent):
             summary = f"{ctx.plan.title} (unfinished: {outcome.stopped})"
         return CodeOutcome(summary=summary)
 
+    def _over_budget(self, brief: Brief, sink: AgentSink, what: str) -> str | None:
+        """``(no WHAT: the cap reached)`` when a cap is reached (and says so), else None."""
+        self.meter.begin(brief.workspace)
+        over = self.meter.exhausted()
+        if over is None:
+            return None
+        sink.notice(f"no {what}: {over}", "the loop stops once this iteration is recorded")
+        return f"(no {what}: {over})"
+
     # -- critic --------------------------------------------------------------------------
 
     async def critique(self, ctx: CritiqueContext, sink: AgentSink) -> Critique:
         brief = ctx.brief
-        self.meter.begin(brief.workspace)
-        over = self.meter.exhausted()
+        over = self._over_budget(brief, sink, "critique")
         if over is not None:
-            sink.notice(f"no critique: {over}", "the loop stops once this iteration is recorded")
-            return Critique(text=f"(no critique: {over})")
+            return Critique(text=over)
         session = self.session("critic", brief)
         failed_build = ctx.record.result is not None and any(
             g.name == "build" and not g.passed for g in ctx.record.result.gates
@@ -218,11 +225,9 @@ class AnthropicAgent(Agent):
 
     async def audit(self, ctx: AuditContext, tools: ToolBox, sink: AgentSink) -> AuditOutcome:
         brief = ctx.brief
-        self.meter.begin(brief.workspace)
-        over = self.meter.exhausted()
+        over = self._over_budget(brief, sink, "audit")
         if over is not None:
-            sink.notice(f"no audit: {over}", "the loop stops once this iteration is recorded")
-            return AuditOutcome(report=f"(no audit: {over})")
+            return AuditOutcome(report=over)
         session = self.session("auditor", brief)
         conversation = session.conversation
         conversation.reset()

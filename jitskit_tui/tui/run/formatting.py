@@ -70,6 +70,11 @@ def micros_text(value: float) -> str:
     return f"{value:.2f} µs" if value < 10 else f"{value:.0f} µs"
 
 
+def delivery_text(delivery: str) -> str:
+    """When steering applies, in a few words: ``next iteration`` or ``next tool``."""
+    return "next iteration" if delivery == "next-iteration" else "next tool"
+
+
 def one_line(text: str, limit: int = 200) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"

@@ -47,7 +47,7 @@ from jitskit_tui.engine.events import (
     ToolCallStarted,
 )
 from jitskit_tui.tui.run.blocks import Block, BlockKind
-from jitskit_tui.tui.run.formatting import one_line, ops_text, ratio_text
+from jitskit_tui.tui.run.formatting import delivery_text, one_line, ops_text, ratio_text
 from jitskit_tui.tui.run.tool_text import (
     cut_tool_text,
     forming_detail,
@@ -60,10 +60,6 @@ MAX_BLOCKS = 4000
 TEXT_BLOCK_CHARS = 1500
 """Past this, a role's text goes on in a new block at the next line break, so a long
 stream re-wraps a short block, not the whole turn."""
-
-
-def _when(delivery: str) -> str:
-    return "next iteration" if delivery == "next-iteration" else "next tool"
 
 
 class Transcript:
@@ -206,7 +202,7 @@ class Transcript:
                     Block(
                         "steering",
                         title=f"steering {event.steering_id} pending "
-                        f"({_when(event.delivery)}) from {event.source}: "
+                        f"({delivery_text(event.delivery)}) from {event.source}: "
                         f"“{one_line(event.text, 600)}”",
                         iteration=n,
                     )
@@ -229,7 +225,7 @@ class Transcript:
                     Block(
                         "steering",
                         title=f"steering {event.steering_id} edited by {event.source}, "
-                        f"pending ({_when(event.delivery)}): “{one_line(event.text, 600)}”",
+                        f"pending ({delivery_text(event.delivery)}): “{one_line(event.text, 600)}”",
                         iteration=n,
                     )
                 )

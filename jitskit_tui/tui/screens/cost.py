@@ -25,7 +25,6 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
 from jitskit_tui.engine.events import ROLES
-from jitskit_tui.engine.narrate import spent
 from jitskit_tui.engine.state import CostTotals, RunState
 from jitskit_tui.spec.model import Budget
 from jitskit_tui.tui.run.formatting import DASH, compact, dollars_text, elapsed_text, one_line
@@ -76,9 +75,9 @@ def iteration_rows(state: RunState) -> list[tuple[str, ...]]:
             (
                 str(n),
                 summary or DASH,
-                compact(cost.tokens) if spent(cost) else DASH,
-                dollars_text(cost.dollars) if spent(cost) else DASH,
-                *(dollars_text(part.dollars) if spent(part) else DASH for part in by_role),
+                compact(cost.tokens) if cost.spent else DASH,
+                dollars_text(cost.dollars) if cost.spent else DASH,
+                *(dollars_text(part.dollars) if part.spent else DASH for part in by_role),
             )
         )
     return rows
@@ -237,7 +236,7 @@ class CostScreen(ModalScreen[None]):
                 widget.update(Content(self._budget_problem))
             return
         uses = cap_uses(self.state, self._budget, self._seconds())
-        if not spent(self.state.total_cost) and self._scripted():
+        if not self.state.total_cost.spent and self._scripted():
             uses = [u for u in uses if u.name == "wall time"]
         content = budget_content(uses)
         if content != self._budget_shown:
@@ -252,7 +251,7 @@ class CostScreen(ModalScreen[None]):
         summary = self.query_one("#cost-summary", Static)
         roles = self.query_one("#cost-roles", DataTable)
         iterations = self.query_one("#cost-iterations", DataTable)
-        paid = spent(state.total_cost)
+        paid = state.total_cost.spent
         quiet = not paid and self._scripted()
         roles.display = iterations.display = not quiet
         if quiet:

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from jitskit_tui.engine.state import SteeringView
 from jitskit_tui.tui.run.formatting import (
+    delivery_text,
     dollars_text,
     elapsed_text,
     one_line,
@@ -104,7 +105,7 @@ class SteeringBar(Static):
         if not pending:
             return
         first = pending[0]
-        when = "next iteration" if first.delivery == "next-iteration" else "next tool"
+        when = delivery_text(first.delivery)
         more = f" (+{len(pending) - 1} more)" if len(pending) > 1 else ""
         hint = " · e edit or cancel" if can_edit else ""
         self.update(
