@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages jitskit needs: compilers, the baseline stores' libraries,
-# the sandboxes (bubblewrap, Docker), and the tools tests drive (tmux, sshd, strace).
+# the sandboxes (bubblewrap, Docker), the tools tests drive (tmux, sshd, strace), and
+# rsvg-convert for benchmarks/tui_screenshot.py (the README's picture).
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   librocksdb-dev libleveldb-dev liblmdb-dev libtbb-dev
   docker.io debootstrap
   tmux openssh-server openssh-client openssl iproute2
+  librsvg2-bin
 )
 
 missing=()
