@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -28,6 +29,27 @@ from jitskit_tui.tui.run.formatting import delivery_text, one_line
 class SteeringDraft:
     text: str
     delivery: Delivery
+
+
+class SteerText(TextArea):
+    """The steering text. Enter sends it and Ctrl+J starts a new line, handled here, in
+    the order keys reach the text: a screen binding would run before the keys typed just
+    ahead of it were inserted, and a fast typist's last characters would be lost."""
+
+    class Submitted(Message):
+        pass
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted())
+        elif event.key == "ctrl+j":
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+        else:
+            await super()._on_key(event)
 
 
 class SteerDialog(ModalScreen[SteeringDraft | None]):
@@ -49,7 +71,7 @@ class SteerDialog(ModalScreen[SteeringDraft | None]):
         delivery = draft.delivery if draft else "next-iteration"
         with Vertical(classes="dialog steer"):
             yield Label(self._title, classes="dialog-title")
-            yield TextArea(draft.text if draft else "", id="steer-text", soft_wrap=True)
+            yield SteerText(draft.text if draft else "", id="steer-text", soft_wrap=True)
             yield Checkbox(
                 "now, at the agent's next tool call (else at the next plan)",
                 delivery == "next-tool",
@@ -69,10 +91,16 @@ class SteerDialog(ModalScreen[SteeringDraft | None]):
         area.focus()
         area.move_cursor(area.document.end)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # With the text focused, Enter and Ctrl+J are the text's own keys (see SteerText).
+        return not (action in ("send", "newline") and isinstance(self.focused, SteerText))
+
     def action_newline(self) -> None:
-        area = self.query_one("#steer-text", TextArea)
-        if area.has_focus:
-            area.insert("\n")
+        self.query_one(SteerText).insert("\n")
+
+    @on(SteerText.Submitted)
+    def _submitted(self) -> None:
+        self.action_send()
 
     @on(Button.Pressed, "#send")
     def action_send(self) -> None:
