@@ -183,7 +183,8 @@ def child_stream(out: Path, rate: int, seconds: float) -> None:
     from textual.binding import Binding
 
     from jitskit_tui.engine.eventlog import EventLog
-    from jitskit_tui.engine.events import (
+    from jitskit_tui.engine.workspace import Workspace
+    from jitskit_tui.protocol.events import (
         AgentText,
         AgentTurnStarted,
         BenchTickEvent,
@@ -192,7 +193,6 @@ def child_stream(out: Path, rate: int, seconds: float) -> None:
         LoopStateChanged,
         RunStarted,
     )
-    from jitskit_tui.engine.workspace import Workspace
     from jitskit_tui.tui.app import JitskitApp
     from jitskit_tui.tui.run.links import LinkKind, Notice, Push, RunLink
 

@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 from typing import Literal
 
-from jitskit_tui.agents.base import Agent
+from jitskit_tui.protocol.agent import Agent
 from jitskit_tui.spec.model import SpecCard
 
 AgentName = Literal["scripted", "anthropic"]

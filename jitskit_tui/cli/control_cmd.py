@@ -8,7 +8,9 @@ import shlex
 
 import click
 
-from jitskit_tui.engine.controls import (
+from jitskit_tui.engine.inbox import NotLive, send_control, wait_for_ack
+from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
+from jitskit_tui.protocol.controls import (
     Abort,
     Approve,
     AuditNow,
@@ -16,18 +18,14 @@ from jitskit_tui.engine.controls import (
     Control,
     EditSteer,
     Fork,
-    NotLive,
     Pause,
     Reject,
     Resume,
     RunBaselines,
     Steer,
     Stop,
-    send_control,
     steering_text_problem,
-    wait_for_ack,
 )
-from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2

@@ -7,8 +7,7 @@ import time
 
 import click
 
-from jitskit_tui.harness.modes import BenchTick
-from jitskit_tui.harness.results import GateResult
+from jitskit_tui.protocol.results import BenchTick, GateResult
 
 
 class ProgressLine:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from jitskit_tui.harness.results import EvalResult
+from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.spec.units import format_bytes
 
 

@@ -27,12 +27,19 @@ from jitskit_tui.agents import (
     default_agent_name,
     make_agent,
 )
-from jitskit_tui.agents.base import Agent
 from jitskit_tui.agents.scripted.pace import PACES
 from jitskit_tui.engine.baseline import BaselineSource, measured_baselines
-from jitskit_tui.engine.controls import Abort, NotLive
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.inbox import NotLive
+from jitskit_tui.engine.loop import Engine, EngineError, EngineOptions
+from jitskit_tui.engine.narrate import Narrator
+from jitskit_tui.engine.setup import create_workspace
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
+from jitskit_tui.harness.config import run_size
+from jitskit_tui.protocol.agent import Agent
+from jitskit_tui.protocol.controls import Abort
+from jitskit_tui.protocol.events import (
     AgentText,
     AgentTurnStarted,
     BenchTickEvent,
@@ -40,12 +47,6 @@ from jitskit_tui.engine.events import (
     Event,
     RunFinished,
 )
-from jitskit_tui.engine.loop import Engine, EngineError, EngineOptions
-from jitskit_tui.engine.narrate import Narrator
-from jitskit_tui.engine.setup import create_workspace
-from jitskit_tui.engine.state import RunState
-from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
-from jitskit_tui.harness.config import run_size
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.sandbox.machines import machine_for
 from jitskit_tui.spec import SpecCard, SpecError, load_spec

@@ -9,12 +9,12 @@ import click
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.eventlog import EventLogError, read_events
-from jitskit_tui.engine.events import ROLES
-from jitskit_tui.engine.records import IterationRecord
 from jitskit_tui.engine.runs import list_runs
 from jitskit_tui.engine.state import RunState
-from jitskit_tui.engine.texts import ops_s, ratio_text, verdict_line
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
+from jitskit_tui.protocol.events import ROLES
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.texts import ops_s, ratio_text, verdict_line
 
 EXIT_DAMAGED = 1
 EXIT_USAGE = 2

@@ -5,19 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from jitskit_tui.agents.base import AuditContext, AuditOutcome, Brief
 from jitskit_tui.engine import whiteboard
-from jitskit_tui.engine.audit_suite import (
-    AuditSuite,
-    AuditSuiteError,
-    load_suite,
-    run_suite,
-    save_suite,
-)
-from jitskit_tui.engine.events import AuditTestEscalated, ErrorRaised, EvalStep, GateResulted
-from jitskit_tui.engine.records import IterationRecord
+from jitskit_tui.engine.audit_suite import AuditSuiteError, load_suite, run_suite, save_suite
 from jitskit_tui.engine.tools import ToolBox
-from jitskit_tui.harness.results import EvalResult, GateResult
+from jitskit_tui.protocol.agent import AuditContext, AuditOutcome, Brief
+from jitskit_tui.protocol.audit import AuditSuite
+from jitskit_tui.protocol.events import AuditTestEscalated, ErrorRaised, EvalStep, GateResulted
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.results import EvalResult, GateResult
 
 if TYPE_CHECKING:
     from jitskit_tui.engine.iteration import IterationRunner

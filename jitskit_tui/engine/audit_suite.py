@@ -13,15 +13,15 @@ import shlex
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from jitskit_tui.harness.build import check_extra_flags
 from jitskit_tui.harness.bundle import SOURCE_SUFFIXES, Bundle, harness_dir
 from jitskit_tui.harness.evaluate import limits_for
-from jitskit_tui.harness.results import GateResult
+from jitskit_tui.protocol.audit import AuditSuite, AuditTest
+from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox
 from jitskit_tui.spec.model import SpecCard
 
@@ -29,35 +29,10 @@ TEST_TIMEOUT_S = 60.0
 BUILD_TIMEOUT_S = 300.0
 SUITE_FILE = "suite.yaml"
 ROOT = "/work/audit-run"
-TEST_ID = r"^[a-z0-9][a-z0-9-]{0,62}$"
 
 
 class AuditSuiteError(Exception):
     """`audit/suite.yaml` cannot be read (with the file and what is wrong)."""
-
-
-class AuditTest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(pattern=TEST_ID)
-    file: str
-    """The test's source, relative to `audit/`."""
-    severity: Literal["log", "gate"] = "log"
-    invariant: str
-    """One line: what must hold."""
-    added_in: int = 0
-    """The iteration after which the auditor added it."""
-    escalated_in: int | None = None
-    """The iteration in which a persisting `log` finding became a `gate`."""
-
-
-class AuditSuite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    tests: list[AuditTest] = Field(default_factory=list)
-
-    def get(self, test_id: str) -> AuditTest | None:
-        return next((t for t in self.tests if t.id == test_id), None)
 
 
 def load_suite(audit_dir: Path) -> AuditSuite:

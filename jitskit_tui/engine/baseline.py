@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from jitskit_tui.harness.evaluate import EvalObserver
-from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.protocol.results import BaselineReport
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jitskit_tui.engine.controls import (
+from jitskit_tui.protocol.controls import (
     Abort,
     Approve,
     AuditNow,
@@ -19,7 +19,7 @@ from jitskit_tui.engine.controls import (
     Steer,
     Stop,
 )
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.events import (
     ControlReceived,
     Delivery,
     ProposalDecided,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from jitskit_tui.engine.events import Event, LogCorrupt, dump_event, parse_event
+from jitskit_tui.protocol.events import Event, LogCorrupt, dump_event, parse_event
 
 Listener = Callable[[Event], None]
 

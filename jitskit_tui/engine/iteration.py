@@ -12,7 +12,12 @@ import time
 import traceback
 from typing import TYPE_CHECKING
 
-from jitskit_tui.agents.base import (
+from jitskit_tui.engine import gitrepo, whiteboard
+from jitskit_tui.engine.audit_step import run_audit_tests, run_auditor
+from jitskit_tui.engine.reporting import EvalEvents, EventSink
+from jitskit_tui.engine.tools import ToolBox, ToolError
+from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.protocol.agent import (
     Brief,
     CodeContext,
     CodeOutcome,
@@ -22,9 +27,7 @@ from jitskit_tui.agents.base import (
     PlanContext,
     SteeringNote,
 )
-from jitskit_tui.engine import gitrepo, whiteboard
-from jitskit_tui.engine.audit_step import run_audit_tests, run_auditor
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.events import (
     BenchResult,
     BestMoved,
     CommitMade,
@@ -37,12 +40,10 @@ from jitskit_tui.engine.events import (
     Role,
     SteeringApplied,
 )
-from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.engine.reporting import EvalEvents, EventSink
-from jitskit_tui.engine.texts import failed_gate_names, machine_text, record_text, result_text
-from jitskit_tui.engine.tools import Steering, ToolBox, ToolError
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
-from jitskit_tui.harness.results import EvalResult
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.results import EvalResult
+from jitskit_tui.protocol.texts import failed_gate_names, machine_text, record_text, result_text
+from jitskit_tui.protocol.tools import Steering
 from jitskit_tui.sandbox.base import MachineError
 
 if TYPE_CHECKING:

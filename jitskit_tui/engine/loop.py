@@ -16,12 +16,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from jitskit_tui.agents.base import Agent, AgentFatalError, Brief
 from jitskit_tui.engine import control_handling, gitrepo
 from jitskit_tui.engine.baseline import BaselineSource
-from jitskit_tui.engine.controls import Control, NotLive, drain_inbox
 from jitskit_tui.engine.eventlog import EventLog, read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.inbox import NotLive, drain_inbox
+from jitskit_tui.engine.iteration import IterationRunner
+from jitskit_tui.engine.session import begin_session, measure_baseline, remeasure_if_asked
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.workspace import RunLock, Workspace, WorkspaceError
+from jitskit_tui.harness.bundle import harness_dir
+from jitskit_tui.harness.config import Size
+from jitskit_tui.protocol.agent import Agent, AgentFatalError, Brief
+from jitskit_tui.protocol.controls import Control
+from jitskit_tui.protocol.events import (
     AgentTurnFinished,
     AgentTurnStarted,
     BranchForked,
@@ -34,13 +41,7 @@ from jitskit_tui.engine.events import (
     RunFinished,
     RunStatus,
 )
-from jitskit_tui.engine.iteration import IterationRunner
-from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.engine.session import begin_session, measure_baseline, remeasure_if_asked
-from jitskit_tui.engine.state import RunState
-from jitskit_tui.engine.workspace import RunLock, Workspace, WorkspaceError
-from jitskit_tui.harness.bundle import harness_dir
-from jitskit_tui.harness.config import Size
+from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.spec import SpecError, load_spec
 

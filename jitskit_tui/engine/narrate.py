@@ -7,7 +7,8 @@ cost) and returns the line to print, or ``None`` for events that are not worth a
 
 from __future__ import annotations
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.events import (
     ROLES,
     AgentTurnFinished,
     AuditTestAdded,
@@ -40,8 +41,7 @@ from jitskit_tui.engine.events import (
     SteeringReceived,
     ToolCallFinished,
 )
-from jitskit_tui.engine.state import RunState
-from jitskit_tui.engine.texts import ops_s, ratio_text
+from jitskit_tui.protocol.texts import ops_s, ratio_text
 
 
 def _first(text: str, limit: int = 140) -> str:

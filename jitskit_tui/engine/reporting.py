@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from jitskit_tui.agents.base import Compaction, Usage
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.agent import Compaction, Usage
+from jitskit_tui.protocol.events import (
     AgentText,
     AgentThinking,
     BenchTickEvent,
@@ -22,8 +22,7 @@ from jitskit_tui.engine.events import (
     Role,
     ToolCallForming,
 )
-from jitskit_tui.harness.modes import BenchTick
-from jitskit_tui.harness.results import GateResult
+from jitskit_tui.protocol.results import BenchTick, GateResult
 
 Emit = Callable[[Event], Event]
 SetState = Callable[[LoopState], None]
@@ -45,7 +44,7 @@ STEP_STATES: dict[str, LoopState] = {
 
 
 class EventSink:
-    """The :class:`~jitskit_tui.agents.base.AgentSink` of one role's turn."""
+    """The :class:`~jitskit_tui.protocol.agent.AgentSink` of one role's turn."""
 
     def __init__(self, emit: Emit, role: Role, iteration: int) -> None:
         self._emit = emit

@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING
 
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.baseline import BaselineSource, fresh_baselines, measured_baselines
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.reporting import EvalEvents
+from jitskit_tui.harness.config import spec_sha256
+from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.protocol.events import (
     BaselineKnown,
     BenchResult,
     ErrorRaised,
@@ -19,11 +22,8 @@ from jitskit_tui.engine.events import (
     RunResumed,
     RunStarted,
 )
-from jitskit_tui.engine.reporting import EvalEvents
-from jitskit_tui.engine.texts import failed_gate_names, machine_text
-from jitskit_tui.harness.config import spec_sha256
-from jitskit_tui.harness.evaluate import EvalObserver
-from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.protocol.results import BaselineReport
+from jitskit_tui.protocol.texts import failed_gate_names, machine_text
 from jitskit_tui.sandbox.base import MachineError
 
 if TYPE_CHECKING:

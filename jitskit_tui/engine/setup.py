@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from jitskit_tui.engine import gitrepo, whiteboard
-from jitskit_tui.engine.audit_suite import AuditSuite, save_suite
+from jitskit_tui.engine.audit_suite import save_suite
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, new_workspace_dir
+from jitskit_tui.protocol.audit import AuditSuite
 from jitskit_tui.spec import SpecCard
 
 STORE_README = """\

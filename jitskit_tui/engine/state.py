@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.events import (
     AgentTurnFinished,
     BaselineKnown,
     BestMoved,

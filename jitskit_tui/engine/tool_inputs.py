@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jitskit_tui.engine.audit_suite import TEST_ID
+from jitskit_tui.protocol.audit import TEST_ID
 
 
 class ToolInput(BaseModel):

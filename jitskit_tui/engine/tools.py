@@ -19,21 +19,13 @@ import os
 import re
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from pydantic import BaseModel, JsonValue, ValidationError
+from pydantic import JsonValue, ValidationError
 
-from jitskit_tui.engine.audit_suite import AuditTest, load_suite, save_suite
-from jitskit_tui.engine.events import (
-    AuditTestAdded,
-    Event,
-    ProposalMade,
-    Role,
-    ToolCallFinished,
-    ToolCallStarted,
-)
+from jitskit_tui.engine.audit_suite import load_suite, save_suite
 from jitskit_tui.engine.tool_inputs import (
     AddAuditTest,
     BuildAndTest,
@@ -50,6 +42,16 @@ from jitskit_tui.engine.tool_inputs import (
     WriteFile,
 )
 from jitskit_tui.engine.workspace import Workspace
+from jitskit_tui.protocol.audit import AuditTest
+from jitskit_tui.protocol.events import (
+    AuditTestAdded,
+    Event,
+    ProposalMade,
+    Role,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+from jitskit_tui.protocol.tools import Steering, ToolResult, ToolSpec
 
 MAX_FILE_BYTES = 1 << 20
 MAX_READ_CHARS = 200_000
@@ -59,14 +61,6 @@ LOGGED_CHARS = 64_000
 
 class ToolError(Exception):
     """A tool call that cannot be done; its message goes back to the agent."""
-
-
-@dataclass(frozen=True)
-class Steering:
-    """`next-tool` steering handed over at a tool boundary."""
-
-    id: str
-    text: str
 
 
 class ToolHost(Protocol):
@@ -91,23 +85,6 @@ class ToolHost(Protocol):
 
     @property
     def header_text(self) -> str: ...
-
-
-class ToolSpec(BaseModel):
-    """A tool as a model sees it: name, description, JSON schema of its input."""
-
-    name: str
-    description: str
-    input_schema: dict[str, JsonValue]
-
-
-@dataclass
-class ToolResult:
-    ok: bool
-    output: str
-    """What the agent reads: the result, or the error."""
-    steering: list[Steering] = field(default_factory=list)
-    """Steering delivered at this boundary: the agent must act on it from now on."""
 
 
 @dataclass(frozen=True)

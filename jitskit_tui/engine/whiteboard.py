@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.engine.texts import verdict_line
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.texts import verdict_line
 
 
 def initial(spec_name: str) -> str:

@@ -14,9 +14,10 @@ from typing import Protocol
 
 from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.bundle import Bundle
-from jitskit_tui.harness.modes import BenchTick, ModeOutput, tampered
-from jitskit_tui.harness.results import (
+from jitskit_tui.harness.modes import ModeOutput, tampered
+from jitskit_tui.protocol.results import (
     BenchFigures,
+    BenchTick,
     EvalResult,
     GateResult,
     MachineFacts,

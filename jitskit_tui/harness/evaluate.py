@@ -39,8 +39,14 @@ from jitskit_tui.harness.gate_durability import (
 from jitskit_tui.harness.gate_integrity import changed_harness_files, integrity_gate
 from jitskit_tui.harness.gate_memory import SANDBOX_SLACK, memory_gate
 from jitskit_tui.harness.limits import limits_for
-from jitskit_tui.harness.modes import BenchTick, figures_from, gate_from, run_mode
-from jitskit_tui.harness.results import GATE_ORDER, EvalResult, GateResult, TimelinePoint
+from jitskit_tui.harness.modes import figures_from, gate_from, run_mode
+from jitskit_tui.protocol.results import (
+    GATE_ORDER,
+    BenchTick,
+    EvalResult,
+    GateResult,
+    TimelinePoint,
+)
 from jitskit_tui.sandbox.base import BenchMachine
 
 # What callers import from here, wherever it now lives.

@@ -4,7 +4,7 @@ on a clock that kept time with this host's."""
 from __future__ import annotations
 
 from jitskit_tui.harness.modes import ModeOutput, crash_reason
-from jitskit_tui.harness.results import BenchFigures, GateResult
+from jitskit_tui.protocol.results import BenchFigures, GateResult
 
 
 def benchmark_gate(bench: ModeOutput, figures: BenchFigures | None, timeout: float) -> GateResult:

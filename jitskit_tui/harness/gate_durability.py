@@ -15,8 +15,8 @@ from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.build import BINARY
 from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, OUT, EvalRun
 from jitskit_tui.harness.modes import EXIT_TAMPERED, crash_reason, gate_from, run_mode
-from jitskit_tui.harness.results import GateResult
 from jitskit_tui.harness.syscalls import check_sync_before_ack
+from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.sandbox.base import EvalSandbox
 
 _STRACE_CALLS = (

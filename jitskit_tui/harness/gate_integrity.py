@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from jitskit_tui.harness.build import BINARY, SEALED
 from jitskit_tui.harness.eval_run import EvalRun
-from jitskit_tui.harness.results import GateResult
 from jitskit_tui.harness.symbols import describe, find_shadowing, parse_nm_posix
+from jitskit_tui.protocol.results import GateResult
 
 
 async def changed_harness_files(run: EvalRun) -> list[str]:

@@ -4,7 +4,7 @@ honours a budget it has not seen (the canary run)."""
 from __future__ import annotations
 
 from jitskit_tui.harness.modes import ModeOutput, crash_reason, figures_from
-from jitskit_tui.harness.results import BenchFigures, GateResult
+from jitskit_tui.protocol.results import BenchFigures, GateResult
 from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.spec.units import format_bytes
 

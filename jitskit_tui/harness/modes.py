@@ -8,18 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jitskit_tui.harness.build import BINARY
-from jitskit_tui.harness.results import BenchFigures, GateResult
+from jitskit_tui.protocol.results import BenchFigures, BenchTick, GateResult
 from jitskit_tui.sandbox.base import EvalSandbox, RunResult
-
-
-@dataclass(frozen=True)
-class BenchTick:
-    """One progress tick of a running benchmark."""
-
-    t_s: float
-    ops: int
-    ops_s: float
-    per_op: dict[str, int]
 
 
 @dataclass

@@ -13,11 +13,11 @@ from messages_server import Message, Received, text, thinking, tool
 from jitskit_tui.agents.anthropic import AnthropicAgent
 from jitskit_tui.config import AnthropicSettings, RetrySettings
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import Event
 from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.workspace import Workspace
 from jitskit_tui.paths import packaged
+from jitskit_tui.protocol.events import Event
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 

@@ -20,7 +20,7 @@ from messages_server import Message, MessagesServer, RoleScript, text, tool
 
 from jitskit_tui.engine.audit_suite import load_suite
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AuditTestEscalated, GateResulted, IterationFinished
+from jitskit_tui.protocol.events import AuditTestEscalated, GateResulted, IterationFinished
 
 pytestmark = pytest.mark.slow
 

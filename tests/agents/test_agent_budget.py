@@ -11,8 +11,8 @@ from agentkit import new_run, open_engine
 from messages_server import Message, MessagesServer, RoleScript, text, tool
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import ErrorRaised, IterationFinished
 from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.events import ErrorRaised, IterationFinished
 
 pytestmark = pytest.mark.slow
 

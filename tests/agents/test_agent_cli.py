@@ -16,8 +16,13 @@ from agentkit import audit_turns, critic_reply, finish, plan_reply, write_store
 from messages_server import MessagesServer, RoleScript
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AgentTurnFinished, IterationFinished, RunFinished, RunStarted
 from jitskit_tui.engine.workspace import Workspace
+from jitskit_tui.protocol.events import (
+    AgentTurnFinished,
+    IterationFinished,
+    RunFinished,
+    RunStarted,
+)
 
 pytestmark = pytest.mark.slow
 

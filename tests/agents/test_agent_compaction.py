@@ -24,13 +24,13 @@ from messages_server import Error, Message, MessagesServer, Received, text, tool
 from jitskit_tui.agents.anthropic import AnthropicAgent
 from jitskit_tui.agents.anthropic.conversation import SUMMARY_HEADER
 from jitskit_tui.agents.anthropic.session import RoleSession
-from jitskit_tui.agents.base import Brief, PlanContext
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AgentTurnFinished, ContextCompacted, ErrorRaised, Event
 from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.reporting import EventSink
 from jitskit_tui.engine.whiteboard import initial
 from jitskit_tui.paths import packaged
+from jitskit_tui.protocol.agent import Brief, PlanContext
+from jitskit_tui.protocol.events import AgentTurnFinished, ContextCompacted, ErrorRaised, Event
 from jitskit_tui.spec import load_spec
 
 TURNS = 50

@@ -9,7 +9,9 @@ import json
 
 from textual.app import App, ComposeResult
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.narrate import Narrator
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.events import (
     AgentTurnFinished,
     AgentTurnStarted,
     ContextCompacted,
@@ -20,8 +22,6 @@ from jitskit_tui.engine.events import (
     dump_event,
     parse_event,
 )
-from jitskit_tui.engine.narrate import Narrator
-from jitskit_tui.engine.state import RunState
 from jitskit_tui.tui.run.tool_text import forming_detail, partial_input
 from jitskit_tui.tui.run.transcript import Transcript
 from jitskit_tui.tui.widgets.transcript_view import TranscriptView

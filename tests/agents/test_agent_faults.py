@@ -21,9 +21,9 @@ from agentkit import (
 )
 from messages_server import Error, Message, MessagesServer, RoleScript, text
 
-from jitskit_tui.engine.controls import Abort
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.controls import Abort
+from jitskit_tui.protocol.events import (
     AgentText,
     AgentTurnFinished,
     ErrorRaised,

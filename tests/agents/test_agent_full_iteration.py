@@ -29,9 +29,11 @@ from messages_server import Message, MessagesServer, Received, RoleScript, text,
 
 from jitskit_tui.agents.anthropic.pricing import PriceTable
 from jitskit_tui.engine.audit_suite import load_suite
-from jitskit_tui.engine.controls import Steer
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.narrate import Narrator
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.controls import Steer
+from jitskit_tui.protocol.events import (
     AgentText,
     AgentThinking,
     AgentTurnFinished,
@@ -44,8 +46,6 @@ from jitskit_tui.engine.events import (
     ToolCallForming,
     ToolCallStarted,
 )
-from jitskit_tui.engine.narrate import Narrator
-from jitskit_tui.engine.state import RunState
 from jitskit_tui.tui.run.transcript import Transcript
 
 pytestmark = pytest.mark.slow

@@ -20,7 +20,6 @@ from jitskit_tui.agents.anthropic.context import parse_plan, whiteboard_digest
 from jitskit_tui.agents.anthropic.faults import StreamCut, backoff_s, classify, retry_after
 from jitskit_tui.agents.anthropic.pricing import PriceTable
 from jitskit_tui.agents.anthropic.stream import FORMING_BATCH_CHARS, ModelReply, TokenCounts
-from jitskit_tui.agents.base import Compaction, Usage
 from jitskit_tui.config import (
     AnthropicSettings,
     ConfigError,
@@ -29,6 +28,7 @@ from jitskit_tui.config import (
     load_user_config,
 )
 from jitskit_tui.engine.whiteboard import initial
+from jitskit_tui.protocol.agent import Compaction, Usage
 from jitskit_tui.spec import load_spec
 from jitskit_tui.spec.model import Budget
 

@@ -20,9 +20,9 @@ from agentkit import (
 )
 from messages_server import Message, MessagesServer, Received, RoleScript, text, tool
 
-from jitskit_tui.engine.controls import Steer
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.controls import Steer
+from jitskit_tui.protocol.events import (
     ErrorRaised,
     IterationFinished,
     SteeringApplied,

@@ -13,8 +13,7 @@ import yaml
 from dockerkit import LOCAL_URL, Sshd, TlsDaemon, leftovers
 
 from jitskit_tui.harness.evaluate import EvalRequest, evaluate
-from jitskit_tui.harness.modes import BenchTick
-from jitskit_tui.harness.results import EvalResult, GateResult
+from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult
 from jitskit_tui.sandbox.base import Limits
 from jitskit_tui.sandbox.docker import DockerMachine, open_machine
 from jitskit_tui.sandbox.local import LocalMachine

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from jitskit_tui.agents import make_agent
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import Event
 from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.workspace import Workspace
+from jitskit_tui.protocol.events import Event
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 

@@ -21,7 +21,8 @@ from enginekit import (
 )
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.gitrepo import parse_trailers
+from jitskit_tui.protocol.events import (
     AgentText,
     BenchTickEvent,
     ControlReceived,
@@ -33,7 +34,6 @@ from jitskit_tui.engine.events import (
     RunResumed,
     SteeringApplied,
 )
-from jitskit_tui.engine.gitrepo import parse_trailers
 
 pytestmark = pytest.mark.slow
 

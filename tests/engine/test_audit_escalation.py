@@ -11,8 +11,8 @@ from enginekit import HERE, new_workspace
 from jitskit_tui.agents.scripted import ScriptedAgent, load_trajectory, pace_named
 from jitskit_tui.engine.audit_suite import load_suite
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AuditTestEscalated, GateResulted, IterationFinished
 from jitskit_tui.engine.loop import Engine, EngineOptions
+from jitskit_tui.protocol.events import AuditTestEscalated, GateResulted, IterationFinished
 from jitskit_tui.sandbox.local import LocalMachine
 
 pytestmark = pytest.mark.slow

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from enginekit import TINY, TRAJECTORY
 
-from jitskit_tui.agents.base import AgentSink, AuditContext, AuditOutcome, Plan, PlanContext
 from jitskit_tui.agents.scripted import ScriptedAgent, load_trajectory, pace_named
-from jitskit_tui.engine.controls import Stop
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import AgentTurnFinished, RunFinished
 from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.engine.setup import create_workspace
-from jitskit_tui.engine.tools import ToolBox
+from jitskit_tui.protocol.agent import AgentSink, AuditContext, AuditOutcome, Plan, PlanContext
+from jitskit_tui.protocol.controls import Stop
+from jitskit_tui.protocol.events import AgentTurnFinished, RunFinished
+from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 
@@ -33,7 +33,7 @@ class NoPlans(ScriptedAgent):
             self.engine.handle_control(Stop())
         raise RuntimeError("no plan, on purpose")
 
-    async def audit(self, ctx: AuditContext, tools: ToolBox, sink: AgentSink) -> AuditOutcome:
+    async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         return AuditOutcome(report=f"audited iteration {ctx.brief.iteration}")
 
 

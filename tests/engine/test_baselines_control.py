@@ -15,9 +15,13 @@ from enginekit import new_workspace, open_engine
 
 from jitskit_tui.engine import session as engine_session
 from jitskit_tui.engine.baseline import BaselineSource, ObserverFor
-from jitskit_tui.engine.controls import RunBaselines
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.gitrepo import parse_trailers
+from jitskit_tui.engine.loop import Engine
+from jitskit_tui.engine.session import measure_baseline
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.controls import RunBaselines
+from jitskit_tui.protocol.events import (
     BaselineKnown,
     ControlReceived,
     ErrorRaised,
@@ -26,11 +30,7 @@ from jitskit_tui.engine.events import (
     IterationFinished,
     IterationStarted,
 )
-from jitskit_tui.engine.gitrepo import parse_trailers
-from jitskit_tui.engine.loop import Engine
-from jitskit_tui.engine.session import measure_baseline
-from jitskit_tui.engine.state import RunState
-from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.protocol.results import BaselineReport
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard
 

@@ -12,7 +12,8 @@ import pytest
 from enginekit import TINY, headless_args, kill9, run_cli, start_cli, wait_for_event
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.events import (
     AgentText,
     BaselineKnown,
     EvalStarted,
@@ -23,7 +24,6 @@ from jitskit_tui.engine.events import (
     SteeringEdited,
     SteeringEditRefused,
 )
-from jitskit_tui.engine.state import RunState
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from jitskit_tui.engine.controls import NotLive, Pause, Steer, drain_inbox, send_control
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.gitrepo import Trailers, parse_trailers
+from jitskit_tui.engine.inbox import NotLive, drain_inbox, send_control
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.workspace import (
+    RunLock,
+    Workspace,
+    WorkspaceError,
+    find_workspace,
+    live_engine,
+    new_workspace_dir,
+)
+from jitskit_tui.protocol.controls import Pause, Steer
+from jitskit_tui.protocol.events import (
     Event,
     IterationAbandoned,
     IterationFinished,
@@ -20,16 +31,6 @@ from jitskit_tui.engine.events import (
     SteeringApplied,
     SteeringCancelled,
     SteeringReceived,
-)
-from jitskit_tui.engine.gitrepo import Trailers, parse_trailers
-from jitskit_tui.engine.state import RunState
-from jitskit_tui.engine.workspace import (
-    RunLock,
-    Workspace,
-    WorkspaceError,
-    find_workspace,
-    live_engine,
-    new_workspace_dir,
 )
 
 

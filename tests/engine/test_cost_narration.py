@@ -3,7 +3,9 @@ run's state keeps each iteration's cost by role (what the cost screen shows)."""
 
 from __future__ import annotations
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.narrate import Narrator
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.events import (
     CostUpdate,
     Event,
     IterationFinished,
@@ -12,8 +14,6 @@ from jitskit_tui.engine.events import (
     RunFinished,
     RunStarted,
 )
-from jitskit_tui.engine.narrate import Narrator
-from jitskit_tui.engine.state import RunState
 
 
 def _run(*costs: tuple[int, Role, int, float]) -> list[Event]:

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from jitskit_tui.engine.eventlog import EventLog, follow_events, read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.events import (
     AgentText,
     ErrorRaised,
     Event,

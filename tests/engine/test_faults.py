@@ -9,16 +9,16 @@ import git
 import pytest
 from enginekit import TRAJECTORY, new_workspace
 
-from jitskit_tui.agents.base import AgentFatalError, AgentSink, CodeContext, CodeOutcome, Plan
-from jitskit_tui.agents.base import PlanContext as PlanCtx
 from jitskit_tui.agents.scripted import ScriptedAgent, load_trajectory, pace_named
 from jitskit_tui.engine.baseline import ObserverFor
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import ErrorRaised, IterationFinished
 from jitskit_tui.engine.gitrepo import parse_trailers
 from jitskit_tui.engine.loop import Engine, EngineOptions
-from jitskit_tui.engine.tools import ToolBox
-from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.protocol.agent import AgentFatalError, AgentSink, CodeContext, CodeOutcome, Plan
+from jitskit_tui.protocol.agent import PlanContext as PlanCtx
+from jitskit_tui.protocol.events import ErrorRaised, IterationFinished
+from jitskit_tui.protocol.results import BaselineReport
+from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits, MachineError
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import SpecCard
@@ -27,7 +27,7 @@ from jitskit_tui.spec import SpecCard
 class FlakyCoder(ScriptedAgent):
     """Writes its files, then fails in the first iteration, as a model call might."""
 
-    async def code(self, ctx: CodeContext, tools: ToolBox, sink: AgentSink) -> CodeOutcome:
+    async def code(self, ctx: CodeContext, tools: Tools, sink: AgentSink) -> CodeOutcome:
         outcome = await super().code(ctx, tools, sink)
         if ctx.brief.iteration == 1:
             raise RuntimeError("the model returned a malformed reply")

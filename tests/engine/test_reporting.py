@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import time
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.narrate import Narrator
+from jitskit_tui.engine.reporting import EvalEvents
+from jitskit_tui.protocol.events import (
     BenchTickEvent,
     ControlReceived,
     Event,
@@ -12,9 +14,7 @@ from jitskit_tui.engine.events import (
     LoopState,
     SteeringReceived,
 )
-from jitskit_tui.engine.narrate import Narrator
-from jitskit_tui.engine.reporting import EvalEvents
-from jitskit_tui.harness.modes import BenchTick
+from jitskit_tui.protocol.results import BenchTick
 
 
 def test_a_burst_of_ticks_is_coalesced_to_a_few_a_second() -> None:

@@ -12,9 +12,9 @@ import pytest
 from enginekit import headless_args, run_cli
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import BenchResult, GateResulted, ToolCallFinished
 from jitskit_tui.engine.gitrepo import parse_trailers
 from jitskit_tui.engine.narrate import Narrator
+from jitskit_tui.protocol.events import BenchResult, GateResulted, ToolCallFinished
 
 pytestmark = pytest.mark.slow
 

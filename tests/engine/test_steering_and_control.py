@@ -10,9 +10,10 @@ import git
 import pytest
 from enginekit import new_workspace, open_engine, wait_until
 
-from jitskit_tui.engine.controls import CancelSteer, Fork, Pause, Resume, Steer, Stop
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.gitrepo import parse_trailers
+from jitskit_tui.protocol.controls import CancelSteer, Fork, Pause, Resume, Steer, Stop
+from jitskit_tui.protocol.events import (
     AgentText,
     BranchForked,
     ControlReceived,
@@ -23,7 +24,6 @@ from jitskit_tui.engine.events import (
     SteeringCancelled,
     ToolCallStarted,
 )
-from jitskit_tui.engine.gitrepo import parse_trailers
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,12 @@ from pathlib import Path
 import pytest
 from enginekit import new_workspace, open_engine
 
-from jitskit_tui.engine.controls import CancelSteer, EditSteer, Steer
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.iteration import IterationRunner
+from jitskit_tui.engine.loop import Engine
+from jitskit_tui.engine.state import RunState
+from jitskit_tui.protocol.controls import CancelSteer, EditSteer, Steer
+from jitskit_tui.protocol.events import (
     AgentText,
     ControlReceived,
     Event,
@@ -22,9 +25,6 @@ from jitskit_tui.engine.events import (
     SteeringEditRefused,
     SteeringReceived,
 )
-from jitskit_tui.engine.iteration import IterationRunner
-from jitskit_tui.engine.loop import Engine
-from jitskit_tui.engine.state import RunState
 
 
 @pytest.fixture

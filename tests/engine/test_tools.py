@@ -9,15 +9,10 @@ from pathlib import Path
 import pytest
 
 from jitskit_tui.engine.audit_suite import load_suite
-from jitskit_tui.engine.events import (
-    Event,
-    ProposalMade,
-    Role,
-    ToolCallFinished,
-    ToolCallStarted,
-)
-from jitskit_tui.engine.tools import Steering, ToolBox
+from jitskit_tui.engine.tools import ToolBox
 from jitskit_tui.engine.workspace import Workspace
+from jitskit_tui.protocol.events import Event, ProposalMade, Role, ToolCallFinished, ToolCallStarted
+from jitskit_tui.protocol.tools import Steering
 
 
 class FakeHost:

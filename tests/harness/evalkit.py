@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from jitskit_tui.harness.evaluate import EvalRequest, evaluate
-from jitskit_tui.harness.results import EvalResult
+from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import SpecCard, load_spec_text
 

@@ -58,10 +58,10 @@ def _git(cwd: Path, *args: str) -> None:
 
 async def _run(ws_root: Path) -> None:
     from jitskit_tui.agents import make_agent
-    from jitskit_tui.engine.controls import Steer
-    from jitskit_tui.engine.events import Delivery, Event, IterationStarted, ToolCallStarted
     from jitskit_tui.engine.loop import Engine, EngineOptions
     from jitskit_tui.engine.workspace import Workspace
+    from jitskit_tui.protocol.controls import Steer
+    from jitskit_tui.protocol.events import Delivery, Event, IterationStarted, ToolCallStarted
     from jitskit_tui.sandbox.local import LocalMachine
     from jitskit_tui.spec import load_spec
 

@@ -14,7 +14,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from jitskit_tui.engine.events import CostUpdate
+from jitskit_tui.protocol.events import CostUpdate
 from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.keymap import RUN_KEYS
 from jitskit_tui.tui.screens.cost import SCRIPTED_NOTE, CostScreen

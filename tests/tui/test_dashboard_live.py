@@ -17,15 +17,15 @@ from textual.widgets import Label, OptionList, Static, TextArea
 
 from jitskit_tui.engine import session as engine_session
 from jitskit_tui.engine.baseline import ObserverFor
-from jitskit_tui.engine.controls import Resume
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.controls import Resume
+from jitskit_tui.protocol.events import (
     BranchForked,
     ControlReceived,
     ProposalDecided,
     SteeringEditRefused,
 )
-from jitskit_tui.harness.results import BaselineReport
+from jitskit_tui.protocol.results import BaselineReport
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.tui.app import JitskitApp, make_app

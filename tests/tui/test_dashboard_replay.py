@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Log, OptionList, SelectionList, Static
 
-from jitskit_tui.engine.events import AgentText, BenchTickEvent
+from jitskit_tui.protocol.events import AgentText, BenchTickEvent
 from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.run.session import RunSession
 from jitskit_tui.tui.screens.baselines import BaselinesDialog

@@ -15,7 +15,8 @@ from recording import RECORDED, restore
 
 from jitskit_tui.cli.runs_cmd import runs, show
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.state import MAX_PROBLEMS, RunState
+from jitskit_tui.protocol.events import (
     BaselineKnown,
     BestMoved,
     Event,
@@ -27,7 +28,6 @@ from jitskit_tui.engine.events import (
     SteeringEdited,
     SteeringReceived,
 )
-from jitskit_tui.engine.state import MAX_PROBLEMS, RunState
 from jitskit_tui.tui.run.model import RunView
 
 from support import run_jitskit

@@ -17,7 +17,7 @@ from recording import FAST_RUNS, TINY, TRAJECTORY
 from textual.widgets import Button, Static
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import Event, LoopStateChanged
+from jitskit_tui.protocol.events import Event, LoopStateChanged
 from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.run.session import RunSession
 from jitskit_tui.tui.screens.baselines import BaselinesDialog

@@ -15,7 +15,7 @@ from textual.widgets import Static
 from jitskit_tui.cli import run_cmd
 from jitskit_tui.cli.main import cli
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import RunResumed, RunStarted
+from jitskit_tui.protocol.events import RunResumed, RunStarted
 from jitskit_tui.tui.app import JitskitApp, RunFirstApp
 from jitskit_tui.tui.screens.dashboard import DashboardScreen
 

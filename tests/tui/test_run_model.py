@@ -6,7 +6,7 @@ from __future__ import annotations
 from recording import RECORDED, STEER_PLAN, STEER_TOOL
 
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.events import (
     AgentText,
     AgentTurnStarted,
     IterationStarted,

@@ -12,7 +12,7 @@ from textual import events
 from textual.widgets import Static, TextArea
 
 from jitskit_tui.cli.main import cli
-from jitskit_tui.engine.controls import STEER_TEXT_MAX
+from jitskit_tui.protocol.controls import STEER_TEXT_MAX
 from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.screens.steering import SteerDialog, SteeringDraft
 

@@ -29,7 +29,8 @@ from jitskit_tui.agents.anthropic.conversation import CHARS_PER_TOKEN, text_bloc
 from jitskit_tui.agents.anthropic.pricing import PriceTable
 from jitskit_tui.agents.anthropic.session import RoleSession
 from jitskit_tui.agents.anthropic.toolloop import run_tool_loop
-from jitskit_tui.agents.base import (
+from jitskit_tui.config import AnthropicSettings
+from jitskit_tui.protocol.agent import (
     Agent,
     AgentSink,
     AuditContext,
@@ -42,9 +43,8 @@ from jitskit_tui.agents.base import (
     Plan,
     PlanContext,
 )
-from jitskit_tui.config import AnthropicSettings
-from jitskit_tui.engine.events import Role
-from jitskit_tui.engine.tools import ToolBox
+from jitskit_tui.protocol.events import Role
+from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.spec.model import SpecCard
 
 AUDIT_MEMORY = 5
@@ -155,7 +155,7 @@ class AnthropicAgent(Agent):
 
     # -- coder ---------------------------------------------------------------------------
 
-    async def code(self, ctx: CodeContext, tools: ToolBox, sink: AgentSink) -> CodeOutcome:
+    async def code(self, ctx: CodeContext, tools: Tools, sink: AgentSink) -> CodeOutcome:
         brief = ctx.brief
         self.meter.begin(brief.workspace)
         session = self.session("coder", brief)
@@ -223,7 +223,7 @@ class AnthropicAgent(Agent):
 
     # -- auditor -------------------------------------------------------------------------
 
-    async def audit(self, ctx: AuditContext, tools: ToolBox, sink: AgentSink) -> AuditOutcome:
+    async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         brief = ctx.brief
         over = self._over_budget(brief, sink, "audit")
         if over is not None:

@@ -25,8 +25,8 @@ from jitskit_tui.agents.anthropic.stream import (
     TokenCounts,
     reply_from_message,
 )
-from jitskit_tui.agents.base import AgentFatalError, AgentSink, Usage
 from jitskit_tui.config import AnthropicSettings
+from jitskit_tui.protocol.agent import AgentFatalError, AgentSink, Usage
 
 T = TypeVar("T")
 

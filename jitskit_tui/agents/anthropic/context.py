@@ -7,10 +7,10 @@ import os
 import re
 from pathlib import Path
 
-from jitskit_tui.agents.base import Brief, SteeringNote
-from jitskit_tui.engine.audit_suite import AuditSuite
-from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.engine.texts import record_text
+from jitskit_tui.protocol.agent import Brief, SteeringNote
+from jitskit_tui.protocol.audit import AuditSuite
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.texts import record_text
 
 DIFF_CHARS = 30_000
 RECORD_CHARS = 12_000

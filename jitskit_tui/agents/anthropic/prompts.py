@@ -6,7 +6,7 @@ server (or a log reader) can tell the roles' requests apart by it.
 
 from __future__ import annotations
 
-from jitskit_tui.engine.events import Role
+from jitskit_tui.protocol.events import Role
 
 _COMMON = """\
 You are part of jitskit, a pipeline that synthesizes a key-value store from scratch for one

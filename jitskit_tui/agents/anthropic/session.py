@@ -16,9 +16,9 @@ from jitskit_tui.agents.anthropic.conversation import (
     transcript_for_summary,
 )
 from jitskit_tui.agents.anthropic.stream import JSON, ModelReply
-from jitskit_tui.agents.base import AgentFatalError, AgentSink, Compaction
 from jitskit_tui.config import AnthropicSettings
-from jitskit_tui.engine.events import Role
+from jitskit_tui.protocol.agent import AgentFatalError, AgentSink, Compaction
+from jitskit_tui.protocol.events import Role
 
 SUMMARY_MAX_TOKENS = 4000
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from jitskit_tui.agents.base import AgentSink
+from jitskit_tui.protocol.agent import AgentSink
 
 JSON = dict[str, Any]
 

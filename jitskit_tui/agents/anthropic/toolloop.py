@@ -15,8 +15,8 @@ from jitskit_tui.agents.anthropic.context import clip, tool_steering_text
 from jitskit_tui.agents.anthropic.conversation import text_block
 from jitskit_tui.agents.anthropic.session import RoleSession
 from jitskit_tui.agents.anthropic.stream import JSON, ToolCall
-from jitskit_tui.agents.base import AgentSink
-from jitskit_tui.engine.tools import Steering, ToolBox
+from jitskit_tui.protocol.agent import AgentSink
+from jitskit_tui.protocol.tools import Steering, Tools
 
 RESULT_CHARS = 100_000
 """The most of one tool result the model gets (a whole store file fits)."""
@@ -45,7 +45,7 @@ class LoopOutcome:
     """Why the loop ended before `finish` (budget, rounds); empty otherwise."""
 
 
-def tool_params(tools: ToolBox) -> list[JSON]:
+def tool_params(tools: Tools) -> list[JSON]:
     return [
         {"name": s.name, "description": s.description, "input_schema": s.input_schema}
         for s in tools.specs()
@@ -53,7 +53,7 @@ def tool_params(tools: ToolBox) -> list[JSON]:
 
 
 async def run_tool_loop(
-    session: RoleSession, tools: ToolBox, sink: AgentSink, meter: Meter
+    session: RoleSession, tools: Tools, sink: AgentSink, meter: Meter
 ) -> LoopOutcome:
     params = tool_params(tools)
     conversation = session.conversation
@@ -97,7 +97,7 @@ async def run_tool_loop(
 
 
 async def _run_calls(
-    calls: list[ToolCall], tools: ToolBox, sink: AgentSink
+    calls: list[ToolCall], tools: Tools, sink: AgentSink
 ) -> tuple[list[JSON], list[Steering]]:
     blocks: list[JSON] = []
     steering: list[Steering] = []

@@ -8,7 +8,10 @@ and says so honestly).
 
 from __future__ import annotations
 
-from jitskit_tui.agents.base import (
+from jitskit_tui.agents.scripted.fill import fill, values_for
+from jitskit_tui.agents.scripted.pace import Pace
+from jitskit_tui.agents.scripted.trajectory import CoderAction, Step, Trajectory
+from jitskit_tui.protocol.agent import (
     Agent,
     AgentSink,
     AuditContext,
@@ -20,10 +23,7 @@ from jitskit_tui.agents.base import (
     Plan,
     PlanContext,
 )
-from jitskit_tui.agents.scripted.fill import fill, values_for
-from jitskit_tui.agents.scripted.pace import Pace
-from jitskit_tui.agents.scripted.trajectory import CoderAction, Step, Trajectory
-from jitskit_tui.engine.tools import Steering, ToolBox, ToolResult
+from jitskit_tui.protocol.tools import Steering, ToolResult, Tools
 
 
 def _quote(text: str, limit: int = 300) -> str:
@@ -72,7 +72,7 @@ class ScriptedAgent(Agent):
 
     # -- coder --------------------------------------------------------------------------
 
-    async def code(self, ctx: CodeContext, tools: ToolBox, sink: AgentSink) -> CodeOutcome:
+    async def code(self, ctx: CodeContext, tools: Tools, sink: AgentSink) -> CodeOutcome:
         step = self.trajectory.step(ctx.brief.step)
         summary: str | None = None
         for action in step.coder if step is not None else []:
@@ -149,7 +149,7 @@ class ScriptedAgent(Agent):
 
     # -- auditor ------------------------------------------------------------------------
 
-    async def audit(self, ctx: AuditContext, tools: ToolBox, sink: AgentSink) -> AuditOutcome:
+    async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         existing = {test.id for test in ctx.suite.tests}
         latest = ctx.recent[-1] if ctx.recent else None
         previous = ctx.recent[-2] if len(ctx.recent) > 1 else None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.engine.texts import machine_text, ops_s, ratio_text
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.texts import machine_text, ops_s, ratio_text
 from jitskit_tui.spec.units import format_bytes
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from jitskit_tui.agents.base import AgentSink
+from jitskit_tui.protocol.agent import AgentSink
 
 PaceName = Literal["realistic", "fast", "instant"]
 PACES: tuple[PaceName, ...] = ("realistic", "fast", "instant")

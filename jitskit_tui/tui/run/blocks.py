@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jitskit_tui.engine.events import Role
+from jitskit_tui.protocol.events import Role
 
 BlockKind = Literal[
     "divider", "turn", "text", "thinking", "tool", "steering", "error", "retry", "note"

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jitskit_tui.agents import AgentName, AgentUnavailable, make_agent
-from jitskit_tui.agents.base import Agent
 from jitskit_tui.agents.scripted.pace import PaceName
 from jitskit_tui.engine.baseline import BaselineSource, measured_baselines
 from jitskit_tui.engine.eventlog import EventLogError, read_events
@@ -19,6 +18,7 @@ from jitskit_tui.engine.loop import Engine, EngineError, EngineOptions
 from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
+from jitskit_tui.protocol.agent import Agent
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.sandbox.machines import machine_for
 from jitskit_tui.spec import SpecCard, SpecError, load_spec

@@ -19,15 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, BinaryIO, Literal
 
-from jitskit_tui.engine.controls import Control, NotLive, send_control, wait_for_ack
 from jitskit_tui.engine.eventlog import (
     EventLogError,
     decode_lines,
     follow_events,
     read_events,
 )
-from jitskit_tui.engine.events import Event, RunFinished
+from jitskit_tui.engine.inbox import NotLive, send_control, wait_for_ack
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, live_engine
+from jitskit_tui.protocol.controls import Control
+from jitskit_tui.protocol.events import Event, RunFinished
 
 if TYPE_CHECKING:
     from jitskit_tui.engine.loop import Engine

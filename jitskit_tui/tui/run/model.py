@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.engine.state import IterationView, RunState
+from jitskit_tui.protocol.events import (
     AgentTurnFinished,
     AuditTestAdded,
     BaselineKnown,
@@ -34,8 +35,7 @@ from jitskit_tui.engine.events import (
     RunResumed,
     RunStarted,
 )
-from jitskit_tui.engine.state import IterationView, RunState
-from jitskit_tui.harness.results import GATE_ORDER
+from jitskit_tui.protocol.results import GATE_ORDER
 from jitskit_tui.tui.run.series import Series
 from jitskit_tui.tui.run.transcript import Transcript
 

@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal
 
-from jitskit_tui.engine.events import Event
 from jitskit_tui.engine.workspace import Workspace
+from jitskit_tui.protocol.events import Event
 from jitskit_tui.tui.run.links import RunLink
 from jitskit_tui.tui.run.model import RunView
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from jitskit_tui.engine.events import (
+from jitskit_tui.protocol.events import (
     AgentText,
     AgentThinking,
     AgentTurnFinished,

@@ -19,8 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, SelectionList, Static
 
-from jitskit_tui.harness.modes import BenchTick
-from jitskit_tui.harness.results import BaselineReport, GateResult
+from jitskit_tui.protocol.results import BaselineReport, BenchTick, GateResult
 from jitskit_tui.spec import SpecCard
 from jitskit_tui.tui.run.formatting import ops_text
 

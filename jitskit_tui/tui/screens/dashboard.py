@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.notifications import SeverityLevel
 
-from jitskit_tui.engine.events import RunFinished
 from jitskit_tui.paths import packaged
+from jitskit_tui.protocol.events import RunFinished
 from jitskit_tui.tui.keymap import DIFF_KEYS, ITERATION_KEYS, RUN_KEYS, KeyArea
 from jitskit_tui.tui.run.model import Part, RunView
 from jitskit_tui.tui.run.session import RunSession

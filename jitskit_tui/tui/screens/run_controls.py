@@ -23,7 +23,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from jitskit_tui.engine.controls import (
+from jitskit_tui.protocol.controls import (
     Abort,
     Approve,
     AuditNow,

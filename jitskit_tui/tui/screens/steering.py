@@ -19,9 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from jitskit_tui.engine.controls import steering_text_problem
-from jitskit_tui.engine.events import Delivery
 from jitskit_tui.engine.state import SteeringView
+from jitskit_tui.protocol.controls import steering_text_problem
+from jitskit_tui.protocol.events import Delivery
 from jitskit_tui.tui.run.formatting import delivery_text, one_line
 
 

@@ -7,6 +7,7 @@ figure here was measured; the machine it was measured on travels with it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -129,3 +130,13 @@ class BaselineReport(_Model):
     """Baselines not comparable for the spec, with why."""
     best_comparable: str | None = None
     best_comparable_ops_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class BenchTick:
+    """One progress tick of a running benchmark."""
+
+    t_s: float
+    ops: int
+    ops_s: float
+    per_op: dict[str, int]

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
-from jitskit_tui.harness.results import OpStats
+from jitskit_tui.protocol.results import OpStats
 
 Role = Literal["planner", "coder", "critic", "auditor"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "critic", "auditor")

@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jitskit_tui.engine.events import IterationOutcome
-from jitskit_tui.harness.results import EvalResult
+from jitskit_tui.protocol.events import IterationOutcome
+from jitskit_tui.protocol.results import EvalResult
 
 
 class IterationRecord(BaseModel):

@@ -1,14 +1,17 @@
-"""The agent interface: four roles, the context each turn gets, and what it returns.
+"""The agent contract: four roles, the context each turn gets, and what it returns.
 
-An agent turn is an async method that produces events as it goes through an
-:class:`AgentSink` (text deltas, thinking summaries, usage, retries) and, for the coder and
-the auditor, acts through a :class:`~jitskit_tui.engine.tools.ToolBox`. The loop may cancel
-a turn at any await point (abort); a turn must leave nothing running when cancelled.
+An agent backend (`jitskit_tui/agents/...`) implements :class:`Agent` and needs nothing
+but this package: a turn is an async method that reports as it goes through an
+:class:`AgentSink` (text deltas, thinking summaries, usage, retries) and, for the coder
+and the auditor, acts through :class:`~jitskit_tui.protocol.tools.Tools`. The loop may
+cancel a turn at any await point (abort); a turn must leave nothing running when
+cancelled.
 
 Steering reaches an agent two ways: `next-iteration` notes are in the planner's
 :class:`PlanContext`; `next-tool` notes come back attached to the next tool result
-(:attr:`~jitskit_tui.engine.tools.ToolResult.steering`), and the agent must take them into
-account from there on (a model agent adds them as a user message before its next request).
+(:attr:`~jitskit_tui.protocol.tools.ToolResult.steering`), and the agent must take them
+into account from there on (a model agent adds them as a user message before its next
+request).
 """
 
 from __future__ import annotations
@@ -16,15 +19,13 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
-from jitskit_tui.engine.events import Delivery
-from jitskit_tui.engine.records import IterationRecord
+from jitskit_tui.protocol.audit import AuditSuite
+from jitskit_tui.protocol.events import Delivery
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.spec.model import SpecCard
-
-if TYPE_CHECKING:
-    from jitskit_tui.engine.audit_suite import AuditSuite
-    from jitskit_tui.engine.tools import ToolBox
 
 
 class AgentFatalError(Exception):
@@ -187,7 +188,7 @@ class Agent(abc.ABC):
         """Reads the spec, the whiteboard and the last critique; designs the next store."""
 
     @abc.abstractmethod
-    async def code(self, ctx: CodeContext, tools: ToolBox, sink: AgentSink) -> CodeOutcome:
+    async def code(self, ctx: CodeContext, tools: Tools, sink: AgentSink) -> CodeOutcome:
         """Edits `store/` through ``tools`` until the iteration is ready."""
 
     @abc.abstractmethod
@@ -195,7 +196,7 @@ class Agent(abc.ABC):
         """Explains the result from its leading indicators and says what to try next."""
 
     @abc.abstractmethod
-    async def audit(self, ctx: AuditContext, tools: ToolBox, sink: AgentSink) -> AuditOutcome:
+    async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         """Looks for reward hacks; adds audit tests and proposals through ``tools``."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook

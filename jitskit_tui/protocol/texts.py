@@ -1,9 +1,10 @@
-"""Results in words: for agents (tool results), the whiteboard and the command line."""
+"""Results in words, for agents (tool results), the whiteboard and the command line: pure
+functions of the protocol types, so an agent backend can use them without the engine."""
 
 from __future__ import annotations
 
-from jitskit_tui.engine.records import IterationRecord
-from jitskit_tui.harness.results import EvalResult
+from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.spec.units import format_bytes
 
 
