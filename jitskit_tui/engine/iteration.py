@@ -201,7 +201,7 @@ class IterationRunner:
     def _audit_due(self) -> bool:
         """Every `audit_every` iterations, and the last iteration of the run's budget too,
         so no run that uses its budget ends with an unaudited best. (A user stop or a cost
-        cap does not add one: that session ends early on purpose.)"""
+        cap does not add one: that stint ends early on purpose.)"""
         e = self.e
         last_of_budget = e.state.completed + 1 >= e.budget
         return self.n % e.spec.loop.audit_every == 0 or last_of_budget

@@ -108,7 +108,7 @@ class Engine:
             self._lock.release()
             raise
         self.log.subscribe(self.state.apply)
-        self.resuming = bool(self.state.sessions)
+        self.resuming = bool(self.state.stints)
         self.budget = options.iterations or (
             self.state.iterations_budget if self.resuming else self.spec.loop.iterations
         )

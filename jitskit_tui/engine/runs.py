@@ -31,7 +31,7 @@ class RunSummary:
 
 
 def run_status(ws: Workspace, state: RunState) -> RunStatusText:
-    """`live` when an engine holds the run; otherwise how its last session ended, and
+    """`live` when an engine holds the run; otherwise how its last stint ended, and
     `crashed` when it ended without saying (kill -9, power cut)."""
     try:
         live = live_engine(ws) is not None
@@ -58,7 +58,7 @@ def summarize(ws: Workspace) -> RunSummary:
         state = RunState.from_events(read_events(ws.events))
     except (EventLogError, OSError):
         state = RunState()
-    started = _date(state.sessions[0].started_ts) if state.sessions else None
+    started = _date(state.stints[0].started_ts) if state.stints else None
     best = state.iterations.get(state.best_iteration) if state.best_iteration else None
     return RunSummary(
         workspace=ws,

@@ -133,12 +133,15 @@ class CostTotals:
 
 
 @dataclass
-class Session:
+class Stint:
+    """One engine process's stretch of a run: from its `run_started` or `run_resumed` to
+    its `run_finished`, or to the last event it logged before it crashed."""
+
     started_ts: float
     ended_ts: float | None = None
     status: RunStatus | Literal["crashed"] | None = None
     last_ts: float = 0.0
-    """The last event's time (how long a session that crashed lasted)."""
+    """The last event's time (how long a stint that crashed lasted)."""
 
     @property
     def seconds(self) -> float:
@@ -168,7 +171,7 @@ class RunState:
     """Each iteration's cost split by role (the cost screen's per-role columns)."""
     baseline_name: str | None = None
     baseline_ops_s: float | None = None
-    sessions: list[Session] = field(default_factory=list)
+    stints: list[Stint] = field(default_factory=list)
     finish_reason: str = ""
     last_seq: int = 0
     corrupt_lines: int = 0
@@ -192,16 +195,27 @@ class RunState:
 
     @property
     def status(self) -> RunStatus | Literal["running", "crashed", "new"]:
-        """`running` while the last session has not ended; a client that knows no engine
+        """`running` while the last stint has not ended; a client that knows no engine
         is live calls that `crashed` (see :func:`jitskit_tui.engine.runs.run_status`)."""
-        if not self.sessions:
+        if not self.stints:
             return "new"
-        last = self.sessions[-1]
+        last = self.stints[-1]
         return last.status if last.status is not None else "running"
 
     @property
     def active_seconds(self) -> float:
-        return sum(s.seconds for s in self.sessions)
+        return self.active_seconds_at(None)
+
+    def active_seconds_at(self, now: float | None) -> float:
+        """Active time of every stint; given ``now``, a stint that has not ended (the live
+        one) counts up to it instead of up to its last event."""
+        done = sum(s.seconds for s in self.stints[:-1])
+        if not self.stints:
+            return done
+        last = self.stints[-1]
+        if now is not None and last.ended_ts is None:
+            return done + max(0.0, now - last.started_ts)
+        return done + last.seconds
 
     @property
     def total_cost(self) -> CostTotals:
@@ -254,8 +268,8 @@ class RunState:
             self._fold(event)
         except Exception as exc:  # a log must always load: what does not fold is noted
             self._problem(event, f"its fold failed ({exc!r}); skipped")
-        if self.sessions:
-            self.sessions[-1].last_ts = max(self.sessions[-1].last_ts, event.ts)
+        if self.stints:
+            self.stints[-1].last_ts = max(self.stints[-1].last_ts, event.ts)
 
     def _fold(self, event: Event) -> None:
         match event:
@@ -266,21 +280,21 @@ class RunState:
                 self.agent_options = dict(event.agent_options)
                 self.machine = event.machine
                 self.iterations_budget = event.iterations
-                self.sessions.append(Session(started_ts=event.ts, last_ts=event.ts))
+                self.stints.append(Stint(started_ts=event.ts, last_ts=event.ts))
             case RunResumed():
                 self.agent = event.agent
                 self.agent_options = dict(event.agent_options)
                 self.machine = event.machine
                 self.iterations_budget = event.iterations
-                if self.sessions and self.sessions[-1].status is None:
-                    self.sessions[-1].status = "crashed"
-                    self.sessions[-1].ended_ts = self.sessions[-1].last_ts
-                self.sessions.append(Session(started_ts=event.ts, last_ts=event.ts))
+                if self.stints and self.stints[-1].status is None:
+                    self.stints[-1].status = "crashed"
+                    self.stints[-1].ended_ts = self.stints[-1].last_ts
+                self.stints.append(Stint(started_ts=event.ts, last_ts=event.ts))
                 self.finish_reason = ""
             case RunFinished():
-                if self.sessions:
-                    self.sessions[-1].status = event.status
-                    self.sessions[-1].ended_ts = event.ts
+                if self.stints:
+                    self.stints[-1].status = event.status
+                    self.stints[-1].ended_ts = event.ts
                 self.finish_reason = event.reason
                 self.loop_state = "stopped"
             case LoopStateChanged():

@@ -200,4 +200,4 @@ class Agent(abc.ABC):
         """Looks for reward hacks; adds audit tests and proposals through ``tools``."""
 
     async def close(self) -> None:  # noqa: B027 - optional hook
-        """Releases connections at the end of a session."""
+        """Releases connections once the engine is done with it (the end of its stint)."""

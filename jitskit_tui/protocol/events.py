@@ -32,7 +32,8 @@ LoopState = Literal[
     "stopped",
 ]
 RunStatus = Literal["finished", "stopped", "aborted", "failed"]
-"""How a session ended: budget used up, stopped by the user, aborted, or a fatal error."""
+"""How an engine's stint on a run ended: budget used up, stopped by the user, aborted,
+or a fatal error."""
 IterationOutcome = Literal["evaluated", "agent-error", "eval-error"]
 """`eval-error`: the evaluator itself failed (a bug, not the store's doing)."""
 EvalPurpose = Literal["iteration", "tool", "baseline"]
@@ -76,7 +77,7 @@ class RunResumed(_Event):
     machine: str
     iterations: int
     completed: int
-    """Iterations complete before this session."""
+    """Iterations complete before this stint."""
     redo_iteration: int | None = None
     """The iteration interrupted half-way, redone from its start."""
     pid: int

@@ -23,7 +23,7 @@ from messages_server import Error, Message, MessagesServer, Received, text, tool
 
 from jitskit_tui.agents.anthropic import AnthropicAgent
 from jitskit_tui.agents.anthropic.conversation import SUMMARY_HEADER
-from jitskit_tui.agents.anthropic.session import RoleSession
+from jitskit_tui.agents.anthropic.role_chat import RoleChat
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.reporting import EventSink
@@ -100,8 +100,8 @@ async def test_fifty_turns_stay_bounded(tmp_path: Path, monkeypatch: pytest.Monk
     assert first.startswith(SUMMARY_HEADER)
     assert "keep 16 shards" in first and "The whiteboard as it stands now" in first
     assert len(later) <= 2 * settings.keep_turns + 2
-    session = agent._sessions["planner"]
-    assert isinstance(session, RoleSession) and session.conversation.compactions == len(summaries)
+    chat = agent._chats["planner"]
+    assert isinstance(chat, RoleChat) and chat.conversation.compactions == len(summaries)
 
     # Each compaction is an event: the role, its turn, what was folded, and the sizes.
     compacted = [e for e in events if isinstance(e, ContextCompacted)]

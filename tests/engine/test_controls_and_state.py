@@ -153,7 +153,7 @@ def test_state_folds_iterations_best_steering_and_sessions() -> None:
         )
     )
     state.apply(IterationAbandoned(seq=13, ts=200.0, iteration=3, reason="interrupted"))
-    assert state.sessions[0].status == "crashed"
+    assert state.stints[0].status == "crashed"
     assert state.next_iteration_number() == 3
     state.apply(RunFinished(seq=14, ts=210.0, status="stopped", reason="stopped", completed=2))
     assert state.status == "stopped"

@@ -83,7 +83,7 @@ async def test_a_finished_run_resumes_in_the_app(recorded: Path, until: Until) -
         await until(pilot, lambda: live.link.ended, what="iteration 4", limit=120)
         state = live.view.state
         assert state.completed == 4 and state.status == "finished"
-        assert len(state.sessions) == 2
+        assert len(state.stints) == 2
 
 
 @pytest.fixture

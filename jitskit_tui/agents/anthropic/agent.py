@@ -27,7 +27,7 @@ from jitskit_tui.agents.anthropic.context import (
 )
 from jitskit_tui.agents.anthropic.conversation import CHARS_PER_TOKEN, text_block
 from jitskit_tui.agents.anthropic.pricing import PriceTable
-from jitskit_tui.agents.anthropic.session import RoleSession
+from jitskit_tui.agents.anthropic.role_chat import RoleChat
 from jitskit_tui.agents.anthropic.toolloop import run_tool_loop
 from jitskit_tui.config import AnthropicSettings
 from jitskit_tui.protocol.agent import (
@@ -72,7 +72,7 @@ class AnthropicAgent(Agent):
         self.client = MessagesClient(
             api_key, self.settings, prices or PriceTable(), on_usage=self.meter.add
         )
-        self._sessions: dict[Role, RoleSession] = {}
+        self._chats: dict[Role, RoleChat] = {}
         self._heads: dict[Role, int] = {}
         """The iteration each persistent conversation has reached."""
         self._audit_reports: list[str] = []
@@ -80,7 +80,7 @@ class AnthropicAgent(Agent):
     async def close(self) -> None:
         await self.client.close()
 
-    def session(self, role: Role, brief: Brief) -> RoleSession:
+    def chat(self, role: Role, brief: Brief) -> RoleChat:
         models = brief.spec.loop.models
         model = {
             "planner": models.planner,
@@ -88,37 +88,37 @@ class AnthropicAgent(Agent):
             "critic": models.critic,
             "auditor": models.auditor,
         }[role]
-        found = self._sessions.get(role)
+        found = self._chats.get(role)
         if found is None or found.model != model:
-            found = RoleSession(role, model, self.client, self.settings, stable_context(brief))
-            self._sessions[role] = found
+            found = RoleChat(role, model, self.client, self.settings, stable_context(brief))
+            self._chats[role] = found
         return found
 
-    def _board(self, whiteboard: str, session: RoleSession) -> str:
-        limit = min(60_000, int(session.window * 0.2) * CHARS_PER_TOKEN)
+    def _board(self, whiteboard: str, chat: RoleChat) -> str:
+        limit = min(60_000, int(chat.window * 0.2) * CHARS_PER_TOKEN)
         return whiteboard_digest(whiteboard, limit)
 
-    def _along_branch(self, role: Role, session: RoleSession, brief: Brief) -> bool:
+    def _along_branch(self, role: Role, chat: RoleChat, brief: Brief) -> bool:
         """Keeps the role's conversation when it continues the branch; starts it afresh
         after a fork or a redo."""
-        conversation = session.conversation
+        conversation = chat.conversation
         if conversation.messages and self._heads.get(role) != brief.parent_iteration:
             conversation.reset()
         return bool(conversation.messages)
 
-    async def _ask(self, session: RoleSession, parts: list[str], sink: AgentSink) -> str:
-        conversation = session.conversation
+    async def _ask(self, chat: RoleChat, parts: list[str], sink: AgentSink) -> str:
+        conversation = chat.conversation
         mark = conversation.mark()
         conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
         try:
-            reply = await session.send(sink)
+            reply = await chat.send(sink)
         except BaseException:
             conversation.rollback(mark)
             raise
         if not reply.text.strip():
             conversation.rollback(mark)
             raise ModelReplyError(
-                f"the {session.role}'s model ({session.model}) replied with no text "
+                f"the {chat.role}'s model ({chat.model}) replied with no text "
                 f"(stop reason {reply.stop_reason})"
             )
         return reply.text.strip()
@@ -128,11 +128,11 @@ class AnthropicAgent(Agent):
     async def plan(self, ctx: PlanContext, sink: AgentSink) -> Plan:
         brief = ctx.brief
         self.meter.begin(brief.workspace)
-        session = self.session("planner", brief)
-        board = self._board(ctx.whiteboard, session)
-        session.conversation.anchor = f"The whiteboard as it stands now:\n\n{board}"
+        chat = self.chat("planner", brief)
+        board = self._board(ctx.whiteboard, chat)
+        chat.conversation.anchor = f"The whiteboard as it stands now:\n\n{board}"
         critique = ctx.last_critique or ""
-        if self._along_branch("planner", session, brief):
+        if self._along_branch("planner", chat, brief):
             parts = [
                 run_line(brief),
                 record_brief(ctx.previous, "The result of your last plan"),
@@ -148,7 +148,7 @@ class AnthropicAgent(Agent):
                 record_brief(ctx.best, "The best iteration so far"),
             ]
         parts += [steering_text(ctx.steering), f"Plan iteration {brief.iteration}."]
-        text = await self._ask(session, parts, sink)
+        text = await self._ask(chat, parts, sink)
         self._heads["planner"] = brief.iteration
         title, design = parse_plan(text)
         return Plan(title=title, text=design)
@@ -158,8 +158,8 @@ class AnthropicAgent(Agent):
     async def code(self, ctx: CodeContext, tools: Tools, sink: AgentSink) -> CodeOutcome:
         brief = ctx.brief
         self.meter.begin(brief.workspace)
-        session = self.session("coder", brief)
-        conversation = session.conversation
+        chat = self.chat("coder", brief)
+        conversation = chat.conversation
         conversation.reset()
         plan = f"The plan for this iteration: {ctx.plan.title}\n\n{ctx.plan.text.strip()}"
         conversation.anchor = plan
@@ -173,7 +173,7 @@ class AnthropicAgent(Agent):
             "before you finish; then call finish with one line saying what changed.",
         ]
         conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
-        outcome = await run_tool_loop(session, tools, sink, self.meter)
+        outcome = await run_tool_loop(chat, tools, sink, self.meter)
         if outcome.finished:
             return CodeOutcome(summary=outcome.finished)
         first = next((ln.strip() for ln in outcome.text.splitlines() if ln.strip()), "")
@@ -198,12 +198,12 @@ class AnthropicAgent(Agent):
         over = self._over_budget(brief, sink, "critique")
         if over is not None:
             return Critique(text=over)
-        session = self.session("critic", brief)
+        chat = self.chat("critic", brief)
         failed_build = ctx.record.result is not None and any(
             g.name == "build" and not g.passed for g in ctx.record.result.gates
         )
         parts = [run_line(brief)]
-        continuing = self._along_branch("critic", session, brief)
+        continuing = self._along_branch("critic", chat, brief)
         best_elsewhere = ctx.best is not None and ctx.best.iteration != brief.parent_iteration
         if not continuing or best_elsewhere:
             parts.append(record_brief(ctx.best, "The best iteration before this one"))
@@ -216,8 +216,8 @@ class AnthropicAgent(Agent):
             else "It did not change store/.",
             "Explain the result from its leading indicators, and say what to try next.",
         ]
-        session.conversation.anchor = ""
-        text = await self._ask(session, parts, sink)
+        chat.conversation.anchor = ""
+        text = await self._ask(chat, parts, sink)
         self._heads["critic"] = brief.iteration
         return Critique(text=text)
 
@@ -228,8 +228,8 @@ class AnthropicAgent(Agent):
         over = self._over_budget(brief, sink, "audit")
         if over is not None:
             return AuditOutcome(report=over)
-        session = self.session("auditor", brief)
-        conversation = session.conversation
+        chat = self.chat("auditor", brief)
+        conversation = chat.conversation
         conversation.reset()
         earlier = "\n\n".join(self._audit_reports[-AUDIT_MEMORY:])
         recent = "\n\n".join(record_brief(r, f"Iteration {r.iteration}") for r in ctx.recent)
@@ -244,7 +244,7 @@ class AnthropicAgent(Agent):
         ]
         conversation.anchor = suite_listing(ctx.suite)
         conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
-        outcome = await run_tool_loop(session, tools, sink, self.meter)
+        outcome = await run_tool_loop(chat, tools, sink, self.meter)
         report = outcome.text or outcome.finished or "(no report)"
         if outcome.finished and outcome.finished not in report:
             report = f"{report}\n\n{outcome.finished}"

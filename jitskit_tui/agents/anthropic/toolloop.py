@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from jitskit_tui.agents.anthropic.budget import Meter
 from jitskit_tui.agents.anthropic.context import clip, tool_steering_text
 from jitskit_tui.agents.anthropic.conversation import text_block
-from jitskit_tui.agents.anthropic.session import RoleSession
+from jitskit_tui.agents.anthropic.role_chat import RoleChat
 from jitskit_tui.agents.anthropic.stream import JSON, ToolCall
 from jitskit_tui.protocol.agent import AgentSink
 from jitskit_tui.protocol.tools import Steering, Tools
@@ -53,21 +53,21 @@ def tool_params(tools: Tools) -> list[JSON]:
 
 
 async def run_tool_loop(
-    session: RoleSession, tools: Tools, sink: AgentSink, meter: Meter
+    chat: RoleChat, tools: Tools, sink: AgentSink, meter: Meter
 ) -> LoopOutcome:
     params = tool_params(tools)
-    conversation = session.conversation
+    conversation = chat.conversation
     rounds = nudges = 0
     last_text = ""
     while True:
         over = meter.exhausted()
         if over is not None:
             sink.notice(
-                f"the {session.role} stopped before its next request: {over}",
+                f"the {chat.role} stopped before its next request: {over}",
                 "the loop stops once this iteration is recorded",
             )
             return LoopOutcome(last_text, tools.finished, over)
-        reply = await session.send(sink, params)
+        reply = await chat.send(sink, params)
         if reply.text.strip():
             last_text = reply.text.strip()
         if reply.tool_calls:
@@ -80,10 +80,10 @@ async def run_tool_loop(
             if tools.finished is not None:
                 return LoopOutcome(last_text, tools.finished)
             rounds += 1
-            if rounds >= session.settings.max_tool_rounds:
+            if rounds >= chat.settings.max_tool_rounds:
                 why = f"{rounds} tool rounds, the most one turn may take"
                 sink.notice(
-                    f"the {session.role} was stopped after {why}",
+                    f"the {chat.role} was stopped after {why}",
                     "raise anthropic.max_tool_rounds in ~/.config/jitskit/config.toml",
                 )
                 return LoopOutcome(last_text, tools.finished, why)

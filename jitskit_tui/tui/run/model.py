@@ -246,12 +246,5 @@ class RunView:
         return self.state.status == "running"
 
     def elapsed_seconds(self, *, live: bool) -> float:
-        """Active time of every session; a live one counts up to now."""
-        sessions = self.state.sessions
-        if not sessions:
-            return 0.0
-        done = sum(s.seconds for s in sessions[:-1])
-        last = sessions[-1]
-        if live and last.ended_ts is None:
-            return done + max(0.0, time.time() - last.started_ts)
-        return done + last.seconds
+        """Active time of every stint of the run; a live one counts up to now."""
+        return self.state.active_seconds_at(time.time() if live else None)

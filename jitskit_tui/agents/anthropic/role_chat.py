@@ -1,4 +1,4 @@
-"""One role's session with its model: the cached prefix, the bounded conversation, and
+"""One role's chat with its model: the cached prefix, the bounded conversation, and
 sending a turn (compacting first when the conversation nears the context window)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ DEFAULT_MAX_TOKENS: dict[Role, int] = {
 
 
 @dataclass
-class RoleSession:
+class RoleChat:
     role: Role
     model: str
     client: MessagesClient
