@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from jitskit_tui.engine.run_context import RunContext
 from jitskit_tui.protocol.controls import (
     Abort,
     Approve,
@@ -29,12 +28,9 @@ from jitskit_tui.protocol.events import (
     SteeringReceived,
 )
 
-if TYPE_CHECKING:
-    from jitskit_tui.engine.loop import Engine
 
-
-def _where(engine: Engine) -> str:
-    n = engine.current_iteration
+def _where(run: RunContext) -> str:
+    n = run.current_iteration
     return f"iteration {n}" if n is not None else "the current step"
 
 
@@ -44,17 +40,17 @@ def _when(at: Delivery) -> str:
     )
 
 
-def _edit_steering(engine: Engine, control: EditSteer) -> tuple[bool, str]:
+def _edit_steering(run: RunContext, control: EditSteer) -> tuple[bool, str]:
     """Replaces pending steering's text, or refuses (with the new text in the refusal
     event, so it is not lost) when it was applied or cancelled first. Nothing awaits
     between the check and the event, so the loop cannot hand the old text over between."""
     sid = control.steering_id
-    known = engine.state.steering.get(sid)
+    known = run.state.steering.get(sid)
     delivery = control.at or (known.delivery if known is not None else "next-iteration")
     if known is not None and known.state == "pending":
-        engine.emit(
+        run.emit(
             SteeringEdited(
-                iteration=engine.current_iteration,
+                iteration=run.current_iteration,
                 steering_id=sid,
                 text=control.text,
                 delivery=delivery,
@@ -62,9 +58,9 @@ def _edit_steering(engine: Engine, control: EditSteer) -> tuple[bool, str]:
             )
         )
         return True, f"steering {sid} edited; pending until {_when(delivery)}"
-    engine.emit(
+    run.emit(
         SteeringEditRefused(
-            iteration=engine.current_iteration,
+            iteration=run.current_iteration,
             steering_id=sid,
             text=control.text,
             delivery=delivery,
@@ -85,10 +81,10 @@ def _edit_steering(engine: Engine, control: EditSteer) -> tuple[bool, str]:
     return False, f"{why}, so it was not edited; the new text was not sent: send it as new steering"
 
 
-def _baselines(engine: Engine, control: RunBaselines) -> str:
-    again = engine.baselines_request is not None
-    engine.request_baselines(control.refresh)
-    n = engine.current_iteration
+def _baselines(run: RunContext, control: RunBaselines, *, own_source: bool) -> str:
+    again = run.baselines_requested
+    run.request_baselines(control.refresh)
+    n = run.current_iteration
     when = (
         f"once iteration {n} is committed, before the next one starts"
         if n is not None
@@ -96,7 +92,7 @@ def _baselines(engine: Engine, control: RunBaselines) -> str:
     )
     how = (
         "with the real baselines (this run was started without them)"
-        if engine.options.baseline is None
+        if not own_source
         else "with the run's baseline source"
     )
     fresh = ", past their cache" if control.refresh else " (cached results are reused)"
@@ -107,37 +103,36 @@ def _baselines(engine: Engine, control: RunBaselines) -> str:
     )
 
 
-def handle(engine: Engine, control: Control) -> ControlReceived:
-    """Applies ``control`` and logs (and returns) what was done about it."""
+def handle(run: RunContext, control: Control, *, own_baselines: bool) -> ControlReceived:
+    """Applies ``control`` and logs (and returns) what was done about it. ``own_baselines``:
+    the run has a baseline source of its own (it was not started without baselines)."""
     accepted = True
     match control:
         case Pause():
-            if engine.paused:
+            if run.paused:
                 message = "already paused"
             else:
-                engine.pause()
+                run.pause()
                 message = (
                     "pausing at the next step or tool boundary "
                     "(a benchmark in flight runs to its end)"
                 )
         case Resume():
-            if engine.paused:
-                engine.unpause()
+            if run.paused:
+                run.unpause()
                 message = "resumed"
             else:
                 message = "not paused; nothing to do"
         case Stop():
-            engine.request_stop()
-            message = f"stopping once {_where(engine)} is committed"
+            run.request_stop()
+            message = f"stopping once {_where(run)} is committed"
         case Abort():
-            engine.request_abort()
-            message = (
-                f"aborting {_where(engine)} now ({engine.state.loop_state}); work so far is kept"
-            )
+            run.request_abort()
+            message = f"aborting {_where(run)} now ({run.state.loop_state}); work so far is kept"
         case Steer():
-            engine.emit(
+            run.emit(
                 SteeringReceived(
-                    iteration=engine.current_iteration,
+                    iteration=run.current_iteration,
                     steering_id=control.id,
                     text=control.text,
                     delivery=control.at,
@@ -149,7 +144,7 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
                 f"edit-steer {control.id} edits it, cancel-steer {control.id} withdraws it"
             )
         case CancelSteer():
-            pending = engine.state.steering.get(control.steering_id)
+            pending = run.state.steering.get(control.steering_id)
             if pending is None:
                 accepted, message = False, f"no steering with id {control.steering_id}"
             elif pending.state != "pending":
@@ -157,35 +152,35 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
                 where = f" to the {pending.applied_to}" if pending.applied_to else ""
                 message = f"steering {control.steering_id} was already {pending.state}{where}"
             else:
-                engine.emit(
+                run.emit(
                     SteeringCancelled(
-                        iteration=engine.current_iteration,
+                        iteration=run.current_iteration,
                         steering_id=control.steering_id,
                         source=control.source,
                     )
                 )
                 message = f"steering {control.steering_id} cancelled"
         case EditSteer():
-            accepted, message = _edit_steering(engine, control)
+            accepted, message = _edit_steering(run, control)
         case Fork():
-            target = engine.state.iterations.get(control.from_iteration)
+            target = run.state.iterations.get(control.from_iteration)
             if control.from_iteration != 0 and (target is None or target.state != "done"):
                 accepted = False
-                done = sorted(n for n, it in engine.state.iterations.items() if it.state == "done")
+                done = sorted(n for n, it in run.state.iterations.items() if it.state == "done")
                 message = (
                     f"iteration {control.from_iteration} is not a committed iteration "
                     f"(committed: {', '.join(map(str, done)) or 'none yet'}; 0 is the start)"
                 )
             else:
-                engine.request_fork(control.from_iteration)
+                run.request_fork(control.from_iteration)
                 message = (
                     f"forking from iteration {control.from_iteration} on a new branch once "
-                    f"{_where(engine)} is committed"
-                    if engine.current_iteration is not None
+                    f"{_where(run)} is committed"
+                    if run.current_iteration is not None
                     else f"forking from iteration {control.from_iteration} on a new branch"
                 )
         case Approve() | Reject():
-            proposal = engine.state.proposals.get(control.proposal_id)
+            proposal = run.state.proposals.get(control.proposal_id)
             if proposal is None:
                 accepted, message = (
                     False,
@@ -198,9 +193,9 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
                 )
             else:
                 decision = "approved" if isinstance(control, Approve) else "rejected"
-                engine.emit(
+                run.emit(
                     ProposalDecided(
-                        iteration=engine.current_iteration,
+                        iteration=run.current_iteration,
                         proposal_id=control.proposal_id,
                         decision=decision,
                         source=control.source,
@@ -213,13 +208,13 @@ def handle(engine: Engine, control: Control) -> ControlReceived:
                     else ""
                 )
         case AuditNow():
-            engine.request_audit()
-            message = f"the auditor runs at the end of {_where(engine)}"
+            run.request_audit()
+            message = f"the auditor runs at the end of {_where(run)}"
         case RunBaselines():
-            message = _baselines(engine, control)
-    event = engine.emit(
+            message = _baselines(run, control, own_source=own_baselines)
+    event = run.emit(
         ControlReceived(
-            iteration=engine.current_iteration,
+            iteration=run.current_iteration,
             control_id=control.id,
             kind=control.kind,
             source=control.source,

@@ -1,23 +1,25 @@
 """One iteration of the loop: plan, code, evaluate (gates, audit tests, benchmark),
 critique, audit when due, commit with trailers, move `best`.
 
-The runner is also the coder's and auditor's :class:`~jitskit_tui.engine.tools.ToolHost`:
-tool calls reach the evaluator, the results and the steering queue through it.
+The runner needs the run (its :class:`~jitskit_tui.engine.run_context.RunContext`), the
+agent and where to evaluate; the coder's and the auditor's tools reach the loop through
+its :class:`~jitskit_tui.engine.tool_host.IterationToolHost`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import traceback
-from typing import TYPE_CHECKING
 
 from jitskit_tui.engine import gitrepo, whiteboard
 from jitskit_tui.engine.audit_step import run_audit_tests, run_auditor
-from jitskit_tui.engine.reporting import EvalEvents, EventSink
-from jitskit_tui.engine.tools import ToolBox, ToolError
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.engine.evaluation import Bench, evaluate_store, evaluation_failed
+from jitskit_tui.engine.run_context import RunContext
+from jitskit_tui.engine.tool_host import IterationToolHost
+from jitskit_tui.engine.tools import ToolBox
+from jitskit_tui.engine.turns import take_turn
 from jitskit_tui.protocol.agent import (
+    Agent,
     Brief,
     CodeContext,
     CodeOutcome,
@@ -31,115 +33,54 @@ from jitskit_tui.protocol.events import (
     BenchResult,
     BestMoved,
     CommitMade,
-    ErrorRaised,
-    EvalPurpose,
-    EvalStarted,
-    Event,
     IterationFinished,
     IterationStarted,
-    Role,
-    SteeringApplied,
 )
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult
-from jitskit_tui.protocol.texts import failed_gate_names, machine_text, record_text, result_text
-from jitskit_tui.protocol.tools import Steering
+from jitskit_tui.protocol.texts import failed_gate_names, machine_text
 from jitskit_tui.sandbox.base import MachineError
-
-if TYPE_CHECKING:
-    from jitskit_tui.engine.loop import Engine
 
 
 class IterationRunner:
-    def __init__(self, engine: Engine) -> None:
-        self.e = engine
-        state = engine.state
+    """Runs the next iteration of ``run`` with ``agent``, evaluating on ``bench``."""
+
+    def __init__(self, run: RunContext, agent: Agent, bench: Bench) -> None:
+        self.run = run
+        self.agent = agent
+        self.bench = bench
+        state = run.state
         self.n = state.next_iteration_number()
-        self.parent = engine.head_iteration
+        self.parent = run.head_iteration
         parent_view = state.iterations.get(self.parent)
         self.step = (parent_view.step if parent_view else 0) + 1
         self.branch = state.branch
-        self._last_tool_result: EvalResult | None = None
+        self.tool_host = IterationToolHost(run, bench, self.n, self.parent)
+        """What the coder's and the auditor's tools reach."""
 
-    # -- ToolHost -----------------------------------------------------------------------
-
-    def emit(self, event: Event) -> Event:
-        return self.e.emit(event)
-
-    async def checkpoint(self) -> None:
-        await self.e.checkpoint()
-
-    @property
-    def spec_text(self) -> str:
-        return self.e.spec_text
-
-    @property
-    def header_text(self) -> str:
-        return self.e.header_text
-
-    def take_tool_steering(self, role: Role) -> list[Steering]:
-        handed = []
-        for pending in self.e.state.pending_steering("next-tool"):
-            self.emit(
-                SteeringApplied(
-                    iteration=self.n, steering_id=pending.id, role=role, delivery="next-tool"
-                )
-            )
-            handed.append(Steering(id=pending.id, text=pending.text))
-        return handed
-
-    async def quick_evaluation(self) -> str:
-        before = self.e.state.loop_state
-        try:
-            result = await self.evaluate("tool")
-        except MachineError:
-            raise
-        except Exception as exc:
-            raise ToolError(self._evaluation_failed(exc)) from None
-        finally:
-            self.e.set_state(before)
-        self._last_tool_result = result
-        return result_text(result, logs=not result.counts)
-
-    async def results_text(self, iteration: int | None) -> str:
-        if iteration == self.n:
-            if self._last_tool_result is not None:
-                return "your last build_and_test:\n" + result_text(
-                    self._last_tool_result, logs=True
-                )
-            return f"iteration {self.n} (this one) has no result yet; build_and_test measures it"
-        wanted = iteration if iteration is not None else self.parent
-        if wanted == 0:
-            return "no iteration has been evaluated yet: this is the first"
-        record = await self.e.load_record(wanted)
-        if record is None:
-            return f"no result for iteration {wanted}"
-        return record_text(record)
-
-    # -- the iteration ------------------------------------------------------------------
-
-    def sink(self, role: Role) -> EventSink:
-        return EventSink(self.emit, role, self.n)
+    def brief(self) -> Brief:
+        run = self.run
+        return Brief(
+            spec=run.spec,
+            spec_text=run.spec_text,
+            header=run.header_text,
+            workspace=run.ws.root,
+            iteration=self.n,
+            step=self.step,
+            parent_iteration=self.parent,
+            iterations_budget=run.iterations_budget,
+            machine=self.bench.machine.label,
+        )
 
     def _take_plan_steering(self) -> list[SteeringNote]:
-        notes = []
-        for pending in self.e.state.pending_steering("next-iteration"):
-            self.emit(
-                SteeringApplied(
-                    iteration=self.n,
-                    steering_id=pending.id,
-                    role="planner",
-                    delivery="next-iteration",
-                )
-            )
-            notes.append(SteeringNote(id=pending.id, text=pending.text, delivery="next-iteration"))
-        return notes
+        handed = self.run.hand_over_steering("next-iteration", "planner", self.n)
+        return [SteeringNote(id=s.id, text=s.text, delivery="next-iteration") for s in handed]
 
-    async def run(self) -> None:
-        e, n = self.e, self.n
-        e.current_iteration = n
-        self.branch = await asyncio.to_thread(gitrepo.current_branch, e.ws)
-        self.emit(
+    async def run_iteration(self) -> None:
+        run, agent, n = self.run, self.agent, self.n
+        run.begin_iteration(n)
+        self.branch = await asyncio.to_thread(gitrepo.current_branch, run.ws)
+        run.emit(
             IterationStarted(
                 iteration=n, parent_iteration=self.parent, step=self.step, branch=self.branch
             )
@@ -152,19 +93,19 @@ class IterationRunner:
             summary="",
             outcome="evaluated",
             verdict="fail",
-            agent=e.agent.name,
+            agent=agent.name,
             started=time.time(),
         )
-        previous = await e.load_record(self.parent) if self.parent else None
-        best_before = e.state.best_iteration
-        best = await e.load_record(best_before) if best_before else None
-        brief = e.brief(n, self.step, self.parent)
+        previous = await run.load_record(self.parent) if self.parent else None
+        best_before = run.state.best_iteration
+        best = await run.load_record(best_before) if best_before else None
+        brief = self.brief()
 
-        e.set_state("planning")
-        await e.checkpoint()
+        run.set_state("planning")
+        await run.checkpoint()
         notes = self._take_plan_steering()
-        board = await asyncio.to_thread(e.ws.whiteboard.read_text)
-        parent_view = e.state.iterations.get(self.parent)
+        board = await asyncio.to_thread(run.ws.whiteboard.read_text)
+        parent_view = run.state.iterations.get(self.parent)
         plan_ctx = PlanContext(
             brief=brief,
             whiteboard=board,
@@ -173,8 +114,13 @@ class IterationRunner:
             best=best,
             steering=notes,
         )
-        planned = await e.turn(
-            "planner", n, e.agent.plan(plan_ctx, self.sink("planner")), _describe_plan
+        planned = await take_turn(
+            run,
+            agent.name,
+            "planner",
+            n,
+            agent.plan(plan_ctx, run.sink("planner", n)),
+            _describe_plan,
         )
         plan, error = planned.value, planned.error
         critique_text = ""
@@ -186,7 +132,7 @@ class IterationRunner:
             record.plan_title = plan.title
             await asyncio.to_thread(
                 whiteboard.add_plan,
-                e.ws.whiteboard,
+                run.ws.whiteboard,
                 n,
                 plan.title,
                 plan.text,
@@ -194,17 +140,17 @@ class IterationRunner:
             )
             critique_text = await self._code_and_measure(plan, brief, previous, best, record)
         await self._record_on_whiteboard(record, critique_text)
-        if e.take_audit_request() or self._audit_due():
-            await run_auditor(self, brief, record)
+        if run.take_audit_request() or self._audit_due():
+            await run_auditor(run, agent, self.tool_host, brief, record)
         await self._commit(record)
 
     def _audit_due(self) -> bool:
         """Every `audit_every` iterations, and the last iteration of the run's budget too,
         so no run that uses its budget ends with an unaudited best. (A user stop or a cost
         cap does not add one: that stint ends early on purpose.)"""
-        e = self.e
-        last_of_budget = e.state.completed + 1 >= e.budget
-        return self.n % e.spec.loop.audit_every == 0 or last_of_budget
+        run = self.run
+        last_of_budget = run.state.completed + 1 >= run.iterations_budget
+        return self.n % run.spec.loop.audit_every == 0 or last_of_budget
 
     async def _code_and_measure(
         self,
@@ -215,14 +161,16 @@ class IterationRunner:
         record: IterationRecord,
     ) -> str:
         """Coder, evaluation and critic; returns the critique (empty when it failed)."""
-        e, n = self.e, self.n
-        e.set_state("coding")
-        await e.checkpoint()
-        tools = ToolBox(e.ws, "coder", self, n)
-        coded = await e.turn(
+        run, agent, n = self.run, self.agent, self.n
+        run.set_state("coding")
+        await run.checkpoint()
+        tools = ToolBox(run.ws, "coder", self.tool_host, n)
+        coded = await take_turn(
+            run,
+            agent.name,
             "coder",
             n,
-            e.agent.code(CodeContext(brief, plan, previous), tools, self.sink("coder")),
+            agent.code(CodeContext(brief, plan, previous), tools, run.sink("coder", n)),
             _describe_code,
         )
         outcome, error = coded.value, coded.error
@@ -233,36 +181,41 @@ class IterationRunner:
         record.summary = outcome.summary or tools.finished or plan.title
 
         try:
-            result = await self.evaluate("iteration")
-            result = await run_audit_tests(self, result)
+            result = await evaluate_store(run, self.bench, n, "iteration")
+            result = await run_audit_tests(run, self.bench.machine, n, self.parent, result)
         except MachineError:
             raise
         except Exception as exc:
-            record.outcome, record.error = "eval-error", self._evaluation_failed(exc)
+            record.outcome, record.error = "eval-error", evaluation_failed(run, n, exc)
             return ""
         self._fill(record, result)
 
-        e.set_state("critiquing")
-        await e.checkpoint()
-        diff = await asyncio.to_thread(gitrepo.worktree_diff, e.ws, "store")
+        run.set_state("critiquing")
+        await run.checkpoint()
+        diff = await asyncio.to_thread(gitrepo.worktree_diff, run.ws, "store")
         critique_ctx = CritiqueContext(
             brief=brief, plan=plan, record=record, previous=previous, best=best, diff=diff
         )
-        critiqued = await e.turn(
-            "critic", n, e.agent.critique(critique_ctx, self.sink("critic")), _describe_critique
+        critiqued = await take_turn(
+            run,
+            agent.name,
+            "critic",
+            n,
+            agent.critique(critique_ctx, run.sink("critic", n)),
+            _describe_critique,
         )
         return critiqued.value.text if critiqued.value is not None else ""
 
     def _fill(self, record: IterationRecord, result: EvalResult) -> None:
-        e = self.e
+        baseline = self.run.baseline
         record.result = result
         record.verdict = result.verdict
         record.throughput_ops_s = result.throughput_ops_s
         record.failed_gates = failed_gate_names(result)
-        if e.baseline is not None and result.throughput_ops_s > 0:
-            record.baseline, record.baseline_ops_s = e.baseline
-            record.ratio = result.throughput_ops_s / e.baseline[1]
-        self.emit(
+        if baseline is not None and result.throughput_ops_s > 0:
+            record.baseline, record.baseline_ops_s = baseline
+            record.ratio = result.throughput_ops_s / baseline[1]
+        self.run.emit(
             BenchResult(
                 iteration=self.n,
                 purpose="iteration",
@@ -280,50 +233,8 @@ class IterationRunner:
             )
         )
 
-    async def evaluate(self, purpose: EvalPurpose) -> EvalResult:
-        e = self.e
-        self.emit(
-            EvalStarted(
-                iteration=self.n, purpose=purpose, size=e.options.size, machine=e.machine.label
-            )
-        )
-        observer = EvalEvents(self.emit, e.set_state, purpose, self.n)
-        request = EvalRequest(
-            spec=e.spec,
-            store_dir=e.ws.store,
-            size=e.options.size,
-            run_id=e.ws.name,
-            iteration=self.n,
-            seed=e.options.seed,
-        )
-        result = await evaluate(request, e.machine, observer)
-        await asyncio.to_thread(self._save_logs, purpose, result)
-        return result
-
-    def _evaluation_failed(self, exc: Exception) -> str:
-        """Logs an evaluator failure (a bug, not the store's) and says where the details are."""
-        log = self.e.ws.logs / f"iteration-{self.n}" / "evaluator-error.log"
-        log.parent.mkdir(parents=True, exist_ok=True)
-        log.write_text("".join(traceback.format_exception(exc)))
-        message = f"the evaluation itself failed: {exc!r} (details in {log})"
-        self.emit(
-            ErrorRaised(
-                iteration=self.n,
-                where=f"iteration {self.n}: evaluation",
-                message=message,
-                next_step="recorded as this iteration's outcome; the loop goes on",
-            )
-        )
-        return message
-
-    def _save_logs(self, purpose: EvalPurpose, result: EvalResult) -> None:
-        folder = self.e.ws.logs / f"iteration-{self.n}"
-        folder.mkdir(parents=True, exist_ok=True)
-        for step, text in result.logs.items():
-            (folder / f"{purpose}-{step}.log").write_text(text)
-
     async def _record_on_whiteboard(self, record: IterationRecord, critique: str) -> None:
-        path = self.e.ws.whiteboard
+        path = self.run.ws.whiteboard
         if record.outcome == "evaluated":
             await asyncio.to_thread(whiteboard.add_result, path, record, critique)
         else:
@@ -337,13 +248,13 @@ class IterationRunner:
             )
 
     async def _commit(self, record: IterationRecord) -> None:
-        e, n = self.e, self.n
-        e.set_state("committing")
+        run, n = self.run, self.n
+        run.set_state("committing")
         record.finished = time.time()
         if not record.summary:
             record.summary = record.plan_title or "no change"
         await asyncio.to_thread(
-            e.ws.result_file(n).write_text, record.model_dump_json(indent=2) + "\n"
+            run.ws.result_file(n).write_text, record.model_dump_json(indent=2) + "\n"
         )
         trailers = gitrepo.Trailers(
             iteration=n,
@@ -356,14 +267,14 @@ class IterationRunner:
         body = f"Plan: {record.plan_title}" if record.plan_title else ""
         sha = await asyncio.to_thread(
             gitrepo.commit_iteration,
-            e.ws,
+            run.ws,
             record.summary,
             body,
             trailers,
-            f"jitskit {e.agent.name}",
+            f"jitskit {self.agent.name}",
         )
-        e.records[n] = record
-        self.emit(
+        run.remember(record)
+        run.emit(
             CommitMade(
                 iteration=n,
                 sha=sha,
@@ -371,11 +282,11 @@ class IterationRunner:
                 message=f"iteration {n}: {gitrepo.one_line(record.summary)}",
             )
         )
-        previous_best, previous_ops = e.state.best_iteration, e.state.best_ops_s
+        previous_best, previous_ops = run.state.best_iteration, run.state.best_ops_s
         is_best = record.counts and (previous_ops is None or record.throughput_ops_s > previous_ops)
         if is_best:
-            await asyncio.to_thread(gitrepo.move_best, e.ws, sha)
-            self.emit(
+            await asyncio.to_thread(gitrepo.move_best, run.ws, sha)
+            run.emit(
                 BestMoved(
                     iteration=n,
                     sha=sha,
@@ -384,8 +295,8 @@ class IterationRunner:
                     previous_ops_s=previous_ops,
                 )
             )
-        e.head_iteration = n
-        self.emit(
+        run.move_head(n)
+        run.emit(
             IterationFinished(
                 iteration=n,
                 outcome=record.outcome,
@@ -400,8 +311,8 @@ class IterationRunner:
                 is_best=is_best,
             )
         )
-        await e.log.sync()
-        e.current_iteration = None
+        await run.log.sync()
+        run.finish_iteration()
 
 
 def _describe_plan(plan: Plan) -> tuple[str, str]:

@@ -1,10 +1,14 @@
 """The refinement loop: plan, code, evaluate, critique, audit, commit; again.
 
-An :class:`Engine` drives one run's workspace for one session. It holds the workspace's
+An :class:`Engine` drives one run's workspace for one stint. It holds the workspace's
 lock while it lives, appends every event to the run's log, and takes controls in-process
-(:meth:`Engine.control`) or from the workspace's inbox (another terminal). A session ends
+(:meth:`Engine.control`) or from the workspace's inbox (another terminal). A stint ends
 when the budget is used up, the user stops or aborts it, or going on is pointless
-(unreachable machine, no compiler, a fatal agent error); it can be resumed later.
+(unreachable machine, no compiler, a fatal agent error); the run can be resumed later.
+
+The run itself (its state, log, requests, current and head iteration, baseline) is the
+:class:`~jitskit_tui.engine.run_context.RunContext`; the engine wires it to the agent,
+the benchmark machine and the inbox, and sequences the steps.
 """
 
 from __future__ import annotations
@@ -12,52 +16,37 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
 
-from jitskit_tui.engine import control_handling, gitrepo
+from jitskit_tui.engine import control_handling
 from jitskit_tui.engine.baseline import BaselineSource
-from jitskit_tui.engine.eventlog import EventLog, read_events
+from jitskit_tui.engine.baseline_step import measure_baseline, remeasure_if_asked
+from jitskit_tui.engine.evaluation import Bench
+from jitskit_tui.engine.eventlog import EventLog
 from jitskit_tui.engine.inbox import NotLive, drain_inbox
 from jitskit_tui.engine.iteration import IterationRunner
-from jitskit_tui.engine.session import begin_session, measure_baseline, remeasure_if_asked
+from jitskit_tui.engine.run_context import RunContext, load_frozen_spec
+from jitskit_tui.engine.run_start import begin_stint, fork_branch
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import RunLock, Workspace, WorkspaceError
-from jitskit_tui.harness.bundle import harness_dir
 from jitskit_tui.harness.config import Size
-from jitskit_tui.protocol.agent import Agent, AgentFatalError, Brief
+from jitskit_tui.protocol.agent import Agent, AgentFatalError
 from jitskit_tui.protocol.controls import Control
-from jitskit_tui.protocol.events import (
-    AgentTurnFinished,
-    AgentTurnStarted,
-    BranchForked,
-    ControlReceived,
-    ErrorRaised,
-    Event,
-    LoopState,
-    LoopStateChanged,
-    Role,
-    RunFinished,
-    RunStatus,
-)
-from jitskit_tui.protocol.records import IterationRecord
+from jitskit_tui.protocol.events import ControlReceived, ErrorRaised, RunFinished, RunStatus
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
-from jitskit_tui.spec import SpecError, load_spec
-
-T = TypeVar("T")
+from jitskit_tui.spec.model import SpecCard
 
 
 @dataclass
 class EngineOptions:
     iterations: int | None = None
     """The run's iteration budget (all branches); ``None``: the spec's, or the last
-    session's on resume."""
+    stint's on resume."""
     size: Size = "quick"
     baseline: BaselineSource | None = None
     """Where the best comparable baseline comes from; ``None``: the ratio is unknown."""
     fork_from: int | None = None
-    """Start this session on a new branch from that iteration (resume --fork)."""
+    """Start this stint on a new branch from that iteration (resume --fork)."""
     control_poll_s: float = 0.1
     seed: int | None = None
     """Seeds the evaluator's kill moment and canary (tests); ``None`` draws one."""
@@ -65,111 +54,65 @@ class EngineOptions:
     """Recorded with the run so a resume makes the same agent (scripted pace, trajectory)."""
 
 
-@dataclass(frozen=True)
-class Turn(Generic[T]):
-    """How an agent turn ended: its value, or ``None`` and the error."""
-
-    value: T | None
-    error: str
-
-
-class EngineError(Exception):
-    """The run cannot start or go on (with the workspace and what to do)."""
-
-
 class Engine:
-    """One session of one run."""
+    """One stint of one run."""
 
     def __init__(
         self, ws: Workspace, agent: Agent, machine: BenchMachine, options: EngineOptions
     ) -> None:
         """Takes the workspace's lock and opens its log; nothing else happens until
-        :meth:`run`. Raises :class:`WorkspaceError` when another engine holds the run."""
+        :meth:`run`. Raises :class:`WorkspaceError` when another engine holds the run,
+        :class:`~jitskit_tui.engine.run_context.EngineError` when its spec does not load."""
         self.ws = ws
         self.agent = agent
         self.machine = machine
         self.options = options
-        try:
-            self.spec = load_spec(ws.spec_file)
-        except SpecError as err:
-            first = str(err.issues[0]) if err.issues else "invalid"
-            raise EngineError(
-                f"{ws.spec_file}: the run's frozen spec does not load: {first}"
-            ) from None
-        self.spec_text = ws.spec_file.read_text()
-        self.header_text = (harness_dir() / "include" / "jitskit" / "kvstore.h").read_text()
+        frozen = load_frozen_spec(ws)
         self._lock = RunLock(ws)
         self._lock.acquire()
         try:
-            past = read_events(ws.events) if ws.events.is_file() else []
-            self.state = RunState.from_events(past)
-            self.log = EventLog(ws.events)
-        except Exception:
+            self.context = RunContext.open(ws, iterations=options.iterations, frozen=frozen)
+        except BaseException:
             self._lock.release()
             raise
-        self.log.subscribe(self.state.apply)
-        self.resuming = bool(self.state.stints)
-        self.budget = options.iterations or (
-            self.state.iterations_budget if self.resuming else self.spec.loop.iterations
-        )
-        self.head_iteration = 0
-        self.current_iteration: int | None = None
-        self.baseline: tuple[str, float] | None = None
-        self.records: dict[int, IterationRecord] = {}
-        self._resumed = asyncio.Event()
-        self._resumed.set()
-        self._stop_requested = False
-        self._abort_requested = False
-        self._audit_requested = False
-        self.baselines_request: bool | None = None
-        """The `baselines` control waiting for a point between iterations (its refresh)."""
-        self._fork_requested: int | None = options.fork_from
-        self._work: asyncio.Task[tuple[RunStatus, str]] | None = None
+        if options.fork_from is not None:
+            self.context.request_fork(options.fork_from)
         self._closed = False
 
-    # -- events and state ---------------------------------------------------------------
+    @property
+    def log(self) -> EventLog:
+        return self.context.log
 
-    def emit(self, event: Event) -> Event:
-        return self.log.append(event)
+    @property
+    def state(self) -> RunState:
+        """The run's state, kept current by its events."""
+        return self.context.state
 
-    def set_state(self, state: LoopState, detail: str = "") -> None:
-        if state != self.state.loop_state or detail != self.state.loop_detail:
-            self.emit(
-                LoopStateChanged(iteration=self.current_iteration, state=state, detail=detail)
-            )
+    @property
+    def spec(self) -> SpecCard:
+        return self.context.spec
 
-    async def checkpoint(self) -> None:
-        """Waits here while the run is paused (step and tool boundaries)."""
-        if self._resumed.is_set():
-            return
-        before = self.state.loop_state
-        self.set_state("paused")
-        await self._resumed.wait()
-        self.set_state(before)
-
-    # -- the session --------------------------------------------------------------------
+    # -- the stint ------------------------------------------------------------------------
 
     async def run(self) -> RunFinished:
-        """Runs the session to its end; returns how it ended. Always releases the lock."""
+        """Runs the stint to its end; returns how it ended. Always releases the lock."""
         poller = asyncio.create_task(self._poll_inbox())
-        self._work = asyncio.create_task(self._session())
-        if self._abort_requested:  # aborted before it started
-            self._work.cancel()
+        work = asyncio.create_task(self._drive())
+        self.context.bind_work(work)  # cancelled at once when aborted before it started
         try:
             try:
-                await asyncio.wait({self._work})
+                await asyncio.wait({work})
             except asyncio.CancelledError:
                 # The caller is going away (the TUI closing): end the work like an abort.
-                self._work.cancel()
+                work.cancel()
                 with contextlib.suppress(BaseException):
-                    await self._work
+                    await work
                 self._finish("aborted", "interrupted: the program running the loop ended")
                 raise
             status: RunStatus
-            if self._work.cancelled():
-                where = (
-                    f" during iteration {self.current_iteration}" if self.current_iteration else ""
-                )
+            if work.cancelled():
+                current = self.context.current_iteration
+                where = f" during iteration {current}" if current else ""
                 status, reason = (
                     "aborted",
                     (
@@ -178,11 +121,11 @@ class Engine:
                     ),
                 )
             else:
-                exc = self._work.exception()
+                exc = work.exception()
                 if exc is not None:
                     status, reason = "failed", self._crash_reason(exc)
                 else:
-                    status, reason = self._work.result()
+                    status, reason = work.result()
             return self._finish(status, reason)
         finally:
             poller.cancel()
@@ -191,14 +134,15 @@ class Engine:
             await self.close()
 
     def _finish(self, status: RunStatus, reason: str) -> RunFinished:
-        self.set_state("stopped", status)
-        finished = self.emit(
+        run = self.context
+        run.set_state("stopped", status)
+        finished = run.emit(
             RunFinished(
                 status=status,
                 reason=reason,
-                completed=self.state.completed,
-                best_iteration=self.state.best_iteration,
-                best_ops_s=self.state.best_ops_s,
+                completed=run.state.completed,
+                best_iteration=run.state.best_iteration,
+                best_ops_s=run.state.best_ops_s,
             )
         )
         assert isinstance(finished, RunFinished)
@@ -221,9 +165,9 @@ class Engine:
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_text("".join(traceback.format_exception(exc)))
         message = f"internal error: {exc!r} (details in {log}; please report it)"
-        self.emit(
+        self.context.emit(
             ErrorRaised(
-                iteration=self.current_iteration,
+                iteration=self.context.current_iteration,
                 where="engine",
                 message=message,
                 next_step=f"`jitskit resume {self.ws.ref}` continues from the last iteration",
@@ -232,27 +176,34 @@ class Engine:
         )
         return message
 
-    async def _session(self) -> tuple[RunStatus, str]:
+    async def _drive(self) -> tuple[RunStatus, str]:
+        run, machine = self.context, self.machine
         try:
-            await begin_session(self)
-            await self.machine.check()
-            await measure_baseline(self)
+            await begin_stint(
+                run,
+                agent=self.agent.name,
+                agent_options=self.options.agent_options,
+                machine=machine.label,
+            )
+            await machine.check()
+            await measure_baseline(run, self.options.baseline, machine)
             while True:
-                await remeasure_if_asked(self)
-                reason = self._budget_reason()
+                await remeasure_if_asked(run, self.options.baseline, machine)
+                reason = run.budget.reason_to_stop()
                 if reason is not None:
                     return "finished", reason
-                if self.stopping:
-                    return "stopped", f"stopped by the user after {self.state.completed} iterations"
-                await self.checkpoint()
-                await remeasure_if_asked(self)  # asked for while paused
-                # A stop sent while paused ends the session at the top of the loop; a fork
+                if run.stopping:
+                    return "stopped", f"stopped by the user after {run.state.completed} iterations"
+                await run.checkpoint()
+                await remeasure_if_asked(run, self.options.baseline, machine)  # asked while paused
+                # A stop sent while paused ends the stint at the top of the loop; a fork
                 # sent while paused applies to the iteration about to start.
-                if not self.stopping:
-                    if self._fork_requested is not None:
-                        await self._fork(self._fork_requested)
-                        self._fork_requested = None
-                    await IterationRunner(self).run()
+                if not run.stopping:
+                    fork = run.take_fork_request()
+                    if fork is not None:
+                        await fork_branch(run, fork)
+                    bench = Bench(machine, self.options.size, self.options.seed)
+                    await IterationRunner(run, self.agent, bench).run_iteration()
         except MachineError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""
             return self._fatal(
@@ -264,9 +215,9 @@ class Engine:
             return self._fatal("workspace", str(exc))
 
     def _fatal(self, where: str, message: str, next_step: str = "") -> tuple[RunStatus, str]:
-        self.emit(
+        self.context.emit(
             ErrorRaised(
-                iteration=self.current_iteration,
+                iteration=self.context.current_iteration,
                 where=where,
                 message=message,
                 next_step=next_step,
@@ -275,100 +226,7 @@ class Engine:
         )
         return "failed", f"{where}: {message}" + (f"; {next_step}" if next_step else "")
 
-    def _budget_reason(self) -> str | None:
-        done = self.state.completed
-        if done >= self.budget:
-            return f"budget used up ({done} of {self.budget} iterations)"
-        caps = self.spec.loop.budget
-        cost = self.state.total_cost
-        if caps.dollars is not None and cost.dollars >= caps.dollars:
-            return f"dollar budget used up (${cost.dollars:.2f} of ${caps.dollars:.2f})"
-        if caps.tokens is not None and cost.tokens >= caps.tokens:
-            return f"token budget used up ({cost.tokens:,} of {caps.tokens:,})"
-        if caps.wall_time is not None and self.state.active_seconds >= caps.wall_time:
-            return f"wall-time budget used up ({self.state.active_seconds / 60:.0f} min)"
-        return None
-
-    async def _fork(self, from_iteration: int) -> None:
-        if from_iteration == 0:
-            sha = await asyncio.to_thread(gitrepo.initial_sha, self.ws)
-        else:
-            sha = self.state.iterations[from_iteration].commit
-        branch = await asyncio.to_thread(gitrepo.fork, self.ws, sha, from_iteration)
-        self.head_iteration = from_iteration
-        self.emit(BranchForked(from_iteration=from_iteration, branch=branch, sha=sha))
-
-    # -- what the iteration runner and the tools use ------------------------------------
-
-    def brief(self, iteration: int, step: int, parent: int) -> Brief:
-        return Brief(
-            spec=self.spec,
-            spec_text=self.spec_text,
-            header=self.header_text,
-            workspace=self.ws.root,
-            iteration=iteration,
-            step=step,
-            parent_iteration=parent,
-            iterations_budget=self.budget,
-            machine=self.machine.label,
-        )
-
-    async def load_record(self, n: int, sha: str | None = None) -> IterationRecord | None:
-        """Iteration N's committed record (cached)."""
-        if n in self.records:
-            return self.records[n]
-        sha = sha or (self.state.iterations[n].commit if n in self.state.iterations else None)
-        if not sha:
-            return None
-        text = await asyncio.to_thread(
-            gitrepo.show_file, self.ws, sha, f"results/iteration-{n}.json"
-        )
-        if text is None:
-            return None
-        try:
-            record = IterationRecord.model_validate_json(text)
-        except ValueError:
-            return None
-        self.records[n] = record
-        return record
-
-    async def turn(
-        self,
-        role: Role,
-        iteration: int,
-        work: Awaitable[T],
-        describe: Callable[[T], tuple[str, str]],
-    ) -> Turn[T]:
-        """Runs one agent turn with its start and finish events; returns its value, or
-        ``None`` and the error (an agent error is an outcome, not a crash). ``describe``
-        gives the finished turn's output and one-line title for the log."""
-        self.emit(AgentTurnStarted(iteration=iteration, role=role, agent=self.agent.name))
-        try:
-            value = await work
-        except (asyncio.CancelledError, AgentFatalError, MachineError):
-            self.emit(
-                AgentTurnFinished(iteration=iteration, role=role, ok=False, error="cancelled")
-            )
-            raise
-        except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
-            self.emit(AgentTurnFinished(iteration=iteration, role=role, ok=False, error=message))
-            self.emit(
-                ErrorRaised(
-                    iteration=iteration,
-                    where=f"iteration {iteration}: {role}",
-                    message=f"the {role} failed: {message}",
-                    next_step="recorded as this iteration's outcome; the loop goes on",
-                )
-            )
-            return Turn(None, message)
-        output, title = describe(value)
-        self.emit(
-            AgentTurnFinished(iteration=iteration, role=role, ok=True, output=output, title=title)
-        )
-        return Turn(value, "")
-
-    # -- the control inbox ---------------------------------------------------------------
+    # -- controls -------------------------------------------------------------------------
 
     async def _poll_inbox(self) -> None:
         while True:
@@ -376,7 +234,7 @@ class Engine:
                 items = await asyncio.to_thread(drain_inbox, self.ws)
             except OSError as exc:
                 items = []
-                self.emit(
+                self.context.emit(
                     ErrorRaised(
                         where=f"control inbox {self.ws.control}",
                         message=f"cannot read it: {exc}",
@@ -386,7 +244,7 @@ class Engine:
                 await asyncio.sleep(5)
             for item in items:
                 if item.control is None:
-                    self.emit(
+                    self.context.emit(
                         ErrorRaised(
                             where=f"control inbox ({item.path.name})",
                             message=item.problem,
@@ -398,52 +256,13 @@ class Engine:
             await asyncio.sleep(self.options.control_poll_s)
 
     def handle_control(self, control: Control) -> ControlReceived:
-        """Applies a control now; raises :class:`NotLive` once the session has ended."""
+        """Applies a control now; raises :class:`NotLive` once the stint has ended."""
         if self._closed:
             raise NotLive(f"run {self.ws.ref} has ended; resume it to control it")
-        return control_handling.handle(self, control)
+        return control_handling.handle(
+            self.context, control, own_baselines=self.options.baseline is not None
+        )
 
     async def control(self, control: Control) -> ControlReceived:
         """Takes a control in-process (the TUI); returns the `control_received` event."""
         return self.handle_control(control)
-
-    def pause(self) -> None:
-        self._resumed.clear()
-
-    def unpause(self) -> None:
-        self._resumed.set()
-
-    @property
-    def paused(self) -> bool:
-        return not self._resumed.is_set()
-
-    @property
-    def stopping(self) -> bool:
-        return self._stop_requested
-
-    def request_stop(self) -> None:
-        self._stop_requested = True
-        self.unpause()
-
-    def request_fork(self, from_iteration: int) -> None:
-        self._fork_requested = from_iteration
-
-    def request_audit(self) -> None:
-        self._audit_requested = True
-
-    def take_audit_request(self) -> bool:
-        requested, self._audit_requested = self._audit_requested, False
-        return requested
-
-    def request_baselines(self, refresh: bool) -> None:
-        self.baselines_request = refresh or bool(self.baselines_request)
-
-    def take_baselines_request(self) -> bool | None:
-        """``None`` when nobody asked; else whether to measure past the cache."""
-        requested, self.baselines_request = self.baselines_request, None
-        return requested
-
-    def request_abort(self) -> None:
-        self._abort_requested = True
-        if self._work is not None and not self._work.done():
-            self._work.cancel()

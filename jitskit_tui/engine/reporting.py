@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from jitskit_tui.protocol.agent import Compaction, Usage
+from jitskit_tui.protocol.agent import BudgetGauge, Compaction, Usage
 from jitskit_tui.protocol.events import (
     AgentText,
     AgentThinking,
@@ -46,10 +46,12 @@ STEP_STATES: dict[str, LoopState] = {
 class EventSink:
     """The :class:`~jitskit_tui.protocol.agent.AgentSink` of one role's turn."""
 
-    def __init__(self, emit: Emit, role: Role, iteration: int) -> None:
+    def __init__(self, emit: Emit, role: Role, iteration: int, budget: BudgetGauge) -> None:
         self._emit = emit
         self.role: Role = role
         self.iteration = iteration
+        self.budget = budget
+        """The run's budget authority: it counts the `cost_update`s this sink logs."""
         self.text_chars = 0
 
     def text(self, delta: str) -> None:

@@ -28,6 +28,11 @@ from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.spec.model import SpecCard
 
 
+class AgentUnavailable(Exception):
+    """The agent asked for cannot be made here (with what to do instead): no key, a
+    missing tool, a bad option. Raised by a backend's factory before the run starts."""
+
+
 class AgentFatalError(Exception):
     """Going on is pointless (bad key, unknown model): the run stops with this message."""
 
@@ -58,8 +63,24 @@ class Usage:
     dollars: float = 0.0
 
 
+class BudgetGauge(Protocol):
+    """The run's budget caps (tokens, dollars, wall time) as a turn sees them: the
+    engine's one budget authority, fed by the usage every sink reports."""
+
+    def exhausted(self) -> str | None:
+        """Which cap is reached, in words (`token budget used up (5,400 of 5,000)`);
+        ``None`` while there is room. A backend checks it before each model request and
+        ends its turn cleanly when a cap is reached; the loop then stops."""
+        ...
+
+
 class AgentSink(Protocol):
     """Where a turn reports as it goes; bound by the loop to one role and iteration."""
+
+    @property
+    def budget(self) -> BudgetGauge:
+        """The run's budget, counting every usage reported so far (this turn's too)."""
+        ...
 
     def text(self, delta: str) -> None:
         """Streams words of the turn's message (append to what came before)."""

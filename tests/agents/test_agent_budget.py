@@ -52,5 +52,5 @@ async def test_a_cap_stops_the_loop_cleanly(
     assert any("coder stopped before its next request" in m for m in notices), notices
     assert any("no critique" in m for m in notices), notices
     done = next(e for e in events if isinstance(e, IterationFinished))
-    assert f"unfinished: the {cap_words} is used up" in done.summary
+    assert f"unfinished: {cap_words} used up" in done.summary
     assert RunState.from_events(events).total_cost.tokens == 2 * (tokens + 200)

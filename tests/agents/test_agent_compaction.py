@@ -24,16 +24,20 @@ from messages_server import Error, Message, MessagesServer, Received, text, tool
 from jitskit_tui.agents.anthropic import AnthropicAgent
 from jitskit_tui.agents.anthropic.conversation import SUMMARY_HEADER
 from jitskit_tui.agents.anthropic.role_chat import RoleChat
+from jitskit_tui.engine.budget import BudgetAuthority
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.reporting import EventSink
+from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.whiteboard import initial
 from jitskit_tui.paths import packaged
 from jitskit_tui.protocol.agent import Brief, PlanContext
 from jitskit_tui.protocol.events import AgentTurnFinished, ContextCompacted, ErrorRaised, Event
 from jitskit_tui.spec import load_spec
+from jitskit_tui.spec.model import Budget
 
 TURNS = 50
+NO_CAPS = BudgetAuthority(Budget(), RunState(), TURNS)
 
 
 def _reply(request: Received) -> Message:
@@ -64,7 +68,7 @@ async def _plan_many(agent: AnthropicAgent, tmp_path: Path, events: list[Event])
     board = initial("agents-tiny")
     titles = []
     for n in range(1, TURNS + 1):
-        sink = EventSink(lambda e: events.append(e) or e, "planner", n)
+        sink = EventSink(lambda e: events.append(e) or e, "planner", n, NO_CAPS)
         plan = await agent.plan(_context(tmp_path, n, board), sink)
         titles.append(plan.title)
         board += f"\n## Iteration {n}: {plan.title}\n\n{plan.text}\n\n**Result**: pass, {n} ops/s\n"

@@ -13,12 +13,11 @@ import git
 import pytest
 from enginekit import new_workspace, open_engine
 
-from jitskit_tui.engine import session as engine_session
+from jitskit_tui.engine import baseline_step
 from jitskit_tui.engine.baseline import BaselineSource, ObserverFor
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.gitrepo import parse_trailers
 from jitskit_tui.engine.loop import Engine
-from jitskit_tui.engine.session import measure_baseline
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.protocol.controls import RunBaselines
 from jitskit_tui.protocol.events import (
@@ -61,21 +60,28 @@ def with_source(engine: Engine, source: BaselineSource | None) -> Engine:
 
 @pytest.fixture
 async def idle(tmp_path: Path) -> AsyncIterator[Engine]:
-    """An engine whose session is not running: controls and steps called directly."""
+    """An engine whose stint is not running: controls and steps called directly."""
     engine = open_engine(new_workspace(tmp_path), iterations=1)
     yield engine
     await engine.close()
+
+
+async def measure_baseline(engine: Engine, *, force: bool = False, refresh: bool = False) -> None:
+    """The engine's baseline step on its run, with its source and machine."""
+    await baseline_step.measure_baseline(
+        engine.context, engine.options.baseline, engine.machine, force=force, refresh=refresh
+    )
 
 
 async def test_the_control_is_queued_for_the_next_point_between_iterations(idle: Engine) -> None:
     first = await idle.control(RunBaselines())
     assert first.accepted and "before the next iteration starts" in first.message
     assert "started without them" in first.message  # this engine has no baseline source
-    assert idle.baselines_request is False
+    assert idle.context.baselines_requested
     again = await idle.control(RunBaselines(refresh=True))
     assert again.accepted and again.message.startswith("already queued")
-    assert idle.take_baselines_request() is True
-    assert idle.take_baselines_request() is None
+    assert idle.context.take_baselines_request() is True
+    assert idle.context.take_baselines_request() is None
 
 
 async def test_a_forced_measure_replaces_the_baseline_and_restores_the_loop_state(
@@ -84,12 +90,12 @@ async def test_a_forced_measure_replaces_the_baseline_and_restores_the_loop_stat
     source = Baselines([250_000.0, 500_000.0])
     with_source(idle, source)
     await measure_baseline(idle)
-    assert idle.baseline == ("stub-map", 250_000.0)
-    idle.set_state("committing")
+    assert idle.context.baseline == ("stub-map", 250_000.0)
+    idle.context.set_state("committing")
     await measure_baseline(idle)  # not forced: the run has one, nothing is measured
     assert len(source.calls) == 1
     await measure_baseline(idle, force=True)
-    assert idle.baseline == ("stub-map", 500_000.0)
+    assert idle.context.baseline == ("stub-map", 500_000.0)
     assert idle.state.baseline_ops_s == 500_000.0
     assert idle.state.loop_state == "committing"
     known = [e for e in read_events(idle.ws.events) if isinstance(e, BaselineKnown)]
@@ -101,7 +107,7 @@ async def test_a_failed_re_measure_keeps_the_baseline_the_run_had(idle: Engine) 
     with_source(idle, Baselines([250_000.0, RuntimeError("rocksdb did not build")]))
     await measure_baseline(idle)
     await measure_baseline(idle, force=True)
-    assert idle.baseline == ("stub-map", 250_000.0)
+    assert idle.context.baseline == ("stub-map", 250_000.0)
     assert idle.state.baseline_ops_s == 250_000.0
     events = read_events(idle.ws.events)
     assert sum(isinstance(e, BaselineKnown) for e in events) == 1
@@ -114,14 +120,14 @@ async def test_a_run_without_baselines_measures_the_real_ones_when_asked(
     idle: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cached, fresh = Baselines([300_000.0]), Baselines([310_000.0])
-    monkeypatch.setattr(engine_session, "measured_baselines", cached)
-    monkeypatch.setattr(engine_session, "fresh_baselines", fresh)
-    await measure_baseline(idle)  # the session's start: none, the ratio is unknown
-    assert idle.baseline is None and not cached.calls
+    monkeypatch.setattr(baseline_step, "measured_baselines", cached)
+    monkeypatch.setattr(baseline_step, "fresh_baselines", fresh)
+    await measure_baseline(idle)  # the stint's start: none, the ratio is unknown
+    assert idle.context.baseline is None and not cached.calls
     await measure_baseline(idle, force=True)
-    assert idle.baseline == ("stub-map", 300_000.0) and len(cached.calls) == 1
+    assert idle.context.baseline == ("stub-map", 300_000.0) and len(cached.calls) == 1
     await measure_baseline(idle, force=True, refresh=True)
-    assert idle.baseline == ("stub-map", 310_000.0) and len(fresh.calls) == 1
+    assert idle.context.baseline == ("stub-map", 310_000.0) and len(fresh.calls) == 1
 
 
 @pytest.mark.slow

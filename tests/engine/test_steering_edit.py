@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from enginekit import new_workspace, open_engine
 
+from jitskit_tui.engine.evaluation import Bench
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.iteration import IterationRunner
 from jitskit_tui.engine.loop import Engine
 from jitskit_tui.engine.state import RunState
+from jitskit_tui.engine.tool_host import IterationToolHost
 from jitskit_tui.protocol.controls import CancelSteer, EditSteer, Steer
 from jitskit_tui.protocol.events import (
     AgentText,
@@ -32,6 +33,11 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
     engine = open_engine(new_workspace(tmp_path), iterations=1)
     yield engine
     await engine.close()
+
+
+def tool_host(engine: Engine) -> IterationToolHost:
+    """What the first iteration's tools would reach: the steering handover among them."""
+    return IterationToolHost(engine.context, Bench(engine.machine), n=1, parent=0)
 
 
 def logged(engine: Engine) -> list[Event]:
@@ -52,11 +58,11 @@ async def test_a_pending_steer_is_edited_in_place(engine: Engine) -> None:
         1,
     )
     # The loop hands over the new text only, once.
-    runner = IterationRunner(engine)
-    assert [(s.id, s.text) for s in runner.take_tool_steering("coder")] == [
+    tools = tool_host(engine)
+    assert [(s.id, s.text) for s in tools.take_tool_steering("coder")] == [
         ("s1", "use a skip list")
     ]
-    assert runner.take_tool_steering("coder") == []
+    assert tools.take_tool_steering("coder") == []
     events = logged(engine)
     assert [e.text for e in events if isinstance(e, SteeringEdited)] == ["use a skip list"]
     assert sum(isinstance(e, SteeringApplied) for e in events) == 1
@@ -74,8 +80,8 @@ async def test_an_edit_after_the_loop_applied_the_steer_is_refused_with_the_text
     engine: Engine,
 ) -> None:
     await engine.control(Steer(id="s1", text="keep the file small", at="next-tool"))
-    runner = IterationRunner(engine)
-    handed = runner.take_tool_steering("coder")  # the loop got there first
+    tools = tool_host(engine)
+    handed = tools.take_tool_steering("coder")  # the loop got there first
     ack = await engine.control(EditSteer(steering_id="s1", text="split the file"))
     assert not ack.accepted
     assert "already applied to the coder" in ack.message
@@ -89,7 +95,7 @@ async def test_an_edit_after_the_loop_applied_the_steer_is_refused_with_the_text
     )
     # Nothing was queued again: the old text went once, the new one never.
     assert [s.text for s in handed] == ["keep the file small"]
-    assert runner.take_tool_steering("coder") == []
+    assert tools.take_tool_steering("coder") == []
     assert engine.state.pending_steering() == []
     assert engine.state.steering["s1"].text == "keep the file small"
     events = logged(engine)

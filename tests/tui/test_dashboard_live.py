@@ -15,7 +15,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Label, OptionList, Static, TextArea
 
-from jitskit_tui.engine import session as engine_session
+from jitskit_tui.engine import baseline_step
 from jitskit_tui.engine.baseline import ObserverFor
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.protocol.controls import Resume
@@ -291,7 +291,7 @@ async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_r
         observer_for("stub-map")
         return BaselineReport(results=[], best_comparable="stub-map", best_comparable_ops_s=1e5)
 
-    monkeypatch.setattr(engine_session, "measured_baselines", stand_in)
+    monkeypatch.setattr(baseline_step, "measured_baselines", stand_in)
     told: list[str] = []
 
     def hook(message: object) -> None:

@@ -11,7 +11,6 @@ prompt, model (the spec's `loop.models`) and conversation.
 
 from __future__ import annotations
 
-from jitskit_tui.agents.anthropic.budget import Meter
 from jitskit_tui.agents.anthropic.client import MessagesClient
 from jitskit_tui.agents.anthropic.context import (
     DIFF_CHARS,
@@ -68,10 +67,7 @@ class AnthropicAgent(Agent):
     ) -> None:
         self.spec = spec
         self.settings = settings or AnthropicSettings()
-        self.meter = Meter(spec.loop.budget)
-        self.client = MessagesClient(
-            api_key, self.settings, prices or PriceTable(), on_usage=self.meter.add
-        )
+        self.client = MessagesClient(api_key, self.settings, prices or PriceTable())
         self._chats: dict[Role, RoleChat] = {}
         self._heads: dict[Role, int] = {}
         """The iteration each persistent conversation has reached."""
@@ -127,7 +123,6 @@ class AnthropicAgent(Agent):
 
     async def plan(self, ctx: PlanContext, sink: AgentSink) -> Plan:
         brief = ctx.brief
-        self.meter.begin(brief.workspace)
         chat = self.chat("planner", brief)
         board = self._board(ctx.whiteboard, chat)
         chat.conversation.anchor = f"The whiteboard as it stands now:\n\n{board}"
@@ -157,7 +152,6 @@ class AnthropicAgent(Agent):
 
     async def code(self, ctx: CodeContext, tools: Tools, sink: AgentSink) -> CodeOutcome:
         brief = ctx.brief
-        self.meter.begin(brief.workspace)
         chat = self.chat("coder", brief)
         conversation = chat.conversation
         conversation.reset()
@@ -173,7 +167,7 @@ class AnthropicAgent(Agent):
             "before you finish; then call finish with one line saying what changed.",
         ]
         conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
-        outcome = await run_tool_loop(chat, tools, sink, self.meter)
+        outcome = await run_tool_loop(chat, tools, sink)
         if outcome.finished:
             return CodeOutcome(summary=outcome.finished)
         first = next((ln.strip() for ln in outcome.text.splitlines() if ln.strip()), "")
@@ -182,10 +176,9 @@ class AnthropicAgent(Agent):
             summary = f"{ctx.plan.title} (unfinished: {outcome.stopped})"
         return CodeOutcome(summary=summary)
 
-    def _over_budget(self, brief: Brief, sink: AgentSink, what: str) -> str | None:
+    def _over_budget(self, sink: AgentSink, what: str) -> str | None:
         """``(no WHAT: the cap reached)`` when a cap is reached (and says so), else None."""
-        self.meter.begin(brief.workspace)
-        over = self.meter.exhausted()
+        over = sink.budget.exhausted()
         if over is None:
             return None
         sink.notice(f"no {what}: {over}", "the loop stops once this iteration is recorded")
@@ -195,7 +188,7 @@ class AnthropicAgent(Agent):
 
     async def critique(self, ctx: CritiqueContext, sink: AgentSink) -> Critique:
         brief = ctx.brief
-        over = self._over_budget(brief, sink, "critique")
+        over = self._over_budget(sink, "critique")
         if over is not None:
             return Critique(text=over)
         chat = self.chat("critic", brief)
@@ -225,7 +218,7 @@ class AnthropicAgent(Agent):
 
     async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         brief = ctx.brief
-        over = self._over_budget(brief, sink, "audit")
+        over = self._over_budget(sink, "audit")
         if over is not None:
             return AuditOutcome(report=over)
         chat = self.chat("auditor", brief)
@@ -244,7 +237,7 @@ class AnthropicAgent(Agent):
         ]
         conversation.anchor = suite_listing(ctx.suite)
         conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
-        outcome = await run_tool_loop(chat, tools, sink, self.meter)
+        outcome = await run_tool_loop(chat, tools, sink)
         report = outcome.text or outcome.finished or "(no report)"
         if outcome.finished and outcome.finished not in report:
             report = f"{report}\n\n{outcome.finished}"

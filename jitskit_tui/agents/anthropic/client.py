@@ -75,21 +75,16 @@ class Redactor:
         return text
 
 
-UsageHook = Callable[[str, TokenCounts, float], None]
-
-
 class MessagesClient:
     def __init__(
         self,
         api_key: str,
         settings: AnthropicSettings,
         prices: PriceTable,
-        on_usage: UsageHook | None = None,
     ) -> None:
         self.settings = settings
         self.prices = prices
         self.redact = Redactor(api_key)
-        self.on_usage = on_usage
         self._warned_prices: set[str] = set()
         base_url = os.environ.get("ANTHROPIC_BASE_URL") or settings.base_url
         self._client = anthropic.AsyncAnthropic(
@@ -196,5 +191,3 @@ class MessagesClient:
                 dollars=dollars,
             )
         )
-        if self.on_usage is not None:
-            self.on_usage(model, tokens, dollars)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jitskit_tui.agents.anthropic.budget import Meter
 from jitskit_tui.agents.anthropic.context import clip, tool_steering_text
 from jitskit_tui.agents.anthropic.conversation import text_block
 from jitskit_tui.agents.anthropic.role_chat import RoleChat
@@ -53,14 +52,14 @@ def tool_params(tools: Tools) -> list[JSON]:
 
 
 async def run_tool_loop(
-    chat: RoleChat, tools: Tools, sink: AgentSink, meter: Meter
+    chat: RoleChat, tools: Tools, sink: AgentSink
 ) -> LoopOutcome:
     params = tool_params(tools)
     conversation = chat.conversation
     rounds = nudges = 0
     last_text = ""
     while True:
-        over = meter.exhausted()
+        over = sink.budget.exhausted()
         if over is not None:
             sink.notice(
                 f"the {chat.role} stopped before its next request: {over}",

@@ -14,7 +14,8 @@ from jitskit_tui.agents import AgentName, AgentUnavailable, make_agent
 from jitskit_tui.agents.scripted.pace import PaceName
 from jitskit_tui.engine.baseline import BaselineSource, measured_baselines
 from jitskit_tui.engine.eventlog import EventLogError, read_events
-from jitskit_tui.engine.loop import Engine, EngineError, EngineOptions
+from jitskit_tui.engine.loop import Engine, EngineOptions
+from jitskit_tui.engine.run_context import EngineError
 from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
