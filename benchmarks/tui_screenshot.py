@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from jitskit_tui.launch.choices import RunChoices
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.run.launch import RunChoices
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,9 @@ async def capture(out: Path, size: tuple[int, int], iterations: int) -> Path:
         work = Path(tmp)
         (work / "specs").mkdir()
         shutil.copy(REPO / "specs" / "demo.yaml", work / "specs" / "demo.yaml")
-        choices = RunChoices(pace="fast", baselines=False, workspaces=work / "workspaces")
+        choices = RunChoices(
+            agent_options={"pace": "fast"}, baselines=False, workspaces=work / "workspaces"
+        )
         app = make_app(work / "specs" / "demo.yaml", cursor_blink=False, run_defaults=choices)
         async with app.run_test(size=size) as pilot:
             assert isinstance(app, JitskitApp)

@@ -1,165 +1,47 @@
 """`jitskit run SPEC` and `jitskit resume RUN`: the loop in the app, or in this terminal.
 
-Both check everything they were given (the card, the machine, the agent, the workspace)
-and make the engine before anything is shown, so a bad option fails the same way either
+Both turn their flags into run choices and let :mod:`jitskit_tui.launch` check them and
+make the engine before anything is shown, so a bad option fails the same way either
 way. Then the app opens on the run's dashboard, the engine running in it; or, with
-`--headless`, one line per event that matters, a progress bar for the running benchmark
-on a terminal, and the agent's words as they stream with `--transcript`. Ctrl-C aborts a
-headless run the way `jitskit control RUN abort` does (everything written so far is
-kept; `jitskit resume` continues it).
+`--headless`, the run prints in this terminal (:mod:`jitskit_tui.cli.headless`). The
+`--agent` and agent-option flags and the `--machine` help come from the registries.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import signal
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from jitskit_tui.agents import (
-    AGENT_NAMES,
-    AgentName,
-    AgentUnavailable,
+from jitskit_tui.agents.registry import (
+    AGENT_BACKENDS,
+    agent_names,
+    all_options,
     default_agent_name,
-    make_agent,
 )
-from jitskit_tui.agents.scripted.pace import PACES
-from jitskit_tui.engine.baseline import BaselineSource, measured_baselines
+from jitskit_tui.cli.headless import EXIT_FAILED, EXIT_FOR_STATUS, HeadlessPrinter, drive, exit_code
 from jitskit_tui.engine.eventlog import read_events
-from jitskit_tui.engine.inbox import NotLive
-from jitskit_tui.engine.loop import Engine, EngineOptions
-from jitskit_tui.engine.narrate import Narrator
-from jitskit_tui.engine.run_context import EngineError
-from jitskit_tui.engine.setup import create_workspace
+from jitskit_tui.engine.loop import Engine
 from jitskit_tui.engine.state import RunState
-from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
-from jitskit_tui.harness.config import run_size
-from jitskit_tui.protocol.agent import Agent
-from jitskit_tui.protocol.controls import Abort
-from jitskit_tui.protocol.events import (
-    AgentText,
-    AgentTurnStarted,
-    BenchTickEvent,
-    EvalStarted,
-    Event,
-    RunFinished,
-)
-from jitskit_tui.sandbox.base import BenchMachine, MachineError
-from jitskit_tui.sandbox.machines import machine_for
-from jitskit_tui.spec import SpecCard, SpecError, load_spec
+from jitskit_tui.engine.workspace import WorkspaceError, find_workspace
+from jitskit_tui.launch.choices import LaunchError, RunChoices
+from jitskit_tui.launch.runs import recorded_choices, resume_run, start_run
+from jitskit_tui.machine_kinds import address_forms
 
 if TYPE_CHECKING:
     from jitskit_tui.tui.app import JitskitApp
-    from jitskit_tui.tui.run.launch import RunChoices
 
 EXIT_USAGE = 2
-EXIT_FAILED = 3
-EXIT_ABORTED = 4
 EXIT_LOCKED = 5
-BAR_WIDTH = 24
+_EXIT_FOR_CAUSE = {"choice": EXIT_USAGE, "machine": EXIT_FAILED, "busy": EXIT_LOCKED}
+_FLAG_FOR_CHOICE = {"iterations": "--iterations", "fork_from": "--fork", "workspace": "--workspace"}
 
-
-class HeadlessPrinter:
-    """Prints the engine's events: lines, a benchmark progress bar, the transcript."""
-
-    def __init__(self, spec: SpecCard, *, transcript: bool) -> None:
-        self.narrator = Narrator()
-        self.transcript = transcript
-        self.tty = sys.stdout.isatty()
-        sized = run_size(spec, "quick")
-        self.duration_s = sized.duration_s
-        self.operations = sized.operation_count
-        self._bar = 0
-        self._mid_text = False
-        self._label = ""
-
-    def _clear_bar(self) -> None:
-        if self._bar:
-            click.echo("\r" + " " * self._bar + "\r", nl=False)
-            self._bar = 0
-
-    def __call__(self, event: Event) -> None:
-        if isinstance(event, EvalStarted):
-            self._label = {"tool": " (build_and_test)", "baseline": f" ({event.name})"}.get(
-                event.purpose, ""
-            )
-        if isinstance(event, BenchTickEvent):
-            self.narrator.state.apply(event)
-            if self.tty:
-                self._draw_bar(event)
-            return
-        if isinstance(event, AgentText):
-            if self.transcript:
-                self._clear_bar()
-                click.echo(event.text, nl=False)
-                self._mid_text = not event.text.endswith("\n")
-            return
-        if self.transcript and isinstance(event, AgentTurnStarted):
-            self._end_text()
-            click.echo(f"  [{event.role}]")
-        line = self.narrator.line(event)
-        if line is not None:
-            self._clear_bar()
-            self._end_text()
-            click.echo(line)
-
-    def _end_text(self) -> None:
-        if self._mid_text:
-            click.echo("")
-            self._mid_text = False
-
-    def _draw_bar(self, tick: BenchTickEvent) -> None:
-        parts = [tick.t_s / self.duration_s if self.duration_s else 0.0]
-        if self.operations:
-            parts.append(tick.ops / self.operations)
-        done = min(1.0, max(parts))
-        filled = round(done * BAR_WIDTH)
-        text = (
-            f"  benchmark{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done:4.0%} "
-            f"{tick.t_s:5.1f}s {tick.ops_s:>12,.0f} ops/s"
-        )
-        pad = max(0, self._bar - len(text))
-        click.echo("\r" + text + " " * pad, nl=False)
-        self._bar = len(text)
-
-    def finish(self) -> None:
-        self._clear_bar()
-        self._end_text()
-
-
-async def drive(engine: Engine, printer: HeadlessPrinter) -> RunFinished:
-    """Runs ``engine`` to its end, printing as it goes; Ctrl-C or SIGTERM aborts it."""
-    engine.log.subscribe(printer)
-    loop = asyncio.get_running_loop()
-
-    def on_signal(name: str) -> None:
-        with contextlib.suppress(NotLive):
-            engine.handle_control(Abort(source=f"signal {name}"))
-
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, on_signal, sig.name)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError):
-            pass
-    try:
-        return await engine.run()
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        printer.finish()
-
-
-_EXIT_FOR_STATUS = {"finished": 0, "stopped": 0, "aborted": EXIT_ABORTED, "failed": EXIT_FAILED}
-
-
-def exit_code(finished: RunFinished) -> int:
-    return _EXIT_FOR_STATUS[finished.status]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> SystemExit:
@@ -167,59 +49,50 @@ def _fail(message: str, code: int = EXIT_USAGE) -> SystemExit:
     return SystemExit(code)
 
 
-def _machine(label: str) -> BenchMachine:
-    try:
-        return machine_for(label)
-    except MachineError as exc:
-        hint = f" ({exc.hint})" if exc.hint else ""
-        raise _fail(f"cannot evaluate on {exc.machine}: {exc.message}{hint}", EXIT_FAILED) from None
+def _launch_failed(exc: LaunchError) -> SystemExit:
+    """Says why the launch failed (every problem of a card on its own line) and exits with
+    the code its cause has."""
+    if exc.lines:
+        for line in exc.lines:
+            click.echo(line, err=True)
+        return SystemExit(EXIT_USAGE)
+    flag = _FLAG_FOR_CHOICE.get(exc.choice or "")
+    return _fail(exc.message + (f" ({flag})" if flag else ""), _EXIT_FOR_CAUSE[exc.cause])
 
 
-def _agent(
-    name: AgentName, spec: SpecCard, pace: str, trajectory: Path | None
-) -> tuple[Agent, dict[str, str]]:
-    try:
-        agent = make_agent(name, spec, pace=pace, trajectory=trajectory)
-    except AgentUnavailable as exc:
-        raise _fail(str(exc)) from None
-    options = {"pace": pace} if name == "scripted" else {}
-    if name == "scripted" and trajectory is not None:
-        options["trajectory"] = str(trajectory.resolve())
-    return agent, options
+def _agent_flags(command: F) -> F:
+    """`--agent` and one flag per agent option, as the registry lists them."""
+    for option in reversed(all_options().values()):
+        kind: click.ParamType[Any] = (
+            click.Choice(option.choices)
+            if option.choices
+            else click.Path(file_okay=option.path != "folder", dir_okay=option.path != "file")
+            if option.path
+            else click.STRING
+        )
+        flag = "--" + option.name.replace("_", "-")
+        command = click.option(flag, f"agent_option_{option.name}", type=kind, help=option.help)(
+            command
+        )
+    about = "; ".join(f"{b.name}: {b.about}" for b in AGENT_BACKENDS)
+    return click.option(
+        "--agent",
+        type=click.Choice(agent_names()),
+        help=f"Who plays the roles ({about}).",
+    )(command)
 
 
-def _baseline_source(enabled: bool) -> BaselineSource | None:
-    if not enabled:
-        return None
-    return measured_baselines
+def _given_options(flags: dict[str, Any]) -> dict[str, str]:
+    """The agent options given as flags, by option name."""
+    prefix = "agent_option_"
+    return {
+        name.removeprefix(prefix): str(value)
+        for name, value in flags.items()
+        if name.startswith(prefix) and value is not None
+    }
 
 
-def _open_engine(
-    ws: Workspace, agent: Agent, machine: BenchMachine, options: EngineOptions
-) -> Engine:
-    try:
-        return Engine(ws, agent, machine, options)
-    except WorkspaceError as exc:
-        raise _fail(str(exc), EXIT_LOCKED) from None
-    except EngineError as exc:
-        raise _fail(str(exc)) from None
-
-
-_agent_option = click.option(
-    "--agent",
-    type=click.Choice(AGENT_NAMES),
-    help="Who plays the roles; default: anthropic when ANTHROPIC_API_KEY is set, else scripted.",
-)
-_pace_option = click.option(
-    "--pace",
-    type=click.Choice(PACES),
-    help="The scripted agent's speed (default realistic; instant for tests).",
-)
-_trajectory_option = click.option(
-    "--trajectory",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="A scripted trajectory folder (default: the shipped demo).",
-)
+_machine_help = f"Benchmark machine: {address_forms()}"
 _baselines_option = click.option(
     "--baselines/--no-baselines",
     default=True,
@@ -236,31 +109,28 @@ _seed_option = click.option("--seed", type=int, hidden=True)
 @click.command("run")
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--headless", is_flag=True, help="Run in this terminal without the app.")
-@_agent_option
+@_agent_flags
 @click.option("--iterations", type=click.IntRange(1, 10_000), help="Iteration budget.")
-@click.option("--machine", help="Benchmark machine (default: the spec's).")
-@_pace_option
+@click.option("--machine", help=f"{_machine_help} (default: the spec's).")
 @click.option(
     "--workspace",
     type=click.Path(path_type=Path),
     help="Where the run goes (default: workspaces/<spec>-<time>-<hex>).",
 )
-@_trajectory_option
 @_baselines_option
 @_transcript_option
 @_seed_option
 def run(
     spec: Path,
     headless: bool,
-    agent: AgentName | None,
+    agent: str | None,
     iterations: int | None,
     machine: str | None,
-    pace: str | None,
     workspace: Path | None,
-    trajectory: Path | None,
     baselines: bool,
     transcript: bool,
     seed: int | None,
+    **flags: Any,
 ) -> None:
     """Synthesize a store for SPEC: plan, code, gate, benchmark, critique, commit; repeat.
 
@@ -272,42 +142,29 @@ def run(
     """
     if not headless:
         app_needs_terminal()
-    try:
-        card = load_spec(spec)
-    except SpecError as err:
-        for issue in err.issues:
-            click.echo(str(issue), err=True)
-        raise SystemExit(EXIT_USAGE) from None
-    bench_machine = _machine(machine or card.environment.machine)
-    name = agent or default_agent_name()
-    made, agent_options = _agent(name, card, pace or "realistic", trajectory)
-    try:
-        ws = create_workspace(card, spec, workspace)
-    except WorkspaceError as exc:
-        raise _fail(str(exc)) from None
-    options = EngineOptions(
+    choices = RunChoices(
+        agent=agent or default_agent_name(),
+        agent_options=_given_options(flags),
         iterations=iterations,
-        baseline=_baseline_source(baselines),
+        baselines=baselines,
+        machine=machine,
+        workspace=workspace,
         seed=seed,
-        agent_options=agent_options,
     )
-    engine = _open_engine(ws, made, bench_machine, options)
-    if not headless:
-        choices = _choices(name, agent_options, baselines, machine)
-        raise SystemExit(show_run(run_app(engine, choices, spec=spec)))
-    click.echo(f"workspace: {ws.root}")
-    finished = asyncio.run(drive(engine, HeadlessPrinter(card, transcript=transcript)))
-    raise SystemExit(exit_code(finished))
+    try:
+        engine = start_run(spec, choices)
+    except LaunchError as exc:
+        raise _launch_failed(exc) from None
+    later = _app_defaults(engine, choices.agent, baselines, machine)
+    _go(engine, later, headless=headless, transcript=transcript, spec=spec)
 
 
 @click.command("resume")
 @click.argument("run_name", metavar="RUN")
 @click.option("--headless", is_flag=True, help="Run in this terminal without the app.")
-@_agent_option
+@_agent_flags
 @click.option("--iterations", type=click.IntRange(1, 10_000), help="New total iteration budget.")
-@click.option("--machine", help="Benchmark machine (default: the run's).")
-@_pace_option
-@_trajectory_option
+@click.option("--machine", help=f"{_machine_help} (default: the run's).")
 @click.option(
     "--fork", "fork_from", type=click.IntRange(0), help="Continue from iteration N on a new branch."
 )
@@ -317,15 +174,14 @@ def run(
 def resume(
     run_name: str,
     headless: bool,
-    agent: AgentName | None,
+    agent: str | None,
     iterations: int | None,
     machine: str | None,
-    pace: str | None,
-    trajectory: Path | None,
     fork_from: int | None,
     baselines: bool,
     transcript: bool,
     seed: int | None,
+    **flags: Any,
 ) -> None:
     """Continue RUN (a workspace path or name) from its last complete iteration.
 
@@ -339,43 +195,48 @@ def resume(
         ws = find_workspace(run_name)
     except WorkspaceError as exc:
         raise _fail(str(exc)) from None
-    state = RunState.from_events(read_events(ws.events))
     try:
-        card = load_spec(ws.spec_file)
-    except SpecError as err:
-        raise _fail(f"{ws.spec_file}: the run's spec does not load: {err.issues[0]}") from None
-    if fork_from is not None and fork_from != 0:
-        view = state.iterations.get(fork_from)
-        if view is None or view.state != "done":
-            raise _fail(f"{ws.name}: iteration {fork_from} is not a committed iteration")
-    budget = iterations or state.iterations_budget or card.loop.iterations
-    if state.completed >= budget:
-        raise _fail(
-            f"{ws.name}: the budget is used up ({state.completed} of {budget} iterations); "
-            "give --iterations with a larger total to run more",
-            EXIT_USAGE,
+        recorded, _ = recorded_choices(ws)
+        choices = replace(
+            recorded.with_agent(agent, _given_options(flags)),
+            iterations=iterations,
+            machine=machine or recorded.machine,
+            baselines=baselines,
+            fork_from=fork_from,
+            seed=seed,
         )
-    previous: AgentName | None = next((a for a in AGENT_NAMES if a == state.agent), None)
-    name: AgentName = agent or previous or default_agent_name()
-    recorded = state.agent_options if name == state.agent else {}
-    pace = pace or recorded.get("pace") or "realistic"
-    if trajectory is None and recorded.get("trajectory"):
-        trajectory = Path(recorded["trajectory"])
-    made, agent_options = _agent(name, card, pace, trajectory)
-    bench_machine = _machine(machine or state.machine or card.environment.machine)
-    options = EngineOptions(
-        iterations=budget,
-        baseline=_baseline_source(baselines),
-        fork_from=fork_from,
-        seed=seed,
-        agent_options=agent_options,
+        engine = resume_run(ws, choices)
+    except LaunchError as exc:
+        raise _launch_failed(exc) from None
+    later = _app_defaults(engine, choices.agent, baselines, machine)
+    _go(engine, later, headless=headless, transcript=transcript)
+
+
+def _app_defaults(engine: Engine, agent: str, baselines: bool, machine: str | None) -> RunChoices:
+    """This command's choices, as the app's defaults when the run is resumed or forked
+    from the app later (not its budget, folder or fork)."""
+    return RunChoices(
+        agent=agent,
+        agent_options=dict(engine.options.agent_options),
+        baselines=baselines,
+        machine=machine,
     )
-    engine = _open_engine(ws, made, bench_machine, options)
+
+
+def _go(
+    engine: Engine,
+    later: RunChoices,
+    *,
+    headless: bool,
+    transcript: bool,
+    spec: Path | None = None,
+) -> None:
+    """Runs the engine in the app (``later``: its defaults for what is started from it),
+    or in this terminal; exits with how the run ended."""
     if not headless:
-        choices = _choices(name, agent_options, baselines, machine)
-        raise SystemExit(show_run(run_app(engine, choices)))
-    click.echo(f"workspace: {ws.root}")
-    finished = asyncio.run(drive(engine, HeadlessPrinter(card, transcript=transcript)))
+        raise SystemExit(show_run(run_app(engine, later, spec=spec)))
+    click.echo(f"workspace: {engine.ws.root}")
+    finished = asyncio.run(drive(engine, HeadlessPrinter(engine.spec, transcript=transcript)))
     raise SystemExit(exit_code(finished))
 
 
@@ -392,26 +253,10 @@ def app_needs_terminal() -> None:
         )
 
 
-def _choices(
-    agent: AgentName, agent_options: dict[str, str], baselines: bool, machine: str | None
-) -> RunChoices:
-    """This command's choices, as the app's defaults when the run is resumed or forked
-    from the app later."""
-    from jitskit_tui.tui.run.launch import RunChoices, pace_choice
-
-    trajectory = agent_options.get("trajectory")
-    return RunChoices(
-        agent=agent,
-        pace=pace_choice(agent_options.get("pace")),
-        trajectory=Path(trajectory) if trajectory else None,
-        baselines=baselines,
-        machine=machine,
-    )
-
-
 def run_app(engine: Engine, choices: RunChoices, *, spec: Path | None = None) -> JitskitApp:
     """The app `jitskit run` and `jitskit resume` open: the run's dashboard first, the
-    engine (made and checked by the command) running in the app; the editor (F3) on
+    engine (made and checked by the command) running in the app; ``choices`` are the
+    defaults when the run is resumed or forked from the app later; the editor (F3) on
     ``spec``, else on the demo card."""
     from jitskit_tui.cli.tui_cmd import quiet_collector
     from jitskit_tui.tui.app import make_app
@@ -429,4 +274,4 @@ def show_run(app: JitskitApp) -> int:
         return 0
     click.echo(f"workspace: {live.ws.root}")
     status = RunState.from_events(read_events(live.ws.events)).status
-    return _EXIT_FOR_STATUS.get(status, 0)
+    return EXIT_FOR_STATUS.get(status, 0)

@@ -6,17 +6,7 @@ from pathlib import Path
 
 import click
 
-from jitskit_tui.spec import SpecCard, SpecError, load_spec
-
-
-def summary_line(spec: SpecCard) -> str:
-    """One line a person can read: name, workload, durability, threads, machine."""
-    env, wl = spec.environment, spec.workload
-    cpus = f"CPUs {env.cpuset}" if env.cpuset else f"{env.cpus} CPUs"
-    return (
-        f"{spec.name}: {wl.describe()}; durability {spec.requirement.durability}; "
-        f"{wl.threads} threads on {cpus}; machine {env.machine}"
-    )
+from jitskit_tui.spec import SpecError, load_spec
 
 
 @click.command()
@@ -36,5 +26,5 @@ def validate(specs: tuple[Path, ...]) -> None:
             for issue in err.issues:
                 click.echo(str(issue), err=True)
             continue
-        click.echo(f"{path}: {summary_line(spec)}")
+        click.echo(f"{path}: {spec.name}: {spec.summary()}")
     raise SystemExit(2 if failed else 0)

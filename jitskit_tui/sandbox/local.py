@@ -344,3 +344,8 @@ def reap_orphans() -> list[str]:
                 shutil.rmtree(d, ignore_errors=True)
                 reaped.append(str(d))
     return reaped
+
+
+def open_machine(label: str) -> LocalMachine:
+    """This host (the `local` kind of :mod:`jitskit_tui.machine_kinds`)."""
+    return LocalMachine()

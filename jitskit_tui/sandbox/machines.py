@@ -1,23 +1,27 @@
-"""Choosing the benchmark machine from a spec's `machine` field or `--machine`."""
+"""Opening the benchmark machine a spec's `machine` field or `--machine` names, through
+the registry of machine kinds (:mod:`jitskit_tui.machine_kinds`)."""
 
 from __future__ import annotations
 
 import importlib
 from typing import cast
 
+from jitskit_tui.machine_kinds import address_forms, kind_for
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
-from jitskit_tui.sandbox.local import LocalMachine
 
 
 def machine_for(label: str) -> BenchMachine:
-    """``local``, or a Docker host: ``tcp://``, ``ssh://``, ``unix://`` or a context name."""
-    if label == "local":
-        return LocalMachine()
-    # The Docker backend (and the docker SDK) is loaded only when a Docker host is named.
+    """The machine ``label`` names (resolved only: nothing is contacted yet); raises
+    :class:`MachineError` when no kind of machine takes it or its kind cannot load."""
+    kind = kind_for(label)
+    if kind is None:
+        raise MachineError(label, "not a machine address", f"use {address_forms()}")
+    module_name, _, function = kind.opener.partition(":")
+    # A kind's backend (and its SDK) is loaded only when a machine of that kind is named.
     try:
-        backend = importlib.import_module("jitskit_tui.sandbox.docker")
+        module = importlib.import_module(module_name)
     except ImportError as exc:
         raise MachineError(
-            label, f"the Docker backend cannot be loaded ({exc})", "reinstall jitskit-tui"
+            label, f"the {kind.name} backend cannot be loaded ({exc})", "reinstall jitskit-tui"
         ) from None
-    return cast(BenchMachine, backend.open_machine(label))
+    return cast(BenchMachine, getattr(module, function)(label))

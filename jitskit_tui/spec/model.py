@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jitskit_tui.machine_kinds import address_forms, card_allows
 from jitskit_tui.spec.presets import PRESETS, YCSB_ZIPFIAN_CONSTANT, OpKind, PresetName
 from jitskit_tui.spec.units import ByteSize, Count, Duration
 
@@ -95,10 +96,6 @@ class DataDir(_Strict):
     """Space the store may use."""
 
 
-_MACHINE = re.compile(
-    r"^(local|tcp://[^\s/]+|ssh://[^\s/]+|unix:///\S+|[A-Za-z0-9][A-Za-z0-9_.+-]*)$"
-)
-
 # Flags that would let a candidate change how the harness is built, linked or measured.
 _FORBIDDEN_FLAG = re.compile(
     r"^(-o|-I|-L|-l|-B|-include|-imacros|-iquote|-isystem|-idirafter|-specs|-wrapper|"
@@ -144,7 +141,8 @@ class Environment(_Strict):
     data_dir: DataDir | None = None
     """Needed when durability is not `none`."""
     machine: str = "local"
-    """`local`, a Docker host URL (`tcp://`, `ssh://`, `unix://`) or a docker context name."""
+    """`local`, a Docker host URL (`tcp://`, `ssh://`, `unix://`) or a docker context name:
+    any address a kind in :mod:`jitskit_tui.machine_kinds` takes."""
     compiler: Compiler = Field(default_factory=Compiler)
     libraries: list[str] = Field(default_factory=list)
     """Libraries the store may link, by name as for `-l` (e.g. `numa`)."""
@@ -159,11 +157,8 @@ class Environment(_Strict):
     @field_validator("machine")
     @classmethod
     def _machine(cls, value: str) -> str:
-        if not _MACHINE.match(value):
-            raise ValueError(
-                f"{value!r} is not a machine: use 'local', tcp://HOST:PORT, "
-                "ssh://USER@HOST, unix:///PATH or a docker context name"
-            )
+        if not card_allows(value):
+            raise ValueError(f"{value!r} is not a machine: use {address_forms()}")
         return value
 
     @field_validator("libraries")
@@ -368,3 +363,12 @@ class SpecCard(_Strict):
     environment: Environment
     workload: Workload
     loop: Loop = Field(default_factory=Loop)
+
+    def summary(self) -> str:
+        """One line a person can read: workload, durability, threads, machine."""
+        env, wl = self.environment, self.workload
+        cpus = f"CPUs {env.cpuset}" if env.cpuset else f"{env.cpus} CPUs"
+        return (
+            f"{wl.describe()}; durability {self.requirement.durability}; "
+            f"{wl.threads} threads on {cpus}; machine {env.machine}"
+        )

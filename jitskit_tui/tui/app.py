@@ -28,7 +28,7 @@ from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested, RunReque
 if TYPE_CHECKING:
     from jitskit_tui.engine.loop import Engine
     from jitskit_tui.engine.workspace import Workspace
-    from jitskit_tui.tui.run.launch import RunChoices
+    from jitskit_tui.launch.choices import RunChoices
     from jitskit_tui.tui.run.links import LiveLink, RunLink
     from jitskit_tui.tui.run.session import RunSession
     from jitskit_tui.tui.screens.dashboard import DashboardScreen
@@ -246,8 +246,8 @@ class JitskitApp(App[None]):
     def _defaults(self) -> RunChoices:
         from dataclasses import replace
 
-        from jitskit_tui.agents import default_agent_name
-        from jitskit_tui.tui.run.launch import RunChoices
+        from jitskit_tui.agents.registry import default_agent_name
+        from jitskit_tui.launch.choices import RunChoices
 
         if self._run_defaults is not None:
             where = self.workspaces or self._run_defaults.workspaces
@@ -262,8 +262,9 @@ class JitskitApp(App[None]):
     async def _start_flow(self, message: RunRequested) -> None:
         import asyncio
 
+        from jitskit_tui.launch.choices import LaunchError
+        from jitskit_tui.launch.runs import start_run
         from jitskit_tui.tui.card_file import display_path
-        from jitskit_tui.tui.run.launch import LaunchError, start_run
         from jitskit_tui.tui.screens.start_run import StartRunDialog
 
         spec = message.spec
@@ -294,12 +295,13 @@ class JitskitApp(App[None]):
         import asyncio
         from dataclasses import replace
 
-        from jitskit_tui.tui.run.launch import LaunchError, resume_defaults, resume_run
+        from jitskit_tui.launch.choices import LaunchError
+        from jitskit_tui.launch.runs import recorded_choices, resume_run
         from jitskit_tui.tui.screens.start_run import StartRunDialog
 
         ws = message.workspace
         try:
-            recorded, state = await asyncio.to_thread(resume_defaults, ws)
+            recorded, state = await asyncio.to_thread(recorded_choices, ws)
         except LaunchError as exc:
             self.notify(str(exc), severity="error", timeout=12, markup=False)
             return

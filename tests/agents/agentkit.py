@@ -10,7 +10,7 @@ from pathlib import Path
 
 from messages_server import Message, Received, text, thinking, tool
 
-from jitskit_tui.agents.anthropic import AnthropicAgent
+from jitskit_tui.agents.anthropic.agent import AnthropicAgent
 from jitskit_tui.config import AnthropicSettings, RetrySettings
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.loop import Engine, EngineOptions

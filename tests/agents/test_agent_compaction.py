@@ -21,7 +21,7 @@ from agentkit import (
 )
 from messages_server import Error, Message, MessagesServer, Received, text, tool
 
-from jitskit_tui.agents.anthropic import AnthropicAgent
+from jitskit_tui.agents.anthropic.agent import AnthropicAgent
 from jitskit_tui.agents.anthropic.conversation import SUMMARY_HEADER
 from jitskit_tui.agents.anthropic.role_chat import RoleChat
 from jitskit_tui.engine.budget import BudgetAuthority

@@ -11,13 +11,13 @@ import httpx2
 import pytest
 from messages_server import Message, MessagesServer, text, tool
 
-from jitskit_tui.agents import AgentUnavailable, make_agent
-from jitskit_tui.agents.anthropic import AnthropicAgent
+from jitskit_tui.agents.anthropic.agent import AnthropicAgent
 from jitskit_tui.agents.anthropic.client import MessagesClient, ModelRequest
 from jitskit_tui.agents.anthropic.context import parse_plan, whiteboard_digest
 from jitskit_tui.agents.anthropic.faults import StreamCut, backoff_s, classify, retry_after
 from jitskit_tui.agents.anthropic.pricing import PriceTable
 from jitskit_tui.agents.anthropic.stream import FORMING_BATCH_CHARS, ModelReply
+from jitskit_tui.agents.registry import make_agent
 from jitskit_tui.config import (
     AnthropicSettings,
     ConfigError,
@@ -26,7 +26,7 @@ from jitskit_tui.config import (
     load_user_config,
 )
 from jitskit_tui.engine.whiteboard import initial
-from jitskit_tui.protocol.agent import Compaction, Usage
+from jitskit_tui.protocol.agent import AgentUnavailable, Compaction, Usage
 from jitskit_tui.spec import load_spec
 
 SPEC = Path(__file__).resolve().parents[2] / "specs" / "demo.yaml"

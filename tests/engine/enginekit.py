@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from jitskit_tui.agents import make_agent
+from jitskit_tui.agents.registry import make_agent
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.engine.setup import create_workspace
@@ -33,7 +33,7 @@ def new_workspace(tmp_path: Path, spec: Path = TINY, name: str = "run") -> Works
 
 def open_engine(ws: Workspace, *, iterations: int | None = None, seed: int = 7) -> Engine:
     spec = load_spec(ws.spec_file)
-    agent = make_agent("scripted", spec, pace="instant", trajectory=TRAJECTORY)
+    agent = make_agent("scripted", spec, {"pace": "instant", "trajectory": str(TRAJECTORY)})
     options = EngineOptions(iterations=iterations, seed=seed, control_poll_s=0.05)
     return Engine(ws, agent, LocalMachine(), options)
 

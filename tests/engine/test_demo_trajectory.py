@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from jitskit_tui.agents import make_agent
+from jitskit_tui.agents.registry import make_agent
 from jitskit_tui.agents.scripted import demo_trajectory_dir, load_trajectory
 from jitskit_tui.agents.scripted.trajectory import CriticFiles
 from jitskit_tui.spec import load_spec
@@ -28,5 +28,5 @@ def test_the_demo_trajectory_loads_for_the_demo_card() -> None:
         for action in step.coder:
             target = action.write or action.edit or action.delete or action.read
             assert target is None or target.startswith("store/"), target
-    agent = make_agent("scripted", load_spec(SPECS / "demo.yaml"), pace="instant")
+    agent = make_agent("scripted", load_spec(SPECS / "demo.yaml"), {"pace": "instant"})
     assert agent.name == "scripted"

@@ -18,14 +18,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from jitskit_tui.tui.run.launch import RunChoices
+from jitskit_tui.launch.choices import RunChoices
 
 HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "recorded"
 TINY = HERE / "tiny.yaml"
 TRAJECTORY = HERE / "trajectory"
 
-FAST_RUNS = RunChoices(pace="instant", trajectory=TRAJECTORY, baselines=False)
+FAST_RUNS = RunChoices(
+    agent_options={"pace": "instant", "trajectory": str(TRAJECTORY)}, baselines=False
+)
 """Start-dialog defaults for live runs in the tests: offline, instant, no baselines."""
 
 STEER_PLAN = "Keep the reference layout, but say in the plan what the shard count costs."
@@ -57,7 +59,7 @@ def _git(cwd: Path, *args: str) -> None:
 
 
 async def _run(ws_root: Path) -> None:
-    from jitskit_tui.agents import make_agent
+    from jitskit_tui.agents.registry import make_agent
     from jitskit_tui.engine.loop import Engine, EngineOptions
     from jitskit_tui.engine.workspace import Workspace
     from jitskit_tui.protocol.controls import Steer
@@ -66,7 +68,9 @@ async def _run(ws_root: Path) -> None:
     from jitskit_tui.spec import load_spec
 
     ws = Workspace(ws_root)
-    agent = make_agent("scripted", load_spec(TINY), pace="instant", trajectory=TRAJECTORY)
+    agent = make_agent(
+        "scripted", load_spec(TINY), {"pace": "instant", "trajectory": str(TRAJECTORY)}
+    )
     options = EngineOptions(seed=7, control_poll_s=0.05, agent_options={"pace": "instant"})
     engine = Engine(ws, agent, LocalMachine(), options)
     loop = asyncio.get_running_loop()

@@ -124,7 +124,7 @@ def test_start_run_dialog(
         await pilot.pause(0.5)
 
     # No trajectory path: an absolute one would differ from checkout to checkout.
-    defaults = replace(FAST_RUNS, trajectory=None)
+    defaults = replace(FAST_RUNS, agent_options={"pace": "instant"})
     app = make_app(tiny_card, cursor_blink=False, run_defaults=defaults)
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 

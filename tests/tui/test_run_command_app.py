@@ -109,8 +109,8 @@ async def test_run_opens_the_dashboard_with_the_run_going_and_every_option_kept(
         assert "STOPPED" in str(app.screen.query_one("#status", Static).render())
         # Resuming or forking from the app later starts from this command's choices.
         defaults = app._defaults()
-        assert (defaults.agent, defaults.pace, defaults.baselines) == ("scripted", "instant", False)
-        assert defaults.trajectory == TRAJECTORY
+        assert (defaults.agent, defaults.baselines) == ("scripted", False)
+        assert defaults.agent_options == {"pace": "instant", "trajectory": str(TRAJECTORY)}
         # The editor (F3) is on the card that was run.
         await pilot.press("f3")
         assert app.editor is not None and app.editor.path == tiny_card

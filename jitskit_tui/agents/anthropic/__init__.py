@@ -1,27 +1,27 @@
 """The model-driven agent: planner, coder, critic and auditor over the Anthropic Messages
 API, through the official SDK (async, streaming).
 
-`make_anthropic_agent(spec)` is what `make_agent("anthropic", spec)` calls. The key comes
-from `ANTHROPIC_API_KEY` or the user config (`~/.config/jitskit/config.toml`, outside every
+`make_agent(spec, options)` is what the registry calls. The key comes from
+`ANTHROPIC_API_KEY` or the user config (`~/.config/jitskit/config.toml`, outside every
 workspace), the endpoint from `ANTHROPIC_BASE_URL` or the config, and each role's model
-from the spec's `loop.models`.
+from the spec's `loop.models`. This module stays light (the SDK is imported only when
+the agent is made), so asking whether the backend is available costs nothing.
 """
 
 from __future__ import annotations
 
-from jitskit_tui.agents.anthropic.agent import AnthropicAgent
-from jitskit_tui.agents.anthropic.pricing import PriceTable
-from jitskit_tui.config import ConfigError, api_key, config_path, load_user_config
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from jitskit_tui.config import ConfigError, UserConfig, api_key, config_path, load_user_config
+from jitskit_tui.protocol.agent import AgentUnavailable
 from jitskit_tui.spec.model import SpecCard
 
-__all__ = ["AnthropicAgent", "make_anthropic_agent"]
+if TYPE_CHECKING:
+    from jitskit_tui.agents.anthropic.agent import AnthropicAgent
 
 
-def make_anthropic_agent(spec: SpecCard) -> AnthropicAgent:
-    """The anthropic agent for a run of ``spec``; raises ``AgentUnavailable`` (with what
-    to do) when there is no key or the user config is broken."""
-    from jitskit_tui.agents import AgentUnavailable
-
+def _config_and_key() -> tuple[UserConfig, str]:
     try:
         config = load_user_config()
         key = api_key(config.anthropic)
@@ -32,6 +32,25 @@ def make_anthropic_agent(spec: SpecCard) -> AnthropicAgent:
             "no Anthropic API key: set ANTHROPIC_API_KEY, or anthropic.api_key_file in "
             f"{config_path()}; or run with --agent scripted (offline)"
         )
+    return config, key
+
+
+def unavailable() -> str | None:
+    """Why the agent cannot run here (no key, a broken user config), or ``None``."""
+    try:
+        _config_and_key()
+    except AgentUnavailable as exc:
+        return str(exc)
+    return None
+
+
+def make_agent(spec: SpecCard, options: Mapping[str, str]) -> AnthropicAgent:
+    """The anthropic agent for a run of ``spec``; raises ``AgentUnavailable`` (with what
+    to do) when there is no key or the user config is broken."""
+    from jitskit_tui.agents.anthropic.agent import AnthropicAgent
+    from jitskit_tui.agents.anthropic.pricing import PriceTable
+
+    config, key = _config_and_key()
     return AnthropicAgent(
         spec, api_key=key, settings=config.anthropic, prices=PriceTable(config.prices)
     )

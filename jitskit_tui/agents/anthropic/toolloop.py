@@ -51,9 +51,7 @@ def tool_params(tools: Tools) -> list[JSON]:
     ]
 
 
-async def run_tool_loop(
-    chat: RoleChat, tools: Tools, sink: AgentSink
-) -> LoopOutcome:
+async def run_tool_loop(chat: RoleChat, tools: Tools, sink: AgentSink) -> LoopOutcome:
     params = tool_params(tools)
     conversation = chat.conversation
     rounds = nudges = 0

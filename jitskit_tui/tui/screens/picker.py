@@ -16,7 +16,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from jitskit_tui.cli.validate_cmd import summary_line
 from jitskit_tui.paths import default_spec
 from jitskit_tui.spec import SpecError, load_spec
 from jitskit_tui.tui.card_file import display_path
@@ -49,7 +48,7 @@ def library(folder: Path) -> list[CardEntry]:
                 CardEntry(path, f"✗ {count} problem{'s' if count != 1 else ''}: {first}", False)
             )
             continue
-        entries.append(CardEntry(path, summary_line(spec).partition(": ")[2], True))
+        entries.append(CardEntry(path, spec.summary(), True))
     return entries
 
 

@@ -1,8 +1,12 @@
-"""Before a run starts (or resumes, or forks): who plays the agents, how fast the scripted
-one talks, the budget, the machine, and whether to measure the baselines.
+"""Before a run starts (or resumes, or forks): who plays the agents and with which
+options (how fast the scripted one talks), the budget, the machine, and whether to
+measure the baselines.
 
 One row per choice so it fits 80x24; Enter starts, Esc cancels. The defaults are the
-command line's (or what the run was started with, on resume).
+command line's (or what the run was started with, on resume). The agents and their
+options are the registry's (:mod:`jitskit_tui.agents.registry`): an option with choices
+is a row of buttons under the agent, a free one (a path) a field under the machine, and
+each is enabled while its agent is chosen.
 """
 
 from __future__ import annotations
@@ -17,15 +21,20 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, RadioButton, RadioSet, Static
 
-from jitskit_tui.agents import AgentName
-from jitskit_tui.agents.scripted.pace import PaceName
-from jitskit_tui.tui.run.launch import RunChoices
+from jitskit_tui.agents.registry import AGENT_BACKENDS, AgentBackend, AgentOption
+from jitskit_tui.launch.choices import RunChoices
 
-AGENTS: tuple[tuple[AgentName, str], ...] = (
-    ("scripted", "scripted (offline)"),
-    ("anthropic", "anthropic (API key)"),
+BackendOption = tuple[AgentBackend, AgentOption]
+CHOICE_OPTIONS: tuple[BackendOption, ...] = tuple(
+    (b, o) for b in AGENT_BACKENDS for o in b.options if o.choices
 )
-PACE_NAMES: tuple[PaceName, ...] = ("realistic", "fast", "instant")
+FREE_OPTIONS: tuple[BackendOption, ...] = tuple(
+    (b, o) for b in AGENT_BACKENDS for o in b.options if not o.choices
+)
+
+
+def _option_id(backend: AgentBackend, option: AgentOption) -> str:
+    return f"option-{backend.name}-{option.name}"
 
 
 class StartRunDialog(ModalScreen[RunChoices | None]):
@@ -52,6 +61,12 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
         self._machine_hint = machine_hint
         self._start_label = start_label
 
+    def _default(self, backend: AgentBackend, option: AgentOption) -> str:
+        """The option's value to show: the defaults' when they are for its agent."""
+        d = self._defaults
+        given = d.agent_options.get(option.name) if d.agent == backend.name else None
+        return given if given is not None else option.default or ""
+
     def compose(self) -> ComposeResult:
         d = self._defaults
         with Vertical(classes="dialog start-run"):
@@ -59,12 +74,16 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
             with Grid(classes="form"):
                 yield Label("Agent", classes="form-label")
                 with RadioSet(id="agent", classes="form-radio"):
-                    for name, text in AGENTS:
-                        yield RadioButton(text, value=name == d.agent, name=name)
-                yield Label("Pace", classes="form-label")
-                with RadioSet(id="pace", classes="form-radio"):
-                    for pace in PACE_NAMES:
-                        yield RadioButton(pace, value=pace == d.pace, name=pace)
+                    for backend in AGENT_BACKENDS:
+                        yield RadioButton(
+                            backend.label, value=backend.name == d.agent, name=backend.name
+                        )
+                for backend, option in CHOICE_OPTIONS:
+                    yield Label(option.label, classes="form-label")
+                    shown = self._default(backend, option)
+                    with RadioSet(id=_option_id(backend, option), classes="form-radio"):
+                        for value in option.choices:
+                            yield RadioButton(value, value=value == shown, name=value)
                 yield Label("Iterations", classes="form-label")
                 yield Input(
                     str(d.iterations) if d.iterations else "",
@@ -80,13 +99,14 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
                     id="machine",
                     classes="form-input",
                 )
-                yield Label("Trajectory", classes="form-label")
-                yield Input(
-                    str(d.trajectory) if d.trajectory else "",
-                    placeholder="the shipped demo (scripted agent only)",
-                    id="trajectory",
-                    classes="form-input",
-                )
+                for backend, option in FREE_OPTIONS:
+                    yield Label(option.label, classes="form-label")
+                    yield Input(
+                        self._default(backend, option),
+                        placeholder=f"{option.empty} ({backend.name} agent only)",
+                        id=_option_id(backend, option),
+                        classes="form-input",
+                    )
                 yield Label("Ratio", classes="form-label")
                 yield Checkbox(
                     "measure the baselines (cached per machine)",
@@ -106,17 +126,18 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
     def on_mount(self) -> None:
         self.query_one("#start-note", Static).display = False
         self.query_one("#start", Button).focus()
-        self._sync_scripted()
+        self._sync_options()
 
     def _choice(self, radio_id: str) -> str:
         pressed = self.query_one(f"#{radio_id}", RadioSet).pressed_button
         return (pressed.name or "") if pressed is not None else ""
 
     @on(RadioSet.Changed, "#agent")
-    def _sync_scripted(self) -> None:
-        scripted = self._choice("agent") == "scripted"
-        self.query_one("#pace", RadioSet).disabled = not scripted
-        self.query_one("#trajectory", Input).disabled = not scripted
+    def _sync_options(self) -> None:
+        """Only the chosen agent's options can be changed."""
+        chosen = self._choice("agent")
+        for backend, option in (*CHOICE_OPTIONS, *FREE_OPTIONS):
+            self.query_one(f"#{_option_id(backend, option)}").disabled = backend.name != chosen
 
     def _note(self, text: str) -> None:
         note = self.query_one("#start-note", Static)
@@ -126,9 +147,8 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
 
     def choices(self) -> RunChoices | None:
         """The form as choices, or None (with a note saying what is wrong)."""
-        agent: AgentName = "anthropic" if self._choice("agent") == "anthropic" else "scripted"
-        chosen_pace = self._choice("pace")
-        pace: PaceName = next((p for p in PACE_NAMES if p == chosen_pace), "realistic")
+        chosen = self._choice("agent")
+        backend = next((b for b in AGENT_BACKENDS if b.name == chosen), AGENT_BACKENDS[0])
         iterations_text = self.query_one("#iterations", Input).value.strip()
         iterations: int | None = None
         if iterations_text:
@@ -136,21 +156,42 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
                 self._note("Iterations: a whole number of at least 1 (empty: the default).")
                 return None
             iterations = int(iterations_text)
-        trajectory_text = self.query_one("#trajectory", Input).value.strip()
-        trajectory = Path(trajectory_text).expanduser() if trajectory_text else None
-        if agent == "scripted" and trajectory is not None and not trajectory.is_dir():
-            self._note(f"Trajectory: {trajectory_text} is not a folder (empty: the shipped demo).")
+        options = self._agent_options(backend)
+        if options is None:
             return None
         machine = self.query_one("#machine", Input).value.strip() or None
         return replace(
             self._defaults,
-            agent=agent,
-            pace=pace,
+            agent=backend.name,
+            agent_options=options,
             iterations=iterations,
-            trajectory=trajectory if agent == "scripted" else None,
             machine=machine,
             baselines=self.query_one("#baselines", Checkbox).value,
         )
+
+    def _agent_options(self, backend: AgentBackend) -> dict[str, str] | None:
+        """The chosen agent's options from their rows, or None (with a note) when a path
+        names nothing."""
+        options: dict[str, str] = {}
+        for option in backend.options:
+            row = f"#{_option_id(backend, option)}"
+            if option.choices:
+                options[option.name] = self._choice(row[1:]) or option.default or ""
+                continue
+            text = self.query_one(row, Input).value.strip()
+            if not text:
+                continue
+            if option.path:
+                path = Path(text).expanduser()
+                exists = path.is_dir() if option.path == "folder" else path.is_file()
+                if not exists:
+                    self._note(
+                        f"{option.label}: {text} is not a {option.path} (empty: {option.empty})."
+                    )
+                    return None
+                text = str(path)
+            options[option.name] = text
+        return options
 
     @on(Input.Submitted)
     def _submitted(self) -> None:
