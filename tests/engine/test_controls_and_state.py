@@ -99,7 +99,7 @@ def check_running(state: RunState) -> None:
     assert state.status == "running"
 
 
-def test_state_folds_iterations_best_steering_and_sessions() -> None:
+def test_state_folds_iterations_best_steering_and_stints() -> None:
     events: list[Event] = [
         RunStarted(
             seq=1,
