@@ -12,6 +12,7 @@ from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.harness.baselines import none_passed, run_baselines
 from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.machine_kinds import address_forms
 
 
 @click.command()
@@ -25,7 +26,7 @@ from jitskit_tui.harness.evaluate import EvalObserver
     type=click.Path(path_type=Path),
     help="Write every result and the best comparable one as JSON to this file.",
 )
-@click.option("--machine", help="Benchmark machine: local, tcp://, ssh://, unix:// or a context.")
+@click.option("--machine", help=f"Benchmark machine: {address_forms()}.")
 def baselines(
     spec: Path,
     only: str | None,

@@ -13,6 +13,7 @@ import click
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.machine_kinds import address_forms
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.sandbox.machines import machine_for
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
@@ -88,7 +89,7 @@ def on_machine(machine: BenchMachine, work: Callable[[], Awaitable[T]]) -> T:
     type=click.Path(path_type=Path),
     help="Write the whole result as JSON to this file.",
 )
-@click.option("--machine", help="Benchmark machine: local, tcp://, ssh://, unix:// or a context.")
+@click.option("--machine", help=f"Benchmark machine: {address_forms()}.")
 @click.option("--seed", type=int, help="Seed for the kill moment and canary (default: random).")
 def bench(
     spec: Path, store: Path, size: str, json_out: Path | None, machine: str | None, seed: int | None
