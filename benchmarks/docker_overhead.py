@@ -21,6 +21,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TypeVar
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine, Limits
 from jitskit_tui.sandbox.docker import open_machine
 
@@ -43,6 +44,7 @@ async def _timed(times: dict[str, list[float]], step: str, action: Awaitable[T])
 
 async def measure(machine: BenchMachine, rounds: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {}
+    out = LAYOUT.out
     await machine.check()
     for index in range(rounds + 1):
         sample: dict[str, list[float]] = {}
@@ -54,16 +56,16 @@ async def measure(machine: BenchMachine, rounds: int) -> dict[str, list[float]]:
                 data_volume=True,
             ),
         )  # fmt: skip
-        await _timed(sample, "upload", sandbox.upload(HARNESS, "/work/harness"))
-        await _timed(sample, "upload", sandbox.upload(STORE, "/work/store"))
+        await _timed(sample, "upload", sandbox.upload(HARNESS, LAYOUT.harness))
+        await _timed(sample, "upload", sandbox.upload(STORE, LAYOUT.store))
         for _ in range(3):
             await _timed(sample, "exec", sandbox.run(["true"], timeout_s=60))
         await sandbox.run(
-            ["sh", "-c", "mkdir -p /work/out && head -c 1048576 /dev/zero > /work/out/r.bin"],
+            ["sh", "-c", f"mkdir -p {out} && head -c 1048576 /dev/zero > {out}/r.bin"],
             timeout_s=60,
         )
         with tempfile.TemporaryDirectory() as down:
-            await _timed(sample, "download", sandbox.download("/work/out", Path(down)))
+            await _timed(sample, "download", sandbox.download(out, Path(down)))
         await _timed(sample, "close", sandbox.close())
         if index == 0:
             continue  # warm-up: first connection, reaping, facts probe

@@ -22,13 +22,14 @@ from jitskit_tui.harness.bundle import SOURCE_SUFFIXES, Bundle, harness_dir
 from jitskit_tui.harness.evaluate import limits_for
 from jitskit_tui.protocol.audit import AuditSuite, AuditTest
 from jitskit_tui.protocol.results import GateResult
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox
 from jitskit_tui.spec.model import SpecCard
 
 TEST_TIMEOUT_S = 60.0
 BUILD_TIMEOUT_S = 300.0
 SUITE_FILE = "suite.yaml"
-ROOT = "/work/audit-run"
+ROOT = LAYOUT.audit_run
 
 
 class AuditSuiteError(Exception):
@@ -163,7 +164,7 @@ async def _run_test(
             seconds=built.wall_s,
         )
     durability = spec.requirement.durability
-    data_dir = "" if durability == "none" else f"/data/audit-{test.id}"
+    data_dir = "" if durability == "none" else LAYOUT.audit_data(test.id)
     if data_dir:
         await sandbox.run(["sh", "-c", f"rm -rf {shlex.quote(data_dir)}"], timeout_s=30)
         await sandbox.run(["mkdir", "-p", data_dir], timeout_s=30)

@@ -20,10 +20,11 @@ from jitskit_tui.harness.bundle import digest_of, file_digests, harness_digests
 from jitskit_tui.harness.config import Size, spec_sha256
 from jitskit_tui.harness.evaluate import EvalObserver, EvalRequest, evaluate
 from jitskit_tui.protocol.results import BaselineReport, EvalResult
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard
 
-ADAPTER_FLAGS = ("-O2", "-I/work/store")
+ADAPTER_FLAGS = ("-O2", f"-I{LAYOUT.store}")
 
 
 def cache_dir() -> Path:

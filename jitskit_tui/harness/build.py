@@ -19,21 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jitskit_tui.harness.bundle import Bundle
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import EvalSandbox, RunResult
 from jitskit_tui.spec.model import SpecCard
 
 HARNESS_FLAGS = ("-std=c++17", "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-pthread")
-WORK = "/work"
-HARNESS = f"{WORK}/harness"
-STORE = f"{WORK}/store"
-BUILD = f"{WORK}/build"
-BINARY = f"{BUILD}/jitskit-harness"
+HARNESS_OBJECTS = f"{LAYOUT.build}/harness"
+STORE_OBJECTS = f"{LAYOUT.build}/store"
+BINARY = f"{LAYOUT.build}/jitskit-harness"
 BUILD_TIMEOUT_S = 300.0
 SEALED_NAME = "harness-sealed.o"
 KEEP_CACHED_HARNESSES = 6
 PRUNE_IDLE_S = 3600.0
 """An entry used within this long is never pruned, however many there are."""
-SEALED = f"{BUILD}/harness/{SEALED_NAME}"
+SEALED = f"{HARNESS_OBJECTS}/{SEALED_NAME}"
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ async def build(
 
     async def step(argv: list[str], what: str) -> RunResult | None:
         log.append("$ " + shlex.join(argv))
-        result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=WORK)
+        result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work)
         outcome.steps.append(result)
         log.append((result.stdout + result.stderr).rstrip())
         if result.ok:
@@ -138,27 +137,28 @@ async def build(
         )
         return None
 
-    mkdir = ["mkdir", "-p", f"{BUILD}/harness", f"{BUILD}/store"]
+    mkdir = ["mkdir", "-p", HARNESS_OBJECTS, STORE_OBJECTS]
     if await step(mkdir, "preparing the build directory") is None:
         return _finish(outcome, log)
 
-    include = f"-I{HARNESS}/include"
-    harness_includes = [f"-I{HARNESS}/{d}" for d in sources.include]
-    harness_objects = [_object_name(source, f"{BUILD}/harness") for source in sources.harness]
+    include = f"-I{LAYOUT.harness}/include"
+    harness_includes = [f"-I{LAYOUT.harness}/{d}" for d in sources.include]
+    harness_objects = [_object_name(source, HARNESS_OBJECTS) for source in sources.harness]
     if object_cache is not None and (object_cache / SEALED_NAME).is_file():
         # The harness is the same for every evaluation on a machine: reuse its object.
         with contextlib.suppress(OSError):
             os.utime(object_cache)  # used now: pruning keeps it
-        await sandbox.upload(object_cache, f"{BUILD}/harness")
+        await sandbox.upload(object_cache, HARNESS_OBJECTS)
         log.append(f"(harness object reused from {object_cache})")
     else:
         for source, obj in zip(sources.harness, harness_objects, strict=True):
-            argv = [cxx, *sources.flags, *harness_includes, "-c", f"{HARNESS}/{source}", "-o", obj]
+            source_path = f"{LAYOUT.harness}/{source}"
+            argv = [cxx, *sources.flags, *harness_includes, "-c", source_path, "-o", obj]
             if await step(argv, f"compiling the harness ({source})") is None:
                 return _finish(outcome, log)
         # One relocatable object whose own symbols are local: the store can neither call
         # into the harness nor read its state (the secret, the counters, the clock).
-        combined = f"{BUILD}/harness/combined.o"
+        combined = f"{HARNESS_OBJECTS}/combined.o"
         if (
             await step(["ld", "-r", "-o", combined, *harness_objects], "sealing the harness")
             is None
@@ -166,8 +166,8 @@ async def build(
             return _finish(outcome, log)
         localize = (
             f'nm -P --defined-only {combined} | awk \'$2 ~ /^[TDBRG]$/ && $1 != "main" '
-            f"{{print $1}}' > {BUILD}/harness/localize.txt && objcopy "
-            f"--localize-symbols={BUILD}/harness/localize.txt {combined} {SEALED} && "
+            f"{{print $1}}' > {HARNESS_OBJECTS}/localize.txt && objcopy "
+            f"--localize-symbols={HARNESS_OBJECTS}/localize.txt {combined} {SEALED} && "
             f"rm {combined} {' '.join(harness_objects)}"
         )
         if await step(["sh", "-c", localize], "sealing the harness") is None:
@@ -177,7 +177,8 @@ async def build(
     harness_objects = [SEALED]
     # The store is compiled against the contract header alone: the harness's sources
     # (its integrity code, its secret handling) are not there to include.
-    hide = ["sh", "-c", f"rm -rf {HARNESS}/src {HARNESS}/tools {HARNESS}/sources.txt"]
+    hidden = " ".join(f"{LAYOUT.harness}/{name}" for name in ("src", "tools", "sources.txt"))
+    hide = ["sh", "-c", f"rm -rf {hidden}"]
     if await step(hide, "preparing the store build") is None:
         return _finish(outcome, log)
 
@@ -196,7 +197,7 @@ async def build(
             return _finish(outcome, log)
     store_objects: list[str] = []
     for source in bundle.store_sources():
-        obj = _object_name(source, f"{BUILD}/store")
+        obj = _object_name(source, STORE_OBJECTS)
         store_objects.append(obj)
         argv = [
             cxx,
@@ -205,7 +206,7 @@ async def build(
             *flags,
             include,
             "-c",
-            f"{STORE}/{source}",
+            f"{LAYOUT.store}/{source}",
             "-o",
             obj,
         ]
@@ -228,7 +229,7 @@ async def build(
 async def _fill_cache(sandbox: EvalSandbox, cache: Path) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".fill-", dir=cache.parent))
     try:
-        await sandbox.download(f"{BUILD}/harness", staging)
+        await sandbox.download(HARNESS_OBJECTS, staging)
         with contextlib.suppress(OSError):
             (staging / "harness").rename(cache)
     finally:

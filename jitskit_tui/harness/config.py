@@ -11,11 +11,11 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.spec.model import Hotspot, Latest, SpecCard, Uniform, Zipfian
 from jitskit_tui.spec.presets import OpKind
 
 Size = Literal["quick", "full"]
-DATA_DIR = "/data/store"
 
 _MIX_KEYS: dict[OpKind, str] = {
     "read": "mix_read",
@@ -87,7 +87,7 @@ def harness_config(
         "mem_budget_bytes": str(
             mem_budget_bytes if mem_budget_bytes is not None else env.store_memory_budget
         ),
-        "data_dir": "" if req.durability == "none" else DATA_DIR,
+        "data_dir": "" if req.durability == "none" else LAYOUT.store_data,
         "durability": req.durability,
         "tick_ms": "250",
         "operations": ",".join(_OPERATION_KEYS[op] for op in req.operations),

@@ -23,13 +23,11 @@ from jitskit_tui.protocol.results import (
     MachineFacts,
     TimelinePoint,
 )
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits
 from jitskit_tui.spec.model import SpecCard
 
 GATE_TIMEOUT_S = 120.0
-CONFIGS = "/work/configs"
-OUT = "/work/out"
-STAMP = "/work/build/.stamp"
 
 
 class EvalObserver(Protocol):
@@ -104,7 +102,7 @@ class EvalRun:
 
     async def reset_data(self) -> None:
         if self.spec.requirement.durability != "none":
-            await self.sh(f"rm -rf {harness_config.DATA_DIR} && mkdir -p {harness_config.DATA_DIR}")
+            await self.sh(f"rm -rf {LAYOUT.store_data} && mkdir -p {LAYOUT.store_data}")
 
     def log(self, step: str, output: ModeOutput) -> None:
         reason = tampered(output)

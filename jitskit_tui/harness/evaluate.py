@@ -20,10 +20,7 @@ from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.build import BuildOutcome, build, harness_cache_dir
 from jitskit_tui.harness.bundle import BundleError, digest_of, harness_digests, make_bundle
 from jitskit_tui.harness.eval_run import (
-    CONFIGS,
     GATE_TIMEOUT_S,
-    OUT,
-    STAMP,
     EvalObserver,
     EvalRequest,
     EvalRun,
@@ -47,15 +44,13 @@ from jitskit_tui.protocol.results import (
     GateResult,
     TimelinePoint,
 )
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine
 
 # What callers import from here, wherever it now lives.
 __all__ = [
-    "CONFIGS",
     "GATE_TIMEOUT_S",
-    "OUT",
     "SANDBOX_SLACK",
-    "STAMP",
     "WRITER_OPEN_TIMEOUT_S",
     "EvalObserver",
     "EvalRequest",
@@ -96,7 +91,8 @@ async def evaluate(
                 spec, request.size, cpus=cpus, operation_count=0, duration_s=3600
             ),
         }.items():
-            (configs / f"{name}.conf").write_text(harness_config.render(values))
+            # Named as the sandbox will see it once the folder is uploaded.
+            (configs / Path(LAYOUT.config(name)).name).write_text(harness_config.render(values))
 
         sandbox = await machine.open(
             run_id=request.run_id,
@@ -107,8 +103,8 @@ async def evaluate(
         async with sandbox:
             warnings += list(sandbox.limits_applied.warnings)
             run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine)
-            await sandbox.upload(bundle.root, "/work")
-            await sandbox.upload(configs, CONFIGS)
+            await sandbox.upload(bundle.root, LAYOUT.work)
+            await sandbox.upload(configs, LAYOUT.configs)
             run.harness_changed = await changed_harness_files(run)
             observer.on_step("build")
             cache = harness_cache_dir(
@@ -149,11 +145,11 @@ def _build_gate(built: BuildOutcome) -> GateResult:
 
 async def _gates_and_benchmark(run: EvalRun) -> None:
     spec = run.spec
-    await run.sh(f"mkdir -p {OUT} && touch {STAMP}")
+    await run.sh(f"mkdir -p {LAYOUT.out} && touch {LAYOUT.stamp}")
     run.observer.on_step("integrity")
     integrity = await integrity_gate(run)
 
-    run_conf = f"{CONFIGS}/run.conf"
+    run_conf = LAYOUT.config("run")
     for gate in ("api", "concurrency"):
         run.observer.on_step(gate)
         await run.reset_data()
@@ -163,7 +159,7 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
 
     if spec.requirement.durability != "none":
         run.observer.on_step("durability")
-        run.record(await durability_gate(run, f"{CONFIGS}/durability.conf"))
+        run.record(await durability_gate(run, LAYOUT.config("durability")))
 
     run.observer.on_step("benchmark")
     await run.reset_data()
@@ -189,13 +185,12 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
 
     run.observer.on_step("memory")
     await run.reset_data()
-    canary = await run_mode(run.sandbox, "bench", f"{CONFIGS}/canary.conf", timeout_s=120)
+    canary = await run_mode(run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=120)
     run.log("canary", canary)
     run.record(memory_gate(spec, bench, run.figures, canary))
 
-    stray = await run.sh(
-        f"find /work -newer {STAMP} -type f ! -path '{OUT}/*' ! -path '{STAMP}' | head -5"
-    )
+    allowed = " ".join(f"! -path '{p}' ! -path '{p}/*'" for p in LAYOUT.writable_in_work())
+    stray = await run.sh(f"find {LAYOUT.work} -newer {LAYOUT.stamp} -type f {allowed} | head -5")
     if stray.strip():
         files = ", ".join(stray.split())
         run.tampering.append(

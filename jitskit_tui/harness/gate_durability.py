@@ -11,12 +11,12 @@ import contextlib
 import json
 from dataclasses import dataclass
 
-from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.build import BINARY
-from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, OUT, EvalRun
+from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, EvalRun
 from jitskit_tui.harness.modes import EXIT_TAMPERED, crash_reason, gate_from, run_mode
 from jitskit_tui.harness.syscalls import check_sync_before_ack
 from jitskit_tui.protocol.results import GateResult
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import EvalSandbox
 
 _STRACE_CALLS = (
@@ -31,7 +31,7 @@ async def durability_gate(run: EvalRun, run_conf: str) -> GateResult:
     spec = run.spec
     power_loss = spec.requirement.durability == "power_loss"
     await run.reset_data()
-    acks = f"{OUT}/acks.log"
+    acks = f"{LAYOUT.out}/acks.log"
     prefix: tuple[str, ...] = ()
     extra: tuple[str, ...] = ("--ack-log", acks)
     if power_loss:
@@ -41,7 +41,7 @@ async def durability_gate(run: EvalRun, run_conf: str) -> GateResult:
             "-y",
             "-qq",
             "-o",
-            f"{OUT}/strace.log",
+            f"{LAYOUT.out}/strace.log",
             "-e",
             f"trace={_STRACE_CALLS}",
         )
@@ -53,8 +53,8 @@ async def durability_gate(run: EvalRun, run_conf: str) -> GateResult:
     if outcome.failure is not None:
         return GateResult(name="durability", passed=False, detail=outcome.failure)
     if power_loss:
-        trace = await run.sh(f"cat {OUT}/strace.log", timeout_s=60)
-        check = check_sync_before_ack(trace, harness_config.DATA_DIR)
+        trace = await run.sh(f"cat {LAYOUT.out}/strace.log", timeout_s=60)
+        check = check_sync_before_ack(trace, LAYOUT.store_data)
         if check.acknowledged == 0:
             return GateResult(
                 name="durability",

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from jitskit_tui.harness.build import BINARY, SEALED
+from jitskit_tui.harness.build import BINARY, SEALED, STORE_OBJECTS
 from jitskit_tui.harness.eval_run import EvalRun
 from jitskit_tui.harness.symbols import describe, find_shadowing, parse_nm_posix
 from jitskit_tui.protocol.results import GateResult
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 
 
 async def changed_harness_files(run: EvalRun) -> list[str]:
     """Harness files in the sandbox whose digest differs from the packaged harness's."""
-    listing = await run.sh("cd /work/harness && find . -type f -exec sha256sum {} + | sort -k2")
+    listing = await run.sh(
+        f"cd {LAYOUT.harness} && find . -type f -exec sha256sum {{}} + | sort -k2"
+    )
     seen = {}
     for line in listing.splitlines():
         digest, _, name = line.partition("  ")
@@ -30,7 +33,7 @@ async def integrity_gate(run: EvalRun) -> GateResult:
             detail=f"harness files differ from the packaged harness: {shown}. The harness is "
             "not the agent's to change; restore it",
         )
-    store_syms = parse_nm_posix(await run.sh("nm -P --defined-only /work/build/store/*.o"))
+    store_syms = parse_nm_posix(await run.sh(f"nm -P --defined-only {STORE_OBJECTS}/*.o"))
     harness_syms = parse_nm_posix(await run.sh(f"nm -P --defined-only {SEALED}"))
     libraries: dict[str, dict[str, str]] = {}
     ldd = await run.sh(f"ldd {BINARY}")

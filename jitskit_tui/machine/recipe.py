@@ -12,6 +12,8 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
+
 IMAGE_REPOSITORY = "jitskit-bench"
 RECIPE_VERSION = 1
 SANDBOX_UID = 1000
@@ -49,9 +51,9 @@ class ImageRecipe:
     env: tuple[tuple[str, str], ...] = (
         ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
         ("LANG", "C.UTF-8"),
-        ("HOME", "/work"),
+        ("HOME", LAYOUT.home),
     )
-    owned_dirs: tuple[str, ...] = ("/work", "/data")
+    owned_dirs: tuple[str, ...] = LAYOUT.volumes
     """Mount points owned by the sandbox user; volumes mounted there inherit it."""
     uid: int = SANDBOX_UID
     gid: int = SANDBOX_GID
@@ -66,7 +68,7 @@ class ImageRecipe:
         return f"{IMAGE_REPOSITORY}:{self.digest()[:16]}"
 
     def passwd_line(self) -> str:
-        return f"{SANDBOX_USER_NAME}:x:{self.uid}:{self.gid}:jitskit sandbox:/work:/bin/sh"
+        return f"{SANDBOX_USER_NAME}:x:{self.uid}:{self.gid}:jitskit sandbox:{LAYOUT.home}:/bin/sh"
 
     def group_line(self) -> str:
         return f"{SANDBOX_USER_NAME}:x:{self.gid}:"
@@ -74,7 +76,7 @@ class ImageRecipe:
     def image_changes(self) -> list[str]:
         """Dockerfile instructions that set the image's configuration (both routes)."""
         changes = [f"ENV {key}={value}" for key, value in self.env]
-        changes += ["WORKDIR /work", 'CMD ["sleep", "infinity"]']
+        changes += [f"WORKDIR {LAYOUT.work}", 'CMD ["sleep", "infinity"]']
         return changes
 
     def dockerfile(self) -> str:

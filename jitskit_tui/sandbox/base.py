@@ -3,10 +3,8 @@
 The candidate store is untrusted code. Every command that compiles or runs it goes
 through an :class:`EvalSandbox`, opened from a :class:`BenchMachine`: a bubblewrap
 jail in a scratch directory on this host (``local``), or one container on a Docker
-host. Both expose the same file layout to the commands they run:
-
-- ``/work``: writable scratch (harness sources, the store, build output, logs);
-- ``/data``: the store's data directory, present when the spec's durability needs disk.
+host. Both expose the same file layout to the commands they run, the one
+:mod:`jitskit_tui.protocol.sandbox_layout` names.
 """
 
 from __future__ import annotations
@@ -16,8 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WORK_DIR = "/work"
-DATA_DIR = "/data"
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 
 
 class MachineError(Exception):
@@ -105,7 +102,7 @@ class EvalSandbox(abc.ABC):
         timeout_s: float,
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
-        cwd: str = WORK_DIR,
+        cwd: str = LAYOUT.work,
     ) -> RunResult:
         """Runs a command with no network under the sandbox's limits.
 

@@ -23,9 +23,8 @@ from docker.types import LogConfig, Ulimit
 
 from jitskit_tui.machine.builder import inspect_image
 from jitskit_tui.machine.recipe import RECIPE
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import (
-    DATA_DIR,
-    WORK_DIR,
     BenchMachine,
     Limits,
     LimitsApplied,
@@ -215,7 +214,7 @@ class DockerMachine(BenchMachine):
             read_only=True,
             init=True,
             binds=binds,
-            tmpfs={"/tmp": f"rw,exec,nosuid,nodev,size={tmp_bytes},mode=1777"},
+            tmpfs={LAYOUT.tmp: f"rw,exec,nosuid,nodev,size={tmp_bytes},mode=1777"},
             mem_limit=limits.memory_bytes,
             memswap_limit=limits.memory_bytes,
             pids_limit=limits.pids,
@@ -234,9 +233,9 @@ class DockerMachine(BenchMachine):
         api = conn.api
         sandbox_id = uuid.uuid4().hex[:12]
         tags = labels(run_id=run_id, iteration=iteration, sandbox_id=sandbox_id)
-        volumes = {WORK_DIR: f"jitskit-work-{sandbox_id}"}
+        volumes = {LAYOUT.work: f"jitskit-work-{sandbox_id}"}
         if data_volume:
-            volumes[DATA_DIR] = f"jitskit-data-{sandbox_id}"
+            volumes[LAYOUT.data] = f"jitskit-data-{sandbox_id}"
         iteration_part = f"-{iteration}" if iteration is not None else ""
         name = f"jitskit-{_slug(run_id)}{iteration_part}-{sandbox_id}"
         made: dict[str, Any] = {"container": None, "volumes": []}
@@ -250,7 +249,7 @@ class DockerMachine(BenchMachine):
                 self.image,
                 command=["sleep", "infinity"],
                 user=ROOT_USER,
-                working_dir=WORK_DIR,
+                working_dir=LAYOUT.work,
                 labels=tags,
                 network_disabled=True,
                 host_config=host_config,

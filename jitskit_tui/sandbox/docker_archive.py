@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from jitskit_tui.machine.recipe import SANDBOX_GID, SANDBOX_UID
-from jitskit_tui.sandbox.base import WORK_DIR, MachineError
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.sandbox.base import MachineError
 
 
 def volume_root(
@@ -37,7 +38,7 @@ def volume_root(
     raise MachineError(
         label,
         f"cannot {verb} {path_text}: files move in and out of the sandbox only under {where}",
-        f"use a path under {WORK_DIR}",
+        f"use a path under {LAYOUT.work}",
     )
 
 

@@ -25,8 +25,8 @@ import docker
 import docker.errors
 
 from jitskit_tui.machine.recipe import SANDBOX_GID, SANDBOX_UID
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import (
-    WORK_DIR,
     EvalSandbox,
     LimitsApplied,
     MachineError,
@@ -163,7 +163,7 @@ class DockerSandbox(EvalSandbox):
         timeout_s: float,
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
-        cwd: str = WORK_DIR,
+        cwd: str = LAYOUT.work,
     ) -> RunResult:
         self._usable(f"run {argv[0] if argv else 'nothing'}")
         if not argv:
@@ -179,7 +179,7 @@ class DockerSandbox(EvalSandbox):
                 with contextlib.suppress(RuntimeError):  # the loop closed under us
                     loop.call_soon_threadsafe(callback, line)
 
-        merged_env = {"HOME": WORK_DIR, "TMPDIR": "/tmp"}
+        merged_env = LAYOUT.env()
         merged_env.update(env or {})
 
         def kill_processes() -> None:

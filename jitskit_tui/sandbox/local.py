@@ -22,10 +22,9 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox import cgroups
 from jitskit_tui.sandbox.base import (
-    DATA_DIR,
-    WORK_DIR,
     BenchMachine,
     EvalSandbox,
     Limits,
@@ -105,14 +104,14 @@ class LocalSandbox(EvalSandbox):
         self._closed = False
 
     def host_path(self, inside: str) -> Path:
-        """The host path behind a sandbox path under /work or /data."""
-        for mount, sub in ((WORK_DIR, "work"), (DATA_DIR, "data")):
+        """The host path behind a sandbox path under the working folder or the data volume."""
+        for mount, sub in ((LAYOUT.work, "work"), (LAYOUT.data, "data")):
             if inside == mount or inside.startswith(mount + "/"):
                 rel = inside[len(mount) :].lstrip("/")
                 path = (self.root / sub / rel).resolve()
                 if path.is_relative_to((self.root / sub).resolve()):
                     return path
-        raise ValueError(f"{inside!r} is not under {WORK_DIR} or {DATA_DIR}")
+        raise ValueError(f"{inside!r} is not under {LAYOUT.work} or {LAYOUT.data}")
 
     async def upload(self, src_dir: Path, dest: str) -> None:
         target = self.host_path(dest)
@@ -148,18 +147,17 @@ class LocalSandbox(EvalSandbox):
             "--dev",
             "/dev",
             "--tmpfs",
-            "/tmp",
+            LAYOUT.tmp,
             "--bind",
             str(self.root / "work"),
-            WORK_DIR,
+            LAYOUT.work,
         ]
         if self.data_volume:
-            args += ["--bind", str(self.root / "data"), DATA_DIR]
+            args += ["--bind", str(self.root / "data"), LAYOUT.data]
         args += ["--clearenv"]
         base_env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": WORK_DIR,
-            "TMPDIR": "/tmp",
+            **LAYOUT.env(),
             "LANG": "C.UTF-8",
         }
         for key, value in {**base_env, **env}.items():
@@ -174,7 +172,7 @@ class LocalSandbox(EvalSandbox):
         timeout_s: float,
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
-        cwd: str = WORK_DIR,
+        cwd: str = LAYOUT.work,
     ) -> RunResult:
         if self._closed:
             raise RuntimeError("sandbox is closed")

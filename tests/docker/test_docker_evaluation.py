@@ -14,6 +14,7 @@ from dockerkit import LOCAL_URL, Sshd, TlsDaemon, leftovers
 
 from jitskit_tui.harness.evaluate import EvalRequest, evaluate
 from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import Limits
 from jitskit_tui.sandbox.docker import DockerMachine, open_machine
 from jitskit_tui.sandbox.local import LocalMachine
@@ -132,20 +133,21 @@ async def test_image_compiles_against_the_harness_header_and_links_the_baselines
     async with await local_machine.open(
         run_id=run_id, iteration=0, limits=Limits(cpus=2, memory_bytes=1 << 30), data_volume=False
     ) as sandbox:
-        await sandbox.upload(HARNESS / "include", "/work/include")
-        await sandbox.upload(REFERENCE, "/work/store")
-        await sandbox.upload(tmp_path, "/work/probe")
+        include, probe = f"{LAYOUT.work}/include", f"{LAYOUT.work}/probe"
+        await sandbox.upload(HARNESS / "include", include)
+        await sandbox.upload(REFERENCE, LAYOUT.store)
+        await sandbox.upload(tmp_path, probe)
         store = await sandbox.run(
-            ["g++", "-std=c++17", "-O2", "-pthread", "-I/work/include", "-c", "store.cc",
-             "-o", "/work/store.o"],
-            timeout_s=300, cwd="/work/store",
+            ["g++", "-std=c++17", "-O2", "-pthread", f"-I{include}", "-c", "store.cc",
+             "-o", f"{LAYOUT.work}/store.o"],
+            timeout_s=300, cwd=LAYOUT.store,
         )  # fmt: skip
         linked = await sandbox.run(
             ["g++", "-std=c++17", "-O1", "baselines.cc", "-o", "baselines",
              "-lrocksdb", "-lleveldb", "-llmdb", "-ltbb", "-pthread"],
-            timeout_s=300, cwd="/work/probe",
+            timeout_s=300, cwd=probe,
         )  # fmt: skip
-        ran = await sandbox.run(["./baselines"], timeout_s=60, cwd="/work/probe")
+        ran = await sandbox.run(["./baselines"], timeout_s=60, cwd=probe)
     assert store.ok, store.stderr[-2000:]
     assert linked.ok, linked.stderr[-2000:]
     assert ran.ok and ran.stdout.startswith("rocksdb "), ran.stdout + ran.stderr

@@ -12,6 +12,7 @@ import docker
 import pytest
 from dockerkit import Sshd, TlsDaemon, free_port, leftovers, make_context
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import Limits, MachineError
 from jitskit_tui.sandbox.docker import DockerMachine, open_machine
 from jitskit_tui.sandbox.docker_endpoint import resolve_endpoint
@@ -31,7 +32,7 @@ async def _exercise(machine: DockerMachine, tmp_path: Path) -> str:
     async with await machine.open(
         run_id=run_id, iteration=2, limits=LIMITS, data_volume=True
     ) as sandbox:
-        await sandbox.upload(src, "/work/src")
+        await sandbox.upload(src, f"{LAYOUT.work}/src")
         started = time.monotonic()
         result = await sandbox.run(
             ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.4; done;"
@@ -41,7 +42,7 @@ async def _exercise(machine: DockerMachine, tmp_path: Path) -> str:
             on_stdout_line=lambda line: seen.append((time.monotonic() - started, line)),
         )  # fmt: skip
         assert result.ok, result.stderr
-        await sandbox.download("/work/src/out.txt", tmp_path / "back")
+        await sandbox.download(f"{LAYOUT.work}/src/out.txt", tmp_path / "back")
         applied = sandbox.limits_applied
     assert [line for _, line in seen[:3]] == ["line 1", "line 2", "line 3"]
     assert seen[2][0] - seen[0][0] > 0.5

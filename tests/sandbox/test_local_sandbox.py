@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox import cgroups
 from jitskit_tui.sandbox.base import EvalSandbox, Limits
 from jitskit_tui.sandbox.local import LocalMachine, LocalSandbox, reap_orphans
@@ -121,9 +122,9 @@ async def test_upload_and_download_round_trip(sandbox: EvalSandbox, tmp_path: Pa
     src = tmp_path / "src"
     src.mkdir()
     (src / "hello.txt").write_text("hello")
-    await sandbox.upload(src, "/work/in")
-    await sh(sandbox, "tr a-z A-Z < /work/in/hello.txt > /work/out.txt")
-    await sandbox.download("/work/out.txt", tmp_path / "back")
+    await sandbox.upload(src, f"{LAYOUT.work}/in")
+    await sh(sandbox, f"tr a-z A-Z < {LAYOUT.work}/in/hello.txt > {LAYOUT.work}/out.txt")
+    await sandbox.download(f"{LAYOUT.work}/out.txt", tmp_path / "back")
     assert (tmp_path / "back" / "out.txt").read_text() == "HELLO"
 
 

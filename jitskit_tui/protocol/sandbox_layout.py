@@ -1,0 +1,120 @@
+"""Where everything is inside a benchmark machine's sandbox: the security boundary.
+
+Every evaluation, audit run, sandbox and benchmark image names its paths through
+:data:`LAYOUT`, so the boundary is written here once. Inside a sandbox:
+
+- the working folder (``/work``) holds what the harness brings and makes: its sources,
+  the candidate's ``store/``, the build, the run's configurations, the harness's output
+  and the stamp that dates the measured part of the run. It is also the home of the
+  image's user and every command's starting directory;
+- the data volume (``/data``), mounted only when the spec's durability needs disk,
+  holds the store's data directory (``/data/store``) and each audit test's;
+- ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``.
+
+What the store may write is :attr:`SandboxLayout.store_writable`: its data directory's
+volume and its temporary directory. It may not write anywhere in the working folder
+(the harness, the build, the configurations, the output): a file it leaves there is
+tampering, found after the benchmark. The harness itself writes only
+:attr:`SandboxLayout.harness_writable`. Giving the store another place to write is one
+edit of ``store_writable``; the check for stray files follows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+
+@dataclass(frozen=True)
+class SandboxLayout:
+    """The sandbox's paths, as the commands inside see them."""
+
+    work: str = "/work"
+    """The working folder: harness, store, build, configurations, output."""
+    data: str = "/data"
+    """The data volume; present only when the spec's durability needs disk."""
+    tmp: str = "/tmp"
+    """The private temporary directory, a tmpfs: ``$TMPDIR`` of every command."""
+
+    @property
+    def home(self) -> str:
+        """The image user's home (``$HOME``) and every command's default directory."""
+        return self.work
+
+    @property
+    def harness(self) -> str:
+        """The packaged harness's sources, checked against their digests before the build."""
+        return f"{self.work}/harness"
+
+    @property
+    def store(self) -> str:
+        """The candidate's (or a baseline adapter's) sources."""
+        return f"{self.work}/store"
+
+    @property
+    def build(self) -> str:
+        return f"{self.work}/build"
+
+    @property
+    def configs(self) -> str:
+        """The harness configurations of one evaluation (run, canary, durability)."""
+        return f"{self.work}/configs"
+
+    @property
+    def out(self) -> str:
+        """Where the harness writes its logs (the durability gate's acks and trace)."""
+        return f"{self.work}/out"
+
+    @property
+    def stamp(self) -> str:
+        """Touched before the gates: a file in the working folder newer than this is stray."""
+        return f"{self.build}/.stamp"
+
+    @property
+    def audit_run(self) -> str:
+        """The audit suite's own tree: contract headers, the store, the tests, their build."""
+        return f"{self.work}/audit-run"
+
+    @property
+    def store_data(self) -> str:
+        """The store's data directory, ``StoreConfig::data_dir`` in the harness's runs."""
+        return f"{self.data}/store"
+
+    def config(self, name: str) -> str:
+        """The path of the configuration ``name`` (``run``, ``canary``, ``durability``)."""
+        return f"{self.configs}/{name}.conf"
+
+    def audit_data(self, test_id: str) -> str:
+        """The data directory an audit test's store gets."""
+        return f"{self.data}/audit-{test_id}"
+
+    @property
+    def volumes(self) -> tuple[str, ...]:
+        """The mount points backed by the host (a volume or a bind): the only places files
+        move in and out, owned by the sandbox user in the image."""
+        return (self.work, self.data)
+
+    @property
+    def store_writable(self) -> tuple[str, ...]:
+        """Where the store may write: its data volume and its temporary directory."""
+        return (self.data, self.tmp)
+
+    @property
+    def harness_writable(self) -> tuple[str, ...]:
+        """Where the harness writes in the working folder while the store runs."""
+        return (self.out, self.stamp)
+
+    def writable_in_work(self) -> tuple[str, ...]:
+        """The places in the working folder anything may write once the gates start; a new
+        file anywhere else there is stray."""
+        work = PurePosixPath(self.work)
+        places = (*self.store_writable, *self.harness_writable)
+        return tuple(p for p in places if work in PurePosixPath(p).parents)
+
+    def env(self) -> dict[str, str]:
+        """The environment every sandboxed command starts with, besides ``PATH``."""
+        return {"HOME": self.home, "TMPDIR": self.tmp}
+
+
+LAYOUT = SandboxLayout()
+"""The layout every benchmark machine gives its sandboxes."""
