@@ -11,7 +11,7 @@ from jitskit_tui.cli.bench_cmd import EXIT_USAGE, load_or_exit, machine_or_exit,
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.harness.baselines import none_passed, run_baselines
-from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.harness.eval_run import EvalObserver
 from jitskit_tui.machine_kinds import address_forms
 
 

@@ -12,7 +12,8 @@ import click
 
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.machine_kinds import address_forms
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.sandbox.machines import machine_for

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from jitskit_tui.harness.build import check_extra_flags
 from jitskit_tui.harness.bundle import SOURCE_SUFFIXES, Bundle, harness_dir
-from jitskit_tui.harness.evaluate import limits_for
+from jitskit_tui.harness.limits import limits_for
 from jitskit_tui.protocol.audit import AuditSuite, AuditTest
 from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.harness.eval_run import EvalObserver
 from jitskit_tui.protocol.results import BaselineReport
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard

@@ -7,7 +7,7 @@ from __future__ import annotations
 from jitskit_tui.engine.baseline import BaselineSource, fresh_baselines, measured_baselines
 from jitskit_tui.engine.reporting import EvalEvents
 from jitskit_tui.engine.run_context import RunContext
-from jitskit_tui.harness.evaluate import EvalObserver
+from jitskit_tui.harness.eval_run import EvalObserver
 from jitskit_tui.protocol.events import BaselineKnown, BenchResult, ErrorRaised, EvalStarted
 from jitskit_tui.protocol.results import BaselineReport
 from jitskit_tui.protocol.texts import failed_gate_names, machine_text

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from jitskit_tui.engine.reporting import EvalEvents
 from jitskit_tui.engine.run_context import RunContext
 from jitskit_tui.harness.config import Size
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.events import ErrorRaised, EvalPurpose, EvalStarted
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.sandbox.base import BenchMachine

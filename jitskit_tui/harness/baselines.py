@@ -18,7 +18,8 @@ from pathlib import Path
 from jitskit_tui.harness.baseline_catalog import Baseline, comparable, select
 from jitskit_tui.harness.bundle import digest_of, file_digests, harness_digests
 from jitskit_tui.harness.config import Size, spec_sha256
-from jitskit_tui.harness.evaluate import EvalObserver, EvalRequest, evaluate
+from jitskit_tui.harness.eval_run import EvalObserver, EvalRequest
+from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.results import BaselineReport, EvalResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine

@@ -5,8 +5,7 @@ the bundle and reads results. A failed gate never stops the measurement: the res
 still carries the throughput, marked as not counting.
 
 This module is the orchestration; the request, observer and result plumbing is in
-:mod:`eval_run`, each gate in its ``gate_*`` module. The names callers use are
-re-exported here.
+:mod:`eval_run`, each gate in its ``gate_*`` module.
 """
 
 from __future__ import annotations
@@ -28,13 +27,9 @@ from jitskit_tui.harness.eval_run import (
     eval_result,
 )
 from jitskit_tui.harness.gate_benchmark import benchmark_gate, clock_skew
-from jitskit_tui.harness.gate_durability import (
-    WRITER_OPEN_TIMEOUT_S,
-    durability_gate,
-    kill_mid_stream,
-)
+from jitskit_tui.harness.gate_durability import durability_gate
 from jitskit_tui.harness.gate_integrity import changed_harness_files, integrity_gate
-from jitskit_tui.harness.gate_memory import SANDBOX_SLACK, memory_gate
+from jitskit_tui.harness.gate_memory import memory_gate
 from jitskit_tui.harness.limits import limits_for
 from jitskit_tui.harness.modes import figures_from, gate_from, run_mode
 from jitskit_tui.protocol.results import (
@@ -47,18 +42,8 @@ from jitskit_tui.protocol.results import (
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine
 
-# What callers import from here, wherever it now lives.
-__all__ = [
-    "GATE_TIMEOUT_S",
-    "SANDBOX_SLACK",
-    "WRITER_OPEN_TIMEOUT_S",
-    "EvalObserver",
-    "EvalRequest",
-    "clock_skew",
-    "evaluate",
-    "kill_mid_stream",
-    "limits_for",
-]
+# The one name for callers; the types it speaks come from the modules that define them.
+__all__ = ["evaluate"]
 
 
 async def evaluate(

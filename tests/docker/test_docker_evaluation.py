@@ -12,7 +12,8 @@ import pytest
 import yaml
 from dockerkit import LOCAL_URL, Sshd, TlsDaemon, leftovers
 
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import Limits

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import SpecCard, load_spec_text

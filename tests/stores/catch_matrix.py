@@ -27,7 +27,8 @@ from pathlib import Path
 import yaml
 
 from jitskit_tui.harness.bundle import Bundle
-from jitskit_tui.harness.evaluate import EvalRequest, evaluate
+from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import SpecCard, load_spec_text
