@@ -11,7 +11,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from jitskit_tui.harness.baselines import run_baselines
+from jitskit_tui.harness.baseline_runs import run_baselines
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 from jitskit_tui.spec.units import format_bytes

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from jitskit_tui.cli.main import cli
-from jitskit_tui.harness.baselines import none_passed
+from jitskit_tui.harness.baseline_runs import none_passed
 from jitskit_tui.protocol.results import BaselineReport, EvalResult, GateResult
 
 TINY = Path(__file__).parent / "tui" / "tiny.yaml"

@@ -10,7 +10,7 @@ import click
 from jitskit_tui.cli.bench_cmd import EXIT_USAGE, load_or_exit, machine_or_exit, on_machine
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
-from jitskit_tui.harness.baselines import none_passed, run_baselines
+from jitskit_tui.harness.baseline_runs import none_passed, run_baselines
 from jitskit_tui.harness.eval_run import EvalObserver
 from jitskit_tui.machine_kinds import address_forms
 

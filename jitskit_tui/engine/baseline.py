@@ -25,7 +25,7 @@ async def measured_baselines(
     spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
 ) -> BaselineReport:
     """The real baselines at the loop's quick size; cached per spec, machine and library."""
-    from jitskit_tui.harness.baselines import run_baselines
+    from jitskit_tui.harness.baseline_runs import run_baselines
 
     return await run_baselines(spec, machine, size="quick", observer_for=observer_for)
 
@@ -34,6 +34,6 @@ async def fresh_baselines(
     spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
 ) -> BaselineReport:
     """:func:`measured_baselines`, measured again even where the cache has a result."""
-    from jitskit_tui.harness.baselines import run_baselines
+    from jitskit_tui.harness.baseline_runs import run_baselines
 
     return await run_baselines(spec, machine, size="quick", refresh=True, observer_for=observer_for)

@@ -99,7 +99,7 @@ class BaselinesDialog(ModalScreen[BaselineReport | None]):
     async def _measure(self, names: list[str]) -> None:
         import asyncio
 
-        from jitskit_tui.harness.baselines import run_baselines
+        from jitskit_tui.harness.baseline_runs import run_baselines
         from jitskit_tui.sandbox.base import MachineError
         from jitskit_tui.sandbox.machines import machine_for
 
