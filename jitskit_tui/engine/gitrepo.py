@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import git
 
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
+from jitskit_tui.protocol.texts import one_line
 
 MAIN_BRANCH = "main"
 BEST_BRANCH = "best"
@@ -105,11 +106,6 @@ def parse_trailers(message: str) -> dict[str, str]:
         if sep and re.fullmatch(r"[A-Za-z0-9-]+", key):
             found[key] = value.strip()
     return found
-
-
-def one_line(text: str, limit: int = 100) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def commit_iteration(

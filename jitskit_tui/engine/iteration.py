@@ -38,7 +38,7 @@ from jitskit_tui.protocol.events import (
 )
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult
-from jitskit_tui.protocol.texts import failed_gate_names, machine_text
+from jitskit_tui.protocol.texts import failed_gate_names, machine_text, one_line
 from jitskit_tui.sandbox.base import MachineError
 
 
@@ -279,7 +279,7 @@ class IterationRunner:
                 iteration=n,
                 sha=sha,
                 branch=self.branch,
-                message=f"iteration {n}: {gitrepo.one_line(record.summary)}",
+                message=f"iteration {n}: {one_line(record.summary)}",
             )
         )
         previous_best, previous_ops = run.state.best_iteration, run.state.best_ops_s

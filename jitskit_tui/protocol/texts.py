@@ -1,5 +1,6 @@
-"""Results in words, for agents (tool results), the whiteboard and the command line: pure
-functions of the protocol types, so an agent backend can use them without the engine."""
+"""Results in words, for agents (tool results), the whiteboard, the command line and the
+dashboard: pure functions of the protocol types, so an agent backend or a client can use
+them without the engine. A line of text cut short and a ratio read the same everywhere."""
 
 from __future__ import annotations
 
@@ -8,12 +9,20 @@ from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.spec.units import format_bytes
 
 
+def one_line(text: str, limit: int = 100) -> str:
+    """``text`` on one line (every run of whitespace one space), cut to ``limit``
+    characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
 def ops_s(value: float) -> str:
     return f"{value:,.0f} ops/s"
 
 
-def ratio_text(ratio: float | None) -> str:
-    return f"{ratio:.2f}x" if ratio is not None else "unknown"
+def ratio_text(ratio: float | None, unknown: str = "unknown") -> str:
+    """``1.234`` -> ``1.23x``; ``unknown`` without a ratio (the dashboard passes its dash)."""
+    return f"{ratio:.2f}x" if ratio is not None else unknown
 
 
 def machine_text(result: EvalResult) -> str:

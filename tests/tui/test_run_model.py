@@ -16,8 +16,9 @@ from jitskit_tui.protocol.events import (
     ToolCallFinished,
     ToolCallStarted,
 )
+from jitskit_tui.protocol.texts import ratio_text
 from jitskit_tui.tui.run.diffs import parse_unified, side_by_side
-from jitskit_tui.tui.run.formatting import change_text, compact, elapsed_text, ratio_text, reflow
+from jitskit_tui.tui.run.formatting import DASH, change_text, compact, elapsed_text, reflow
 from jitskit_tui.tui.run.model import RunView
 from jitskit_tui.tui.run.series import Series, downsample
 from jitskit_tui.tui.run.transcript import Transcript
@@ -174,7 +175,7 @@ def test_side_by_side_pairs_removed_with_added_lines() -> None:
 
 def test_figures_read_as_people_write_them() -> None:
     assert compact(1_565_258) == "1.57M" and compact(98_765) == "98.8k"
-    assert ratio_text(1.234) == "1.23x" and ratio_text(None) == "—"
+    assert ratio_text(1.234) == "1.23x" and ratio_text(None, DASH) == "—"
     assert change_text(110, 100) == "+10.0%" and change_text(90, 100) == "-10.0%"
     assert elapsed_text(151) == "2:31" and elapsed_text(3751) == "1:02:31"
 

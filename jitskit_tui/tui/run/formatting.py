@@ -24,10 +24,6 @@ def ops_text(value: float | None, *, unit: bool = True) -> str:
     return f"{compact(value)} ops/s" if unit else compact(value)
 
 
-def ratio_text(ratio: float | None) -> str:
-    return f"{ratio:.2f}x" if ratio is not None else DASH
-
-
 def change_text(current: float | None, previous: float | None) -> str:
     """The relative change, signed: ``+12.3%``, ``-30.6%``; a dash without both figures."""
     if not current or not previous:
@@ -73,11 +69,6 @@ def micros_text(value: float) -> str:
 def delivery_text(delivery: str) -> str:
     """When steering applies, in a few words: ``next iteration`` or ``next tool``."""
     return "next iteration" if delivery == "next-iteration" else "next tool"
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 _KEEPS_ITS_LINE = re.compile(r"^(\s{4,}|\t|\s*([-*+>#|]\s|\d+[.)]\s|```|#))")

@@ -8,8 +8,8 @@ import json
 import re
 from collections.abc import Mapping
 
+from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.tui.run.blocks import Block
-from jitskit_tui.tui.run.formatting import one_line
 
 MAX_TOOL_TEXT = 4000
 """Characters of a tool's input or output kept for its expanded block."""

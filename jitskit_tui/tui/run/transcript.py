@@ -46,8 +46,9 @@ from jitskit_tui.protocol.events import (
     ToolCallForming,
     ToolCallStarted,
 )
+from jitskit_tui.protocol.texts import one_line, ratio_text
 from jitskit_tui.tui.run.blocks import Block, BlockKind
-from jitskit_tui.tui.run.formatting import delivery_text, one_line, ops_text, ratio_text
+from jitskit_tui.tui.run.formatting import DASH, delivery_text, ops_text
 from jitskit_tui.tui.run.tool_text import (
     cut_tool_text,
     forming_detail,
@@ -291,7 +292,7 @@ class Transcript:
                 failed = f" (failed: {', '.join(event.failed_gates)})" if event.failed_gates else ""
                 self._note(
                     f"verdict {event.verdict}{failed}: {ops_text(event.throughput_ops_s)}, "
-                    f"ratio {ratio_text(event.ratio)}",
+                    f"ratio {ratio_text(event.ratio, DASH)}",
                     event,
                     "info" if event.verdict == "pass" else "warning",
                 )

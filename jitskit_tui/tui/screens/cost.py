@@ -26,8 +26,9 @@ from textual.widgets import DataTable, Label, Static
 
 from jitskit_tui.engine.state import CostTotals, RunState
 from jitskit_tui.protocol.events import ROLES
+from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.spec.model import Budget
-from jitskit_tui.tui.run.formatting import DASH, compact, dollars_text, elapsed_text, one_line
+from jitskit_tui.tui.run.formatting import DASH, compact, dollars_text, elapsed_text
 from jitskit_tui.tui.run.session import RunSession
 
 REFRESH_S = 0.25

@@ -22,9 +22,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 from jitskit_tui.engine.runs import RunSummary, summarize
 from jitskit_tui.engine.workspace import Workspace, list_workspace_dirs, live_engine
 from jitskit_tui.paths import packaged
+from jitskit_tui.protocol.texts import ratio_text
 from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
 from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested
-from jitskit_tui.tui.run.formatting import DASH, ops_text, ratio_text
+from jitskit_tui.tui.run.formatting import DASH, ops_text
 
 REFRESH_S = 3.0
 _STATUS_STYLE = {
@@ -133,7 +134,7 @@ class RunsScreen(Screen[None]):
                 Text(_started(run.started)),
                 Text(f"{run.completed}/{run.budget}"),
                 Text(best),
-                Text(ratio_text(run.best_ratio)),
+                Text(ratio_text(run.best_ratio, DASH)),
                 Text(run.status, style=_STATUS_STYLE.get(run.status, "")),
                 key=str(run.workspace.root),
             )

@@ -22,7 +22,8 @@ from textual.widgets.option_list import Option
 from jitskit_tui.engine.state import SteeringView
 from jitskit_tui.protocol.controls import steering_text_problem
 from jitskit_tui.protocol.events import Delivery
-from jitskit_tui.tui.run.formatting import delivery_text, one_line
+from jitskit_tui.protocol.texts import one_line
+from jitskit_tui.tui.run.formatting import delivery_text
 
 
 @dataclass(frozen=True)

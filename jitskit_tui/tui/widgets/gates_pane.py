@@ -20,7 +20,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from jitskit_tui.engine.state import ProposalView
-from jitskit_tui.tui.run.formatting import one_line
+from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.tui.run.model import GateCell, RunView
 
 NAME_WIDTH = 36

@@ -19,7 +19,8 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from jitskit_tui.engine.state import IterationView, ShownRatio
-from jitskit_tui.tui.run.formatting import DASH, change_text, one_line, ops_text, ratio_text
+from jitskit_tui.protocol.texts import one_line, ratio_text
+from jitskit_tui.tui.run.formatting import DASH, change_text, ops_text
 from jitskit_tui.tui.run.model import RunView
 
 COLUMNS = (
@@ -63,7 +64,7 @@ RATIO_WIDTH = dict(COLUMNS)["ratio"]
 
 def _ratio(shown: ShownRatio) -> Text:
     if shown.value is None or not shown.restated:
-        return Text(ratio_text(shown.value), justify="right")
+        return Text(ratio_text(shown.value, DASH), justify="right")
     text = f"~{shown.value:.2f}x"
     for digits in (1, 0):
         if len(text) <= RATIO_WIDTH:

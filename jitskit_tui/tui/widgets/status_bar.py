@@ -10,11 +10,11 @@ from textual.content import Content
 from textual.widgets import Static
 
 from jitskit_tui.engine.state import SteeringView
+from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.tui.run.formatting import (
     delivery_text,
     dollars_text,
     elapsed_text,
-    one_line,
     ops_text,
     tokens_text,
 )
