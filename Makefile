@@ -35,9 +35,12 @@ typecheck: setup
 sanitizers: setup
 	bash scripts/harness-sanitizers.sh
 
-# The Docker tests run against a real daemon: start it when it is not running.
+# The Docker and Slurm tests run against a real daemon and a real one-node cluster: start
+# them when they are not running. A cluster that cannot be installed here (exit 2) is
+# reported by the Slurm tests, which skip saying why.
 unit: setup
 	bash scripts/start-dockerd.sh
+	bash scripts/start-slurm.sh || test $$? -eq 2
 	$(BIN)/python -m pytest
 
 clean:

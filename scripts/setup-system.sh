@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages jitskit needs: compilers, the baseline stores' libraries,
-# the sandboxes (bubblewrap, Docker), the tools tests drive (tmux, sshd, strace), and
-# rsvg-convert for benchmarks/tui_screenshot.py (the README's picture).
+# the sandboxes (bubblewrap, Docker), a one-node Slurm cluster (slurm-wlm, munge; started by
+# scripts/start-slurm.sh), the tools tests drive (tmux, sshd, strace), and rsvg-convert for
+# benchmarks/tui_screenshot.py (the README's picture).
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   bubblewrap strace
   librocksdb-dev libleveldb-dev liblmdb-dev libtbb-dev
   docker.io debootstrap
+  slurm-wlm munge
   tmux openssh-server openssh-client openssl iproute2
   librsvg2-bin
 )
