@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -162,25 +161,3 @@ async def in_thread(fn: Callable[[], T], *, name: str = "docker") -> T:
 
     threading.Thread(target=target, name=f"jitskit {name}", daemon=True).start()
     return await future
-
-
-def client_identity() -> tuple[str, int, str]:
-    """This process as leftovers record it: host name, pid and the pid's start time."""
-    import socket
-
-    return socket.gethostname(), os.getpid(), process_start(os.getpid())
-
-
-def process_start(pid: int) -> str:
-    """The process's start time in clock ticks since boot (Linux), or ``""`` elsewhere.
-
-    Recorded next to the pid so a pid reused by another process is not mistaken for the
-    client that made a container.
-    """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    # The command name (field 2) may hold spaces; fields after it are space separated.
-    fields = stat.rsplit(")", 1)[-1].split()
-    return fields[19] if len(fields) > 19 else ""

@@ -10,7 +10,6 @@ grace period, since that host's processes cannot be seen from here.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 import docker
 import docker.errors
 
-from jitskit_tui.sandbox.docker_connect import client_identity, process_start
+from jitskit_tui.sandbox.owner import client_identity, pid_gone
 
 TOOL = "jitskit-tui"
 L_TOOL = "io.jitskit.tool"
@@ -48,16 +47,6 @@ def labels(*, run_id: str, iteration: int | None, sandbox_id: str) -> dict[str, 
     }
 
 
-def _pid_gone(pid: int, start: str) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass  # someone else's live process
-    return bool(start) and process_start(pid) not in ("", start)
-
-
 def is_orphan(found: Mapping[str, str], *, now: float, grace_s: float) -> bool:
     """Whether the client that made a labelled object is gone."""
     host, pid, _ = client_identity()
@@ -69,7 +58,7 @@ def is_orphan(found: Mapping[str, str], *, now: float, grace_s: float) -> bool:
     if found.get(L_HOST) == host and owner_pid > 0:
         if owner_pid == pid:
             return False
-        return _pid_gone(owner_pid, found.get(L_START, ""))
+        return pid_gone(owner_pid, found.get(L_START, ""))
     return now - created > grace_s
 
 

@@ -82,26 +82,14 @@ class _PeakSampler:
         return self.peak
 
 
-class LocalSandbox(EvalSandbox):
-    """A scratch directory on this host, entered through bubblewrap for every command."""
+class FolderSandbox(EvalSandbox):
+    """A sandbox whose ``/work`` and ``/data`` are folders under ``root`` that this host
+    reads and writes directly (on its own disk, or on a filesystem shared with the nodes
+    that run the commands), and whose every command is entered through bubblewrap."""
 
-    def __init__(self, root: Path, limits: Limits, data_volume: bool) -> None:
+    def __init__(self, root: Path, data_volume: bool) -> None:
         self.root = root
-        self.limits = limits
         self.data_volume = data_volume
-        self._group = cgroups.create_group(limits.memory_bytes, limits.cpuset, limits.pids)
-        warnings = list(self._group.warnings)
-        if limits.cpuset and not self._group.cpuset_applied:
-            warnings.append("CPUs pinned with sched_setaffinity instead of a cpuset")
-        self.limits_applied = LimitsApplied(
-            cpus=limits.cpus,
-            cpuset=limits.cpuset,
-            memory_bytes=limits.memory_bytes if self._group.memory_limited else None,
-            pids=limits.pids if self._group.pids_limited else None,
-            network=False,
-            warnings=tuple(warnings),
-        )
-        self._closed = False
 
     def host_path(self, inside: str) -> Path:
         """The host path behind a sandbox path under the working folder or the data volume."""
@@ -129,7 +117,8 @@ class LocalSandbox(EvalSandbox):
 
         await asyncio.to_thread(copy)
 
-    def _bwrap_argv(self, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> list[str]:
+    def bwrap_argv(self, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> list[str]:
+        """The bubblewrap command line that runs ``argv`` in this sandbox's jail."""
         args = [
             "bwrap",
             "--unshare-all",
@@ -165,6 +154,37 @@ class LocalSandbox(EvalSandbox):
         args += ["--chdir", cwd, "--", *argv]
         return args
 
+
+def exit_status(returncode: int | None) -> tuple[int | None, int | None]:
+    """A jailed command's exit code and the signal that ended it, from bwrap's status."""
+    if returncode is not None and returncode < 0:
+        return None, -returncode
+    if returncode is not None and 128 < returncode <= 128 + 64:
+        # bwrap reports a child killed by a signal as 128 + the signal.
+        return None, returncode - 128
+    return returncode, None
+
+
+class LocalSandbox(FolderSandbox):
+    """A scratch directory on this host, entered through bubblewrap for every command."""
+
+    def __init__(self, root: Path, limits: Limits, data_volume: bool) -> None:
+        super().__init__(root, data_volume)
+        self.limits = limits
+        self._group = cgroups.create_group(limits.memory_bytes, limits.cpuset, limits.pids)
+        warnings = list(self._group.warnings)
+        if limits.cpuset and not self._group.cpuset_applied:
+            warnings.append("CPUs pinned with sched_setaffinity instead of a cpuset")
+        self.limits_applied = LimitsApplied(
+            cpus=limits.cpus,
+            cpuset=limits.cpuset,
+            memory_bytes=limits.memory_bytes if self._group.memory_limited else None,
+            pids=limits.pids if self._group.pids_limited else None,
+            network=False,
+            warnings=tuple(warnings),
+        )
+        self._closed = False
+
     async def run(
         self,
         argv: Sequence[str],
@@ -176,7 +196,7 @@ class LocalSandbox(EvalSandbox):
     ) -> RunResult:
         if self._closed:
             raise RuntimeError("sandbox is closed")
-        command = self._bwrap_argv(argv, env or {}, cwd)
+        command = self.bwrap_argv(argv, env or {}, cwd)
         if self.limits.cpuset and not self._group.cpuset_applied:
             command = ["taskset", "-c", ",".join(map(str, self.limits.cpuset)), *command]
         # The shell joins the cgroup before it becomes bwrap, so nothing escapes the limits.
@@ -219,13 +239,7 @@ class LocalSandbox(EvalSandbox):
             with contextlib.suppress(ProcessLookupError):
                 await asyncio.shield(proc.wait())
             raise
-        code = proc.returncode
-        sig: int | None = None
-        if code is not None and code < 0:
-            sig, code = -code, None
-        elif code is not None and 128 < code <= 128 + 64:
-            # bwrap reports a child killed by a signal as 128 + the signal.
-            sig, code = code - 128, None
+        code, sig = exit_status(proc.returncode)
         return RunResult(
             exit_code=code,
             signal=sig,
