@@ -2,9 +2,10 @@
 
 It holds what does not belong in a spec card or a run: the Anthropic API key (or the path
 of a file holding it), the Messages API endpoint, how the model agents behave (thinking,
-retries, context windows, tool rounds), and overrides of the price table. Everything is
-optional; the environment wins over the file for the key and the endpoint
-(`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`). `JITSKIT_CONFIG` names another file.
+retries, context windows, tool rounds), overrides of the price table, and the folder a
+Slurm cluster's nodes share with this host. Everything is optional; the environment wins
+over the file for the key, the endpoint and the folder (`ANTHROPIC_API_KEY`,
+`ANTHROPIC_BASE_URL`, `JITSKIT_SLURM_STAGING`). `JITSKIT_CONFIG` names another file.
 
 ```toml
 [anthropic]
@@ -17,6 +18,9 @@ attempts = 8
 
 [anthropic.context_windows]
 "claude-opus-5-5" = 1000000
+
+[slurm]                                            # for --machine slurm://PARTITION
+staging = "/shared/scratch/me/jitskit"             # a folder the cluster's nodes share
 
 [prices."claude-opus-5-5"]                         # USD per million tokens
 input = 5.0
@@ -99,8 +103,18 @@ class AnthropicSettings(_Strict):
         return self.context_windows.get(model, self.context_window)
 
 
+class SlurmSettings(_Strict):
+    """How evaluations use a Slurm cluster (`--machine slurm://PARTITION`)."""
+
+    staging: Path | None = None
+    """A folder this host and the cluster's nodes see at the same path (a shared home or
+    scratch filesystem): each evaluation's files go there. `JITSKIT_SLURM_STAGING` wins;
+    the default is `~/.cache/jitskit/slurm`, shared wherever home directories are."""
+
+
 class UserConfig(_Strict):
     anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
+    slurm: SlurmSettings = Field(default_factory=SlurmSettings)
     prices: dict[str, Price] = Field(default_factory=dict)
     """Per model name: overrides the built-in price table."""
 

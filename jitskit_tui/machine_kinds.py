@@ -37,6 +37,13 @@ MACHINE_KINDS: tuple[MachineKind, ...] = (
     ),
     MachineKind("docker-ssh", "ssh://USER@HOST", r"ssh://[^\s/]+", _DOCKER, ("ssh",)),
     MachineKind("docker-unix", "unix:///PATH", r"unix:///\S+", _DOCKER, ("unix",)),
+    MachineKind(
+        "slurm",
+        "slurm://PARTITION (e.g. slurm://bench)",
+        r"slurm://[A-Za-z0-9][A-Za-z0-9_.-]*",
+        "jitskit_tui.sandbox.slurm:open_machine",
+        ("slurm",),
+    ),
     MachineKind("docker-context", "a docker context name", r"[A-Za-z0-9][A-Za-z0-9_.+-]*", _DOCKER),
 )
 

@@ -21,6 +21,8 @@ from jitskit_tui.sandbox.machines import machine_for
         ("ssh://me@bench", "docker-ssh"),
         ("unix:///var/run/docker.sock", "docker-unix"),
         ("bench-context", "docker-context"),
+        ("slurm://bench", "slurm"),
+        ("slurm://", "slurm"),  # by its scheme: the Slurm machine says how to write one
     ],
 )
 def test_an_address_names_its_kind(address: str, kind: str) -> None:
@@ -32,8 +34,10 @@ def test_a_card_may_write_only_the_documented_forms() -> None:
     assert card_allows("tcp://bench:2375") and card_allows("local")
     assert not card_allows("https://bench:2376")  # the docker SDK takes it; a card does not
     assert not card_allows("gopher://bench") and kind_for("gopher://bench") is None
+    assert card_allows("slurm://bench") and not card_allows("slurm://")
     assert address_forms() == (
-        "'local', tcp://HOST:PORT, ssh://USER@HOST, unix:///PATH or a docker context name"
+        "'local', tcp://HOST:PORT, ssh://USER@HOST, unix:///PATH, "
+        "slurm://PARTITION (e.g. slurm://bench) or a docker context name"
     )
 
 

@@ -141,8 +141,8 @@ class Environment(_Strict):
     data_dir: DataDir | None = None
     """Needed when durability is not `none`."""
     machine: str = "local"
-    """`local`, a Docker host URL (`tcp://`, `ssh://`, `unix://`) or a docker context name:
-    any address a kind in :mod:`jitskit_tui.machine_kinds` takes."""
+    """`local`, a Docker host URL (`tcp://`, `ssh://`, `unix://`), a docker context name or
+    `slurm://PARTITION`: any address a kind in :mod:`jitskit_tui.machine_kinds` takes."""
     compiler: Compiler = Field(default_factory=Compiler)
     libraries: list[str] = Field(default_factory=list)
     """Libraries the store may link, by name as for `-l` (e.g. `numa`)."""
