@@ -135,7 +135,9 @@ class SlurmMachine(BenchMachine):
             missing = missing_tools()
             if missing:
                 raise MachineError(
-                    self.label, f"Slurm's {', '.join(missing)} not on PATH", NO_SLURM_HINT
+                    self.label,
+                    f"Slurm's client commands are not on PATH (missing: {', '.join(missing)})",
+                    NO_SLURM_HINT,
                 )
             nodes = await partition_nodes(self.label, self.partition)
             if nodes is None:

@@ -133,10 +133,14 @@ async def partition_nodes(label: str, partition: str) -> list[NodeShape] | None:
     """The partition's nodes, or ``None`` when the partition does not exist."""
     shown = await slurm(label, "scontrol", "--oneliner", "show", "partition", partition)
     if not shown.ok:
-        if "not found" in shown.err.lower() or "invalid partition" in shown.err.lower():
+        # scontrol says "Partition X not found" on stdout.
+        said = f"{shown.out} {shown.err}".lower()
+        if "not found" in said or "invalid partition" in said:
             return None
         raise MachineError(
-            label, f"cannot read partition {partition}: {shown.said}", "try `scontrol ping`"
+            label,
+            f"cannot read partition {partition}: {shown.said or shown.out.strip()}",
+            "try `scontrol ping`",
         )
     listed = await slurm(
         label, "sinfo", "--noheader", "--Node", "--partition", partition, "--format", "%N|%c|%m|%T"

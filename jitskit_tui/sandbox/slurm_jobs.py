@@ -65,9 +65,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:60] or "run"
 
 
+def run_jobs_prefix(run_id: str) -> str:
+    """What the names of every job of one run start with."""
+    return f"{JOB_PREFIX}{_slug(run_id)}-"
+
+
 def job_name(run_id: str, iteration: int | None) -> str:
     """``jitskit-<run>-<iteration>`` (``x`` outside a run's iterations)."""
-    return f"{JOB_PREFIX}{_slug(run_id)}-{'x' if iteration is None else iteration}"
+    return f"{run_jobs_prefix(run_id)}{'x' if iteration is None else iteration}"
 
 
 def job_comment(run_id: str, iteration: int | None, stage: str) -> str:

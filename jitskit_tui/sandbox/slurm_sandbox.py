@@ -283,7 +283,7 @@ class SlurmSandbox(FolderSandbox):
         if not timed_out and (status is None or status.stopped_by is not None):
             # Not our kill: the allocation ended (time limit, node failure, scancel), or
             # the step never started.
-            job = await job_info(self.label, self.job_id)
+            job = await settled_job(self.label, self.job_id)
             if job is None or job.state != "RUNNING":
                 raise machine_failure(self.label, job, self.job_id, f"running `{name}`")
             if status is None:
@@ -353,6 +353,16 @@ class SlurmSandbox(FolderSandbox):
     async def _release(self) -> None:
         self._closed = True
         await release(self.label, self.job_id, self.root)
+
+
+async def settled_job(label: str, job_id: str) -> JobInfo | None:
+    """The job's state once it is past COMPLETING, which hides how it ended."""
+    deadline = time.monotonic() + RELEASE_WAIT_S
+    while True:
+        job = await job_info(label, job_id)
+        if job is None or job.state != "COMPLETING" or time.monotonic() > deadline:
+            return job
+        await asyncio.sleep(0.2)
 
 
 async def release(label: str, job_id: str, root: Path | None) -> None:
