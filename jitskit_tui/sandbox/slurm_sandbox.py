@@ -199,7 +199,7 @@ class SlurmSandbox(FolderSandbox):
         return [
             f"PYTHONPATH={self.runner}",
             "python3",
-            "-s",
+            "-S",
             "-m",
             RUNNER_MODULE,
             "--status",

@@ -22,7 +22,7 @@ def _runner(tmp_path: Path, *command: str) -> tuple[list[str], dict[str, str], P
     """The runner's command line as srun starts it, its environment, and its status file."""
     status = tmp_path / "status.json"
     argv = [
-        str(SYSTEM_PYTHON), "-s", "-m", RUNNER_MODULE, "--status", str(status),
+        str(SYSTEM_PYTHON), "-S", "-m", RUNNER_MODULE, "--status", str(status),
         "--memory", str(256 << 20), "--pids", "64", "--cpus", "1", "--", *command,
     ]  # fmt: skip
     return argv, {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(stage_runner(tmp_path))}, status
