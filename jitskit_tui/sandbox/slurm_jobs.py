@@ -45,7 +45,7 @@ _COMMENT = re.compile(
 
 # Pending reasons the scheduler will not get past by waiting: the request itself is wrong.
 HOPELESS = {
-    "PartitionConfig": "no node of the partition is that large, or the partition forbids it",
+    "PartitionConfig": "the request does not fit the partition's limits (time, size, nodes)",
     "PartitionNodeLimit": "the partition's node limits forbid it",
     "PartitionTimeLimit": "the time limit is longer than the partition allows",
     "BadConstraints": "no node meets the request",
@@ -262,7 +262,7 @@ async def wait_running(
             raise MachineError(
                 label,
                 f"the cluster will never start job {job_id} on {partition}: {info.reason}",
-                HOPELESS[info.reason],
+                f"{HOPELESS[info.reason]}; `scontrol show partition {partition}` shows them",
             )
         if info.state == "PENDING" and on_queue is not None:
             place = await pending_ahead(label, partition, job_id)

@@ -1,6 +1,7 @@
 """What the cluster refuses or breaks, said with what to do: no Slurm on PATH, an unknown
-partition, more CPUs than a node has, a node that fails under a command, an allocation
-cancelled by someone else, and an allocation that reaches its time limit."""
+partition, more CPUs than a node has, a request sbatch refuses, a request the scheduler
+will never start, a node that fails under a command, an allocation cancelled by someone
+else, and an allocation that reaches its time limit."""
 
 from __future__ import annotations
 
@@ -52,6 +53,41 @@ async def test_more_cpus_than_any_node_has_is_refused_before_queueing(
     assert "no node of partition bench has 512 CPUs" in caught.value.message
     assert "environment.cpus" in caught.value.hint
     assert list(machine.staging.iterdir()) == []
+
+
+async def test_request_sbatch_refuses_says_what_sbatch_said(
+    machine: RecordingMachine, run_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sbatch reads its options from the environment too: a constraint no node offers.
+    monkeypatch.setenv("SBATCH_CONSTRAINT", "no-such-feature")
+    with pytest.raises(MachineError) as caught:
+        await machine.open(run_id=run_id, iteration=1, limits=SMALL, data_volume=False)
+    assert "the cluster refused the allocation" in caught.value.message
+    assert "Invalid feature specification" in caught.value.message
+    assert "sbatch --parsable --partition=bench" in caught.value.hint
+    assert list(machine.staging.iterdir()) == []
+
+
+async def test_request_the_scheduler_will_never_start_is_cancelled_with_the_reason(
+    cluster: str, staging: Path, run_id: str
+) -> None:
+    partition = f"{run_id}-short"
+    await slurm(
+        cluster, "scontrol", "create", f"PartitionName={partition}", "Nodes=ALL", "MaxTime=1"
+    )
+    try:
+        machine = SlurmMachine(partition, staging)
+        with pytest.raises(MachineError) as caught:
+            await machine.open(
+                run_id=run_id, iteration=1, limits=SMALL, data_volume=False, time_limit_s=1800
+            )
+    finally:
+        await slurm(cluster, "scontrol", "delete", f"PartitionName={partition}")
+    # Slurm names an exclusive request's misfit PartitionConfig, a shared one's
+    # PartitionTimeLimit: either way the request is hopeless.
+    assert "will never start job" in caught.value.message
+    assert "Partition" in caught.value.message
+    assert f"scontrol show partition {partition}" in caught.value.hint
 
 
 @contextlib.asynccontextmanager
