@@ -15,6 +15,7 @@ cancels the jobs of clients on its host that are no longer running.
 from __future__ import annotations
 
 import asyncio
+import getpass
 import math
 import re
 import shlex
@@ -285,7 +286,8 @@ class ListedJob:
 
 async def our_jobs(label: str) -> list[ListedJob]:
     """This user's jitskit jobs still in the queue or running."""
-    reply = await slurm(label, "squeue", "--me", "--noheader", "--format", "%i|%j|%k")
+    user = f"--user={getpass.getuser()}"  # not --me: Slurm before 20.02 lacks it
+    reply = await slurm(label, "squeue", user, "--noheader", "--format", "%i|%j|%k")
     jobs = []
     for line in reply.out.splitlines():
         parts = line.strip().split("|", 2)
