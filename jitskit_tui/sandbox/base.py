@@ -2,8 +2,9 @@
 
 The candidate store is untrusted code. Every command that compiles or runs it goes
 through an :class:`EvalSandbox`, opened from a :class:`BenchMachine`: a bubblewrap
-jail in a scratch directory on this host (``local``), or one container on a Docker
-host. Both expose the same file layout to the commands they run, the one
+jail in a scratch directory on this host (``local``), one container on a Docker host,
+or the same bubblewrap jail on a node of a Slurm allocation (``slurm://PARTITION``).
+All expose the same file layout to the commands they run, the one
 :mod:`jitskit_tui.protocol.sandbox_layout` names.
 """
 
@@ -126,7 +127,7 @@ class EvalSandbox(abc.ABC):
 
 
 class BenchMachine(abc.ABC):
-    """A place evaluations run: this host, or a Docker host."""
+    """A place evaluations run: this host, a Docker host, or a Slurm partition."""
 
     label: str
     """How the user named it: ``local``, ``tcp://host:port``, ``ssh://user@host``, a context."""
