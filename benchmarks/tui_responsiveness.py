@@ -278,21 +278,21 @@ def child_stream(out: Path, rate: int, seconds: float) -> None:
     async def sample() -> None:
         while True:
             await asyncio.sleep(0.25)
-            for session in app.sessions.values():
-                record["backlog_samples"].append(session.backlog)
+            for feed in app.feeds.values():
+                record["backlog_samples"].append(feed.backlog)
 
     async def run() -> None:
         cpu = time.process_time()
 
         def begin() -> None:
-            session = app.show_link(StreamLink(ws))
+            feed = app.show_link(StreamLink(ws))
             app.run_worker(sample(), group="bench")
 
             async def finish() -> None:
-                while not session.link.ended or session.backlog:  # noqa: ASYNC110 - polls the app
+                while not feed.link.ended or feed.backlog:  # noqa: ASYNC110 - polls the app
                     await asyncio.sleep(0.1)
                 await asyncio.sleep(1.5)
-                record["folded"] = session.view.events_applied
+                record["folded"] = feed.view.events_applied
                 record["cpu_s"] = time.process_time() - cpu
                 await asyncio.to_thread(out.write_text, json.dumps(record))
                 app.exit()
@@ -359,8 +359,8 @@ def measure_replay_memory(work: Path, count: int) -> dict[str, Any]:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 await pilot.pause(0.01)
-                sessions = list(app.sessions.values())
-                folded = sessions[0].view.events_applied if sessions else 0
+                feeds = list(app.feeds.values())
+                folded = feeds[0].view.events_applied if feeds else 0
                 while folded >= next_mark:
                     current, _ = tracemalloc.get_traced_memory()
                     samples.append(
@@ -371,7 +371,7 @@ def measure_replay_memory(work: Path, count: int) -> dict[str, Any]:
                         }
                     )
                     next_mark += 1000
-                if sessions and sessions[0].link.ended and not sessions[0].backlog:
+                if feeds and feeds[0].link.ended and not feeds[0].backlog:
                     break
             tracemalloc.stop()
 

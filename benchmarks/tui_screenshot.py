@@ -42,10 +42,10 @@ async def capture(out: Path, size: tuple[int, int], iterations: int) -> Path:
             steered = False
             while time.monotonic() < deadline:
                 await pilot.pause(0.5)
-                sessions = list(app.sessions.values())
-                if not sessions:
+                feeds = list(app.feeds.values())
+                if not feeds:
                     continue
-                view = sessions[0].view
+                view = feeds[0].view
                 state = view.state
                 if not steered and state.completed >= iterations - 1:
                     await pilot.press("s")

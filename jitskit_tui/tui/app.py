@@ -29,9 +29,9 @@ if TYPE_CHECKING:
     from jitskit_tui.engine.loop import Engine
     from jitskit_tui.engine.workspace import Workspace
     from jitskit_tui.launch.choices import RunChoices
+    from jitskit_tui.tui.dashboard.screen import DashboardScreen
+    from jitskit_tui.tui.run.feed import RunFeed
     from jitskit_tui.tui.run.links import LiveLink, RunLink
-    from jitskit_tui.tui.run.session import RunSession
-    from jitskit_tui.tui.screens.dashboard import DashboardScreen
     from jitskit_tui.tui.screens.editor import EditorScreen
     from jitskit_tui.tui.screens.runs import RunsScreen
 
@@ -76,7 +76,7 @@ class JitskitApp(App[None]):
         self.editor: EditorScreen | None = None
         self.dashboard: DashboardScreen | None = None
         self.runs_screen: RunsScreen | None = None
-        self.sessions: dict[str, RunSession] = {}
+        self.feeds: dict[str, RunFeed] = {}
         self.live: LiveLink | None = None
         self._drain_timer: Timer | None = None
         self._draining = False
@@ -94,15 +94,15 @@ class JitskitApp(App[None]):
         return self.editor
 
     def _make_dashboard(self) -> Screen[None]:
-        from jitskit_tui.tui.screens.dashboard import DashboardScreen
+        from jitskit_tui.tui.dashboard.screen import DashboardScreen
 
         dashboard = self.dashboard = DashboardScreen()
         # The run the app opens on starts feeding now, while the screen is composed: its
         # first events are folded for the first frame that can show them.
         if self._open_at_start is not None or self._engine_at_start is not None:
-            session = self._open_at_start_now()
-            if session is not None:
-                dashboard.show_session(session)
+            feed = self._open_at_start_now()
+            if feed is not None:
+                dashboard.show_feed(feed)
         return dashboard
 
     def _make_runs(self) -> Screen[None]:
@@ -119,10 +119,10 @@ class JitskitApp(App[None]):
         gc.enable()
         self._drain_timer = self.set_interval(DRAIN_INTERVAL_S, self._drain, pause=True)
         if self._open_at_start is not None or self._engine_at_start is not None:
-            session = self._open_at_start_now()
-            if session is not None:
-                self._show_session(session)
-        if any(session.backlog for session in self.sessions.values()):
+            feed = self._open_at_start_now()
+            if feed is not None:
+                self._show_feed(feed)
+        if any(feed.backlog for feed in self.feeds.values()):
             self._wake()  # events that came before the timer was there
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -144,7 +144,7 @@ class JitskitApp(App[None]):
         self.switch_mode("editor")
 
     def action_show_dashboard(self) -> None:
-        if self.dashboard is None or self.dashboard.session is None:
+        if self.dashboard is None or self.dashboard.feed is None:
             self.notify(
                 "No run is open yet: start one from the editor (Ctrl+R) or open one from "
                 "the runs (F5).",
@@ -164,7 +164,7 @@ class JitskitApp(App[None]):
     def _key(ws: Workspace) -> str:
         return str(ws.root.resolve())
 
-    def _open_at_start_now(self) -> RunSession | None:
+    def _open_at_start_now(self) -> RunFeed | None:
         """Starts the feed of the run the app was opened on (once)."""
         from jitskit_tui.tui.run.links import LiveLink, link_for
 
@@ -184,39 +184,39 @@ class JitskitApp(App[None]):
             return None
         return self._start_feed(link)
 
-    def _show_session(self, session: RunSession) -> None:
+    def _show_feed(self, feed: RunFeed) -> None:
         self.switch_mode("dashboard")
         assert self.dashboard is not None
-        self.dashboard.show_session(session)
+        self.dashboard.show_feed(feed)
 
-    def show_link(self, link: RunLink) -> RunSession:
-        """Shows a run through ``link`` (in a new session) and starts its feed."""
-        session = self._start_feed(link)
-        self._show_session(session)
-        return session
+    def show_link(self, link: RunLink) -> RunFeed:
+        """Shows a run through ``link`` (in a new feed) and starts the feed."""
+        feed = self._start_feed(link)
+        self._show_feed(feed)
+        return feed
 
-    def _start_feed(self, link: RunLink) -> RunSession:
-        """A new session for ``link``, its events coming in (not shown yet)."""
-        from jitskit_tui.tui.run.session import RunSession
+    def _start_feed(self, link: RunLink) -> RunFeed:
+        """A new feed for ``link``, its events coming in (not shown yet)."""
+        from jitskit_tui.tui.run.feed import RunFeed
 
-        session = RunSession(link)
-        session.on_arrival = self._wake
-        self.sessions[self._key(link.ws)] = session
+        feed = RunFeed(link)
+        feed.on_arrival = self._wake
+        self.feeds[self._key(link.ws)] = feed
         self.run_worker(
-            link.feed(session.push, session.notice),
+            link.feed(feed.push, feed.notice),
             group="run-feed",
             name=f"run {link.ws.name}",
             exit_on_error=False,
         )
-        return session
+        return feed
 
     def open_run(self, ws: Workspace) -> None:
-        """Shows a run: the session this app has for it, else attached or replayed."""
+        """Shows a run: the feed this app has for it, else attached or replayed."""
         from jitskit_tui.tui.run.links import link_for
 
-        existing = self.sessions.get(self._key(ws))
+        existing = self.feeds.get(self._key(ws))
         if existing is not None and existing.link.kind != "replay" and not existing.link.ended:
-            self._show_session(existing)
+            self._show_feed(existing)
             return
         try:
             link = link_for(ws)
@@ -357,10 +357,10 @@ class JitskitApp(App[None]):
         self._last_drain = time.monotonic()
         waiting = False
         dashboard = self.dashboard
-        for session in self.sessions.values():
-            session.drain()
-            waiting = waiting or session.backlog > 0
-        if dashboard is not None and dashboard.session is not None:
+        for feed in self.feeds.values():
+            feed.drain()
+            waiting = waiting or feed.backlog > 0
+        if dashboard is not None and dashboard.feed is not None:
             dashboard.catch_up()
         if not waiting and self._drain_timer is not None:
             self._drain_timer.pause()

@@ -137,8 +137,8 @@ async def wait_until(
     deadline = time.monotonic() + limit
     while True:
         await pilot.pause(0.05)
-        sessions = list(getattr(app, "sessions", {}).values())
-        drained = all(s.backlog == 0 for s in sessions)
+        feeds = list(getattr(app, "feeds", {}).values())
+        drained = all(feed.backlog == 0 for feed in feeds)
         if drained and predicate():
             await pilot.pause()
             return

@@ -16,9 +16,9 @@ from textual.widgets import DataTable, Static
 
 from jitskit_tui.protocol.events import CostUpdate
 from jitskit_tui.tui.app import JitskitApp, make_app
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
 from jitskit_tui.tui.keymap import RUN_KEYS
 from jitskit_tui.tui.screens.cost import SCRIPTED_NOTE, CostScreen
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.screens.help import area_rows
 
 Until = Callable[..., Awaitable[None]]
@@ -37,7 +37,7 @@ async def open_cost(pilot: Pilot[object], until: Until) -> CostScreen:
     assert isinstance(app, JitskitApp)
     await until(
         pilot,
-        lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values()),
+        lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values()),
         what="replay",
     )
     assert isinstance(app.screen, DashboardScreen)
@@ -93,9 +93,9 @@ async def test_the_open_screen_follows_new_cost(costed: Path, until: Until) -> N
     app = make_app(costed, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await open_cost(pilot, until)
-        (session,) = app.sessions.values()
-        last = session.view.state.last_seq
-        session.push(
+        (feed,) = app.feeds.values()
+        last = feed.view.state.last_seq
+        feed.push(
             CostUpdate(
                 seq=last + 1,
                 ts=0,
@@ -135,7 +135,7 @@ async def test_the_palette_and_the_help_offer_it(costed: Path, until: Until) -> 
     async with app.run_test(size=(120, 36)) as pilot:
         await until(
             pilot,
-            lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values()),
+            lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values()),
             what="replay",
         )
         await pilot.press("ctrl+p", *"cost")

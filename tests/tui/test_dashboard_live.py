@@ -29,24 +29,24 @@ from jitskit_tui.protocol.results import BaselineReport
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
+from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.screens.baselines import BaselinesDialog
 from jitskit_tui.tui.screens.confirm import ConfirmDialog, ProposalDialog
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.screens.start_run import StartRunDialog
 from jitskit_tui.tui.screens.steering import PendingSteeringDialog, SteerDialog
 
 Until = Callable[..., Awaitable[None]]
 
 
-def live_session(app: JitskitApp) -> RunSession:
-    (only,) = app.sessions.values()
+def live_feed(app: JitskitApp) -> RunFeed:
+    (only,) = app.feeds.values()
     return only
 
 
 async def start_from_editor(
     pilot: Pilot[object], until: Until, *, pause_at_once: bool = False
-) -> tuple[JitskitApp, DashboardScreen, RunSession]:
+) -> tuple[JitskitApp, DashboardScreen, RunFeed]:
     """Ctrl+R in the editor, Enter in the start dialog: the dashboard of a live run."""
     app = pilot.app
     assert isinstance(app, JitskitApp)
@@ -54,18 +54,18 @@ async def start_from_editor(
     await pilot.press("ctrl+r")
     await until(pilot, lambda: isinstance(app.screen, StartRunDialog), what="the start dialog")
     await pilot.press("enter")
-    await until(pilot, lambda: len(app.sessions) == 1, what="the run to start")
-    session = live_session(app)
+    await until(pilot, lambda: len(app.feeds) == 1, what="the run to start")
+    feed = live_feed(app)
     if pause_at_once:
         await pilot.press("space")
     screen = app.screen
     assert isinstance(screen, DashboardScreen)
-    await until(pilot, lambda: session.view.state.run_id != "", what="run_started")
-    return app, screen, session
+    await until(pilot, lambda: feed.view.state.run_id != "", what="run_started")
+    return app, screen, feed
 
 
-def events_of(session: RunSession) -> list[object]:
-    return list(read_events(session.ws.events))
+def events_of(feed: RunFeed) -> list[object]:
+    return list(read_events(feed.ws.events))
 
 
 async def test_a_run_starts_from_the_editor_and_stops_after_its_iteration(
@@ -73,10 +73,10 @@ async def test_a_run_starts_from_the_editor_and_stops_after_its_iteration(
 ) -> None:
     app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
     async with app.run_test(size=(120, 36)) as pilot:
-        app, screen, session = await start_from_editor(pilot, until)
-        assert session.link.kind == "live"
+        app, screen, feed = await start_from_editor(pilot, until)
+        assert feed.link.kind == "live"
         assert "live here" in str(screen.query_one("#status", Static).render())
-        state = session.view.state
+        state = feed.view.state
         await until(pilot, lambda: state.running_iteration() is not None, what="iteration 1")
         # Every control is in the command palette while the run takes them.
         await pilot.press("ctrl+p")
@@ -90,7 +90,7 @@ async def test_a_run_starts_from_the_editor_and_stops_after_its_iteration(
         assert "Pause" in shown or "Resume" in shown
         await pilot.press("escape")
         await pilot.press("S")
-        await until(pilot, lambda: session.link.ended, what="the run to stop")
+        await until(pilot, lambda: feed.link.ended, what="the run to stop")
         assert state.status == "stopped" and state.completed == 1
         assert str(screen.table.get_row_at(0)[2]) == "pass"
         assert "STOPPED" in str(screen.query_one("#status", Static).render())
@@ -105,8 +105,8 @@ async def test_steering_is_pending_editable_cancellable_then_applied(
 ) -> None:
     app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
     async with app.run_test(size=(120, 36)) as pilot:
-        app, screen, session = await start_from_editor(pilot, until, pause_at_once=True)
-        state = session.view.state
+        app, screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
+        state = feed.view.state
         await until(pilot, lambda: state.loop_state == "paused", what="the pause")
         assert screen.check_action("resume", ()) is True
         # Steer for the next iteration: pending, shown above the footer.
@@ -152,7 +152,7 @@ async def test_steering_is_pending_editable_cancellable_then_applied(
         applied = next(s for s in state.steering.values() if s.state == "applied")
         assert applied.text == "Try eight shards" and applied.applied_to == "planner"
         assert not screen.query_one("#steering", Static).display
-        titles = [b.title for b in session.view.transcript.blocks if b.kind == "steering"]
+        titles = [b.title for b in feed.view.transcript.blocks if b.kind == "steering"]
         assert any("handed to the planner" in t for t in titles)
         # Iteration 1's auditor proposed a harness change: reject it from the palette.
         await until(pilot, lambda: bool(state.proposals), what="the proposal")
@@ -172,19 +172,19 @@ async def test_steering_is_pending_editable_cancellable_then_applied(
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("escape")
         await pilot.pause()
-        assert not session.link.ended
+        assert not feed.link.ended
         await pilot.press("A")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await until(pilot, lambda: session.link.ended, what="the abort")
+        await until(pilot, lambda: feed.link.ended, what="the abort")
         assert state.status == "aborted"
 
 
 async def test_fork_audit_now_and_approving_a_proposal(tiny_card: Path, until: Until) -> None:
     app = make_app(tiny_card, cursor_blink=False, run_defaults=replace(FAST_RUNS, iterations=3))
     async with app.run_test(size=(160, 48)) as pilot:
-        app, screen, session = await start_from_editor(pilot, until)
-        state = session.view.state
+        app, screen, feed = await start_from_editor(pilot, until)
+        state = feed.view.state
         # Iteration 1's audit proposes a harness change; pause once it is in.
         await until(pilot, lambda: bool(state.proposals), what="the proposal")
         await pilot.press("space")
@@ -208,16 +208,16 @@ async def test_fork_audit_now_and_approving_a_proposal(tiny_card: Path, until: U
         await pilot.press("y")
         await until(
             pilot,
-            lambda: sum(isinstance(e, ControlReceived) for e in events_of(session)) >= 4,
+            lambda: sum(isinstance(e, ControlReceived) for e in events_of(feed)) >= 4,
             what="the controls' answers",
         )
         await pilot.press("space")
         await until(
             pilot,
-            lambda: any(isinstance(e, BranchForked) for e in events_of(session)),
+            lambda: any(isinstance(e, BranchForked) for e in events_of(feed)),
             what="the fork",
         )
-        events = events_of(session)
+        events = events_of(feed)
         kinds = {e.kind: e.accepted for e in events if isinstance(e, ControlReceived)}
         assert kinds.get("audit") and kinds.get("fork") and kinds.get("approve")
         assert any(isinstance(e, ProposalDecided) and e.decision == "approved" for e in events)
@@ -226,7 +226,7 @@ async def test_fork_audit_now_and_approving_a_proposal(tiny_card: Path, until: U
         await pilot.press("A")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await until(pilot, lambda: session.link.ended, what="the abort")
+        await until(pilot, lambda: feed.link.ended, what="the abort")
 
 
 async def test_an_edit_that_comes_too_late_offers_the_text_back(
@@ -234,8 +234,8 @@ async def test_an_edit_that_comes_too_late_offers_the_text_back(
 ) -> None:
     app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
     async with app.run_test(size=(120, 36)) as pilot:
-        app, _screen, session = await start_from_editor(pilot, until, pause_at_once=True)
-        state = session.view.state
+        app, _screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
+        state = feed.view.state
         await until(pilot, lambda: state.loop_state == "paused", what="the pause")
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))
@@ -247,7 +247,7 @@ async def test_an_edit_that_comes_too_late_offers_the_text_back(
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))
         # While the user edits, the run goes on and the planner takes the old text.
-        await session.link.send(Resume(source="test"))
+        await feed.link.send(Resume(source="test"))
         await until(pilot, lambda: not state.pending_steering(), what="the steering applied")
         app.screen.query_one(TextArea).text = "Try eight shards"
         await pilot.press("enter")
@@ -261,7 +261,7 @@ async def test_an_edit_that_comes_too_late_offers_the_text_back(
 
         await until(pilot, offered_back, what="the new text offered back")
         assert app.screen.query_one(TextArea).text == "Try eight shards"
-        refused = [e for e in events_of(session) if isinstance(e, SteeringEditRefused)]
+        refused = [e for e in events_of(feed) if isinstance(e, SteeringEditRefused)]
         assert [(e.text, e.was) for e in refused] == [("Try eight shards", "applied")]
         await pilot.press("enter")  # sent as new steering: nothing typed is lost
         await until(pilot, lambda: len(state.steering) == 2, what="the new steering")
@@ -275,7 +275,7 @@ async def test_an_edit_that_comes_too_late_offers_the_text_back(
         await pilot.press("A")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
-        await until(pilot, lambda: session.link.ended, what="the abort")
+        await until(pilot, lambda: feed.link.ended, what="the abort")
 
 
 async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_ratios(
@@ -302,8 +302,8 @@ async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_r
     runs = replace(FAST_RUNS, iterations=2)
     app = make_app(tiny_card, cursor_blink=False, run_defaults=runs)
     async with app.run_test(size=(160, 48), notifications=True, message_hook=hook) as pilot:
-        app, screen, session = await start_from_editor(pilot, until)
-        state = session.view.state
+        app, screen, feed = await start_from_editor(pilot, until)
+        state = feed.view.state
         await until(pilot, lambda: state.running_iteration() is not None, what="iteration 1")
         await pilot.press("space")
         await until(pilot, lambda: state.loop_state == "paused", what="the pause")
@@ -313,7 +313,7 @@ async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_r
         queued = next(t for t in told if t.startswith("Baselines queued"))
         assert "started without them" in queued
         await pilot.press("space")
-        await until(pilot, lambda: session.link.ended, what="the run's end")
+        await until(pilot, lambda: feed.link.ended, what="the run's end")
         assert measured == ["tiny"] and state.baseline_name == "stub-map"
         assert state.completed == 2
         # Iteration 1 had no ratio when it was committed: restated against the new one.

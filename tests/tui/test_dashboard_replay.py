@@ -11,10 +11,10 @@ from textual.widgets import DataTable, Log, OptionList, SelectionList, Static
 
 from jitskit_tui.protocol.events import AgentText, BenchTickEvent
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
+from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.screens.baselines import BaselinesDialog
 from jitskit_tui.tui.screens.confirm import ProposalDialog
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.widgets.charts import ChartsPane
 from jitskit_tui.tui.widgets.diff_pane import DiffPane
 from jitskit_tui.tui.widgets.transcript_view import TranscriptView
@@ -28,8 +28,8 @@ def dashboard(app: JitskitApp) -> DashboardScreen:
     return screen
 
 
-def session(app: JitskitApp) -> RunSession:
-    (only,) = app.sessions.values()
+def the_feed(app: JitskitApp) -> RunFeed:
+    (only,) = app.feeds.values()
     return only
 
 
@@ -52,7 +52,7 @@ def transcript_text(view: TranscriptView) -> str:
 async def open_recorded(pilot: Pilot[object], until: Until) -> DashboardScreen:
     app = pilot.app
     assert isinstance(app, JitskitApp)
-    await until(pilot, lambda: bool(app.sessions) and session(app).link.ended, what="replay")
+    await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended, what="replay")
     screen = dashboard(app)
     await until(pilot, lambda: screen.table.row_count == 3, what="three rows")
     return screen
@@ -67,7 +67,7 @@ async def test_a_finished_run_replays_read_only_with_the_best_starred(
         status = shown(screen.query_one("#status", Static))
         for part in ("STOPPED (finished)", "3/3 iterations", "replay · read-only", "local: "):
             assert part in status
-        best = session(app).view.state.best_iteration
+        best = the_feed(app).view.state.best_iteration
         rows = [screen.table.get_row_at(i) for i in range(3)]
         assert [str(r[0]).strip() for r in rows] == [
             f"{n}★" if n == best else str(n) for n in (1, 2, 3)
@@ -109,14 +109,14 @@ async def test_the_transcript_follows_the_tail_until_scrolled_up(
 ) -> None:
     app = make_app(mid_run, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        app_session = None
-        await until(pilot, lambda: bool(app.sessions) and session(app).link.ended)
-        app_session = session(app)
+        app_feed = None
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
+        app_feed = the_feed(app)
         view = dashboard(app).transcript
 
         def stream(lines: int) -> None:
             for i in range(lines):
-                app_session.push(AgentText(role="coder", text=f"line {i}\n", iteration=2))
+                app_feed.push(AgentText(role="coder", text=f"line {i}\n", iteration=2))
 
         stream(60)
         await until(pilot, lambda: view.following and view.scroll_y == view.max_scroll_y)
@@ -125,7 +125,7 @@ async def test_the_transcript_follows_the_tail_until_scrolled_up(
         assert not view.following
         where = view.scroll_y
         stream(60)
-        await until(pilot, lambda: app_session.backlog == 0)
+        await until(pilot, lambda: app_feed.backlog == 0)
         assert view.scroll_y == where and not view.following
         assert "scrolled up" in shown(dashboard(app).query_one("#panes", Static))
         await pilot.press("end")
@@ -152,7 +152,7 @@ async def test_the_diff_against_parent_best_and_a_marked_iteration(
         # Against the best (or told that this is the best).
         await pilot.press("b")
         await pilot.pause(0.3)
-        best = session(app).view.state.best_iteration
+        best = the_feed(app).view.state.best_iteration
         if best == 2:
             assert "is the best" in shown(diff.query_one("#diff-message", Static))
         else:
@@ -224,14 +224,14 @@ async def test_charts_redraw_at_a_bounded_rate_however_fast_ticks_come(
 ) -> None:
     app = make_app(mid_run, cursor_blink=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and session(app).link.ended)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
         screen = dashboard(app)
         await pilot.press("3")
         charts = screen.query_one(ChartsPane)
         await until(pilot, lambda: all(c.draws > 0 for c in charts.charts), what="charts")
         live = charts.charts[0]
         before = live.draws
-        feed = session(app)
+        feed = the_feed(app)
         for i in range(2000):
             feed.push(
                 BenchTickEvent(

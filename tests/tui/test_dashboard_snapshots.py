@@ -16,7 +16,7 @@ from recording import FAST_RUNS
 from textual.pilot import Pilot
 
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
 from jitskit_tui.tui.screens.runs import RunsScreen
 from jitskit_tui.tui.screens.steering import SteerDialog, SteeringDraft
 from jitskit_tui.tui.widgets.charts import RunChart
@@ -37,7 +37,7 @@ def replayed(wait_until: Until, *keys: str) -> Callable[[Pilot[object]], Awaitab
         app = pilot.app
         assert isinstance(app, JitskitApp)
         await wait_until(
-            pilot, lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values())
+            pilot, lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values())
         )
         for key in keys:
             await pilot.press(key)

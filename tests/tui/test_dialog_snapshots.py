@@ -51,7 +51,7 @@ def pushing(until: Until, make: Callable[[], Screen[object]]) -> Callable[..., A
         app = pilot.app
         assert isinstance(app, JitskitApp)
         await until(
-            pilot, lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values())
+            pilot, lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values())
         )
         app.push_screen(make())
         await pilot.pause(0.3)
@@ -92,7 +92,7 @@ def test_command_palette_filtered(
         app = pilot.app
         assert isinstance(app, JitskitApp)
         await until(
-            pilot, lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values())
+            pilot, lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values())
         )
         await pilot.press("ctrl+p")
         await until(pilot, lambda: isinstance(app.screen, CommandPalette))
@@ -163,7 +163,7 @@ def test_dashboard_at_40x12(snap_compare: SnapCompare, recorded: Path, until: Un
         app = pilot.app
         assert isinstance(app, JitskitApp)
         await until(
-            pilot, lambda: bool(app.sessions) and all(s.link.ended for s in app.sessions.values())
+            pilot, lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values())
         )
         await pilot.pause(0.3)
         # At 12 rows the iterations table scrolls to the last iteration: let it land.

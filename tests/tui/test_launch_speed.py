@@ -14,7 +14,8 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
+from jitskit_tui.tui.dashboard.panes import BuiltPanes, PaneSwitcher
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
 
 Until = Callable[..., Awaitable[None]]
 
@@ -36,7 +37,7 @@ def test_the_dashboard_module_loads_none_of_what_comes_later() -> None:
     # A fresh interpreter: this one has loaded everything by now.
     probe = (
         "import sys; import jitskit_tui.cli.main, jitskit_tui.cli.tui_cmd, "
-        "jitskit_tui.tui.app, jitskit_tui.tui.screens.dashboard; "
+        "jitskit_tui.tui.app, jitskit_tui.tui.dashboard.screen; "
         f"print([m for m in {LATER!r} if m in sys.modules])"
     )
     done = subprocess.run(
@@ -49,14 +50,14 @@ async def test_the_hidden_panes_are_built_after_the_run_is_on_screen(
     recorded: Path, until: Until, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shown_then: list[str] = []
-    build = DashboardScreen.build_panes
+    build = PaneSwitcher.build
 
-    def build_panes(self: DashboardScreen) -> object:
-        if self._panes is None:
-            shown_then.append(str(self.query_one("#status", Static).render()))
+    def build_panes(self: PaneSwitcher) -> BuiltPanes:
+        if self.built is None:
+            shown_then.append(str(self.screen.query_one("#status", Static).render()))
         return build(self)
 
-    monkeypatch.setattr(DashboardScreen, "build_panes", build_panes)
+    monkeypatch.setattr(PaneSwitcher, "build", build_panes)
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = app.screen
@@ -75,13 +76,13 @@ async def test_a_pane_asked_for_at_once_is_built_then(recorded: Path, until: Unt
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.screen
-        assert isinstance(screen, DashboardScreen) and screen._panes is None
+        assert isinstance(screen, DashboardScreen) and screen.panes.built is None
         await pilot.press("4")  # gates and audit, before the run's events are folded
-        assert screen._panes is not None
+        assert screen.panes.built is not None
         gates = screen.query_one("#gate-matrix", DataTable)
         await until(pilot, lambda: gates.row_count > 4, what="the gate matrix")
         await pilot.press("2", "v")  # the diff, side by side: a key for a pane just built
-        diff = screen._panes.diff
+        diff = screen.panes.built.diff
         await until(pilot, lambda: diff.view.parsed is not None, what="the diff")
         assert diff.view.split
 

@@ -19,9 +19,9 @@ from textual.widgets import Button, Static
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.protocol.events import Event, LoopStateChanged
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
+from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.screens.baselines import BaselinesDialog
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.screens.help import HelpScreen
 from jitskit_tui.tui.screens.start_run import StartRunDialog
 from jitskit_tui.tui.widgets.diff_pane import DiffPane
@@ -29,13 +29,13 @@ from jitskit_tui.tui.widgets.diff_pane import DiffPane
 Until = Callable[..., Awaitable[None]]
 
 
-def the_session(app: JitskitApp) -> RunSession:
-    (only,) = app.sessions.values()
+def the_feed(app: JitskitApp) -> RunFeed:
+    (only,) = app.feeds.values()
     return only
 
 
-def notes(session: RunSession) -> str:
-    return "\n".join(b.title for b in session.view.transcript.blocks)
+def notes(feed: RunFeed) -> str:
+    return "\n".join(b.title for b in feed.view.transcript.blocks)
 
 
 async def test_malformed_event_lines_become_notes(recorded: Path, until: Until) -> None:
@@ -53,13 +53,13 @@ async def test_malformed_event_lines_become_notes(recorded: Path, until: Until) 
     )
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
-        session = the_session(app)
-        text = notes(session)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
+        feed = the_feed(app)
+        text = notes(feed)
         assert "unreadable (not valid JSON)" in text
         assert "unknown event type" in text
         assert "could not be applied" in text
-        assert session.view.state.completed == 3
+        assert feed.view.state.completed == 3
         assert isinstance(app.screen, DashboardScreen)
 
 
@@ -69,7 +69,7 @@ async def test_a_missing_workspace_repository_is_a_message_in_the_diff(
     shutil.rmtree(recorded / ".git")
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
         await pilot.press("2")
         message = app.screen.query_one(DiffPane).query_one("#diff-message", Static)
         await until(pilot, lambda: "cannot be made" in str(message.render()), what="message")
@@ -82,15 +82,15 @@ async def test_a_missing_workspace_repository_is_a_message_in_the_diff(
 async def test_a_run_deleted_while_open_says_so_and_stays_up(recorded: Path, until: Until) -> None:
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
-        session = the_session(app)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
+        feed = the_feed(app)
         shutil.rmtree(recorded)
-        await until(pilot, lambda: session.link.gone, what="the deletion to be noticed", limit=10)
-        assert "was deleted while shown" in notes(session)
+        await until(pilot, lambda: feed.link.gone, what="the deletion to be noticed", limit=10)
+        assert "was deleted while shown" in notes(feed)
         await pilot.press("2", "up", "5", "4", "3", "1", "R")
         await pilot.pause(0.3)
         assert isinstance(app.screen, DashboardScreen)
-        assert "deleted" in session.link.refusal()
+        assert "deleted" in feed.link.refusal()
 
 
 async def test_an_unreachable_benchmark_machine_is_a_message(tiny_card: Path, until: Until) -> None:
@@ -112,12 +112,12 @@ async def test_an_unreachable_benchmark_machine_is_a_message(tiny_card: Path, un
         def told() -> bool:
             if any("127.0.0.1:9" in t for t in texts):
                 return True
-            return bool(app.sessions) and "127.0.0.1:9" in notes(the_session(app))
+            return bool(app.feeds) and "127.0.0.1:9" in notes(the_feed(app))
 
         await until(pilot, told, what="a message about the machine", limit=60)
-        if app.sessions:  # the engine found out: the run failed, said why, and ended
-            await until(pilot, lambda: the_session(app).link.ended, limit=60)
-            assert the_session(app).view.state.status == "failed"
+        if app.feeds:  # the engine found out: the run failed, said why, and ended
+            await until(pilot, lambda: the_feed(app).link.ended, limit=60)
+            assert the_feed(app).view.state.status == "failed"
         assert app.is_running
 
 
@@ -126,7 +126,7 @@ async def test_a_40x12_terminal_shows_every_screen_without_crashing(
 ) -> None:
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(160, 48)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
         for pane in "12345":
             await pilot.press(pane)
             await pilot.resize_terminal(40, 12)
@@ -186,18 +186,18 @@ async def test_a_live_run_deleted_while_attached_says_so_and_stays_up(
     try:
         app = make_app(ws, cursor_blink=False)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: bool(app.sessions), what="the run to open")
-            session = the_session(app)
-            await until(pilot, lambda: session.link.controllable, what="the engine to be seen")
-            assert session.link.kind == "attached"
+            await until(pilot, lambda: bool(app.feeds), what="the run to open")
+            feed = the_feed(app)
+            await until(pilot, lambda: feed.link.controllable, what="the engine to be seen")
+            assert feed.link.kind == "attached"
             shutil.rmtree(ws)
-            await until(pilot, lambda: session.link.gone, what="the deletion", limit=10)
-            assert "was deleted while shown" in notes(session)
+            await until(pilot, lambda: feed.link.gone, what="the deletion", limit=10)
+            assert "was deleted while shown" in notes(feed)
             for key in ("s", "space", "S", "B", "2", "5", "escape"):
                 await pilot.press(key)
                 await pilot.pause(0.2)
             assert isinstance(app.screen, DashboardScreen)
-            assert app.is_running and "deleted" in session.link.refusal()
+            assert app.is_running and "deleted" in feed.link.refusal()
     finally:
         end(engine)
 
@@ -212,7 +212,7 @@ async def test_baselines_of_a_replayed_run_on_an_unreachable_machine_say_so(
     log.write_text(json.dumps(started) + "\n" + "".join(lines[1:]))
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
         await pilot.press("B")  # not live: measured in the dialog, for reading only
         await until(pilot, lambda: isinstance(app.screen, BaselinesDialog), what="the dialog")
         dialog = app.screen

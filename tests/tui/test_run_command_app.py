@@ -17,7 +17,7 @@ from jitskit_tui.cli.main import cli
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.protocol.events import RunResumed, RunStarted
 from jitskit_tui.tui.app import JitskitApp, RunFirstApp
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
 
 Until = Callable[..., Awaitable[None]]
 
@@ -88,13 +88,13 @@ async def test_run_opens_the_dashboard_with_the_run_going_and_every_option_kept(
     app = opened.app
     assert isinstance(app, RunFirstApp)
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: bool(app.sessions), what="the run's session")
-        (session,) = app.sessions.values()
+        await until(pilot, lambda: bool(app.feeds), what="the run's feed")
+        (feed,) = app.feeds.values()
         assert isinstance(app.screen, DashboardScreen)
-        assert session.link.kind == "live" and app.live is session.link
-        ws = session.ws.root
+        assert feed.link.kind == "live" and app.live is feed.link
+        ws = feed.ws.root
         assert ws.resolve() == (tiny_card.parent.parent / "workspaces" / "by-hand").resolve()
-        await until(pilot, lambda: session.view.state.run_id != "", what="run_started")
+        await until(pilot, lambda: feed.view.state.run_id != "", what="run_started")
         status = str(app.screen.query_one("#status", Static).render())
         assert "live here" in status and "local" in status
         first = started(ws)
@@ -103,8 +103,8 @@ async def test_run_opens_the_dashboard_with_the_run_going_and_every_option_kept(
         assert app.live is not None and app.live.engine.options.seed == 5
         assert app.live.engine.options.baseline is None  # --no-baselines
         # The run goes on in the app, to the end of its one-iteration budget.
-        await until(pilot, lambda: session.link.ended, limit=120, what="the run to finish")
-        state = session.view.state
+        await until(pilot, lambda: feed.link.ended, limit=120, what="the run to finish")
+        state = feed.view.state
         assert state.status == "finished" and state.completed == 1
         assert "STOPPED" in str(app.screen.query_one("#status", Static).render())
         # Resuming or forking from the app later starts from this command's choices.
@@ -134,15 +134,15 @@ async def test_resume_opens_the_app_on_the_resumed_run(
     assert code == 0, output
     app = opened.app
     async with app.run_test(size=(120, 36)) as pilot:
-        await until(pilot, lambda: bool(app.sessions), what="the run's session")
-        (session,) = app.sessions.values()
+        await until(pilot, lambda: bool(app.feeds), what="the run's feed")
+        (feed,) = app.feeds.values()
         assert isinstance(app.screen, DashboardScreen)
-        assert session.link.kind == "live" and session.ws.root.name == recorded.name
-        await until(pilot, lambda: session.link.ended, limit=120, what="the run to finish")
-        state = session.view.state
+        assert feed.link.kind == "live" and feed.ws.root.name == recorded.name
+        await until(pilot, lambda: feed.link.ended, limit=120, what="the run to finish")
+        state = feed.view.state
         assert state.iterations_budget == 4 and state.completed == 4
         assert state.status == "finished"
-        resumed = [e for e in read_events(session.ws.events) if isinstance(e, RunResumed)]
+        resumed = [e for e in read_events(feed.ws.events) if isinstance(e, RunResumed)]
         assert resumed[-1].iterations == 4 and resumed[-1].agent_options["pace"] == "instant"
 
 

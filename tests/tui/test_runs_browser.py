@@ -15,9 +15,9 @@ from recording import FAST_RUNS, TINY, TRAJECTORY, restore
 from textual.widgets import DataTable, Static
 
 from jitskit_tui.tui.app import JitskitApp, make_app
-from jitskit_tui.tui.run.session import RunSession
+from jitskit_tui.tui.dashboard.screen import DashboardScreen
+from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.screens.confirm import ConfirmDialog
-from jitskit_tui.tui.screens.dashboard import DashboardScreen
 from jitskit_tui.tui.screens.runs import RunsScreen
 from jitskit_tui.tui.screens.start_run import StartRunDialog
 from jitskit_tui.tui.screens.steering import SteerDialog
@@ -32,8 +32,8 @@ def runs_table(app: JitskitApp) -> DataTable[object]:
     return screen.query_one("#runs", DataTable)
 
 
-def the_session(app: JitskitApp) -> RunSession:
-    (only,) = app.sessions.values()
+def the_feed(app: JitskitApp) -> RunFeed:
+    (only,) = app.feeds.values()
     return only
 
 
@@ -60,15 +60,15 @@ async def test_the_runs_are_listed_and_one_opens_for_review(
         table.move_cursor(row=names.index("tiny-finished"))
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
-        session = the_session(app)
-        assert session.link.kind == "replay"
-        await until(pilot, lambda: session.link.ended and session.view.state.completed == 3)
+        feed = the_feed(app)
+        assert feed.link.kind == "replay"
+        await until(pilot, lambda: feed.link.ended and feed.view.state.completed == 3)
 
 
 async def test_a_finished_run_resumes_in_the_app(recorded: Path, until: Until) -> None:
     app = make_app(recorded, cursor_blink=False, run_defaults=FAST_RUNS)
     async with app.run_test(size=(120, 30)) as pilot:
-        await until(pilot, lambda: bool(app.sessions) and the_session(app).link.ended)
+        await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
         await pilot.press("R")
         await until(pilot, lambda: isinstance(app.screen, StartRunDialog), what="the dialog")
         # The budget is used up: the dialog proposes one more iteration.
@@ -76,10 +76,10 @@ async def test_a_finished_run_resumes_in_the_app(recorded: Path, until: Until) -
         await pilot.press("ctrl+s")
         await until(
             pilot,
-            lambda: any(s.link.kind == "live" for s in app.sessions.values()),
+            lambda: any(s.link.kind == "live" for s in app.feeds.values()),
             what="the resumed run",
         )
-        live = next(s for s in app.sessions.values() if s.link.kind == "live")
+        live = next(s for s in app.feeds.values() if s.link.kind == "live")
         await until(pilot, lambda: live.link.ended, what="iteration 4", limit=120)
         state = live.view.state
         assert state.completed == 4 and state.status == "finished"
@@ -137,11 +137,11 @@ async def test_attach_to_a_headless_run_and_control_it(
         await until(pilot, lambda: runs_table(app).row_count == 1, what="the live run")
         assert str(runs_table(app).get_row_at(0)[6]) == "live"
         await pilot.press("enter")
-        await until(pilot, lambda: bool(app.sessions), what="attaching")
-        session = the_session(app)
-        assert session.link.kind == "attached"
-        state = session.view.state
-        await until(pilot, lambda: session.link.controllable and state.run_id != "")
+        await until(pilot, lambda: bool(app.feeds), what="attaching")
+        feed = the_feed(app)
+        assert feed.link.kind == "attached"
+        state = feed.view.state
+        await until(pilot, lambda: feed.link.controllable and state.run_id != "")
         # Pause it from here; the other process says so in its log.
         await pilot.press("space")
         await until(pilot, lambda: state.loop_state == "paused", what="the pause", limit=60)
@@ -155,5 +155,5 @@ async def test_attach_to_a_headless_run_and_control_it(
         await pilot.press("y")
         await until(pilot, lambda: state.status == "aborted", what="the abort", limit=60)
         assert proc.wait(timeout=30) == 4  # the headless command's exit code for aborted
-        await until(pilot, lambda: not session.link.controllable, what="the engine to go")
-        assert session.link.describe() in ("attached · engine exited", "attached · no engine")
+        await until(pilot, lambda: not feed.link.controllable, what="the engine to go")
+        assert feed.link.describe() in ("attached · engine exited", "attached · no engine")

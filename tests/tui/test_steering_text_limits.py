@@ -41,7 +41,7 @@ async def test_the_steer_dialog_keeps_an_oversized_text_and_says_why(
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         assert isinstance(app, JitskitApp)
-        await until(pilot, lambda: bool(app.sessions))
+        await until(pilot, lambda: bool(app.feeds))
         answers: list[SteeringDraft | None] = []
         app.push_screen(SteerDialog(draft=SteeringDraft(TOO_LONG, "next-tool")), answers.append)
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))
@@ -62,7 +62,7 @@ async def test_enter_sends_exactly_what_was_typed_and_ctrl_j_breaks_the_line(
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         assert isinstance(app, JitskitApp)
-        await until(pilot, lambda: bool(app.sessions))
+        await until(pilot, lambda: bool(app.feeds))
         answers: list[SteeringDraft | None] = []
         app.push_screen(SteerDialog(), answers.append)
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))
@@ -88,7 +88,7 @@ async def test_keys_arriving_in_one_burst_are_all_in_the_text_that_is_sent(
     app = make_app(recorded, cursor_blink=False)
     async with app.run_test(size=(120, 36)) as pilot:
         assert isinstance(app, JitskitApp)
-        await until(pilot, lambda: bool(app.sessions))
+        await until(pilot, lambda: bool(app.feeds))
         answers: list[SteeringDraft | None] = []
         app.push_screen(SteerDialog(), answers.append)
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))

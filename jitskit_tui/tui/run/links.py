@@ -58,7 +58,7 @@ class RunLink(ABC):
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.backlog: Callable[[], int] = lambda: 0
-        """Events received and not yet folded (the session sets it)."""
+        """Events received and not yet folded (the feed sets it)."""
         self.ended = False
         self.gone = False
         """The workspace disappeared while it was shown."""

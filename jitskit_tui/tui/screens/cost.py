@@ -28,8 +28,8 @@ from jitskit_tui.engine.state import CostTotals, RunState
 from jitskit_tui.protocol.events import ROLES
 from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.spec.model import Budget
+from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.run.formatting import DASH, compact, dollars_text, elapsed_text
-from jitskit_tui.tui.run.session import RunSession
 
 REFRESH_S = 0.25
 """How often the open screen looks for new cost (4 Hz)."""
@@ -148,9 +148,9 @@ class CostScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,dollar_sign", "close", "Close", show=False)]
 
-    def __init__(self, session: RunSession) -> None:
+    def __init__(self, feed: RunFeed) -> None:
         super().__init__()
-        self._session = session
+        self._feed = feed
         self._budget: Budget | None = None
         self._budget_problem = ""
         self._shown_key: tuple[float, ...] | None = None
@@ -159,12 +159,12 @@ class CostScreen(ModalScreen[None]):
 
     @property
     def state(self) -> RunState:
-        return self._session.view.state
+        return self._feed.view.state
 
     def compose(self) -> ComposeResult:
         self.set_class(self.app.size.height >= ROOMY_HEIGHT, "-roomy")
         with Vertical(classes="dialog cost"):
-            yield Label(f"Cost of {self._session.name}", classes="dialog-title")
+            yield Label(f"Cost of {self._feed.name}", classes="dialog-title")
             with VerticalScroll(id="cost-body"):
                 yield Static(id="cost-summary")
                 yield Static(Content("reading the caps from the run's card…"), id="cost-budget")
@@ -201,7 +201,7 @@ class CostScreen(ModalScreen[None]):
     async def _load_budget(self) -> None:
         from jitskit_tui.spec import SpecError, load_spec
 
-        path = self._session.ws.spec_file
+        path = self._feed.ws.spec_file
         try:
             spec = await asyncio.to_thread(load_spec, path)
         except (SpecError, OSError) as exc:
@@ -218,7 +218,7 @@ class CostScreen(ModalScreen[None]):
         # The tables show cost (every update moves the totals) and the iterations' summaries.
         total = self.state.total_cost
         width = self.query_one("#cost-iterations", DataTable).size.width
-        moved = self._session.view.revisions["iterations"]
+        moved = self._feed.view.revisions["iterations"]
         key: tuple[float, ...] = (total.tokens, total.dollars, moved, width)
         if key == self._shown_key:
             return
@@ -227,8 +227,8 @@ class CostScreen(ModalScreen[None]):
         self._show_tables()
 
     def _seconds(self) -> float:
-        live = self._session.link.kind != "replay"
-        return self._session.view.elapsed_seconds(live=live)
+        live = self._feed.link.kind != "replay"
+        return self._feed.view.elapsed_seconds(live=live)
 
     def _show_budget(self) -> None:
         widget = self.query_one("#cost-budget", Static)

@@ -100,6 +100,31 @@ class DiffPane(Vertical):
     def view(self) -> DiffView:
         return self.query_one(DiffView)
 
+    @property
+    def ready(self) -> bool:
+        """Composed: there is a diff view to act on (the pane is built after the first
+        frame, and its keys may come the moment it is)."""
+        return bool(self.query(DiffView))
+
+    # -- the dashboard's diff keys, whichever widget has the focus ----------------------
+
+    def toggle_split(self) -> None:
+        """Unified or side by side."""
+        self.view.split = not self.view.split
+        self.show_title()
+
+    def next_hunk(self, step: int) -> None:
+        if step > 0:
+            self.view.action_next_hunk()
+        else:
+            self.view.action_previous_hunk()
+
+    def next_file(self, step: int) -> None:
+        if step > 0:
+            self.view.action_next_file()
+        else:
+            self.view.action_previous_file()
+
     def show_message(self, text: str) -> None:
         """No diff to show, and why."""
         self.target = None

@@ -1,7 +1,8 @@
-"""A run being shown: its link, the events waiting to be folded, and the fold.
+"""The app's feed of one run (live here, attached to another process, or replayed): its
+link, the events waiting to be folded, and the fold.
 
 Events are queued as they arrive (a deque append: the engine's listener and the log
-follower never wait for the screen) and folded in batches by :meth:`RunSession.drain`,
+follower never wait for the screen) and folded in batches by :meth:`RunFeed.drain`,
 which the app calls a few dozen times a second with a time budget. A burst is spread over
 several frames instead of freezing one; the queue's length is the backlog.
 """
@@ -22,7 +23,9 @@ DRAIN_BUDGET_S = 0.012
 DRAIN_MAX_EVENTS = 5000
 
 
-class RunSession:
+class RunFeed:
+    """One run as this app receives it: the link it comes through and what it folds into."""
+
     def __init__(self, link: RunLink) -> None:
         self.link = link
         self.view = RunView()
