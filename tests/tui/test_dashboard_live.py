@@ -14,6 +14,7 @@ from recording import FAST_RUNS
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Label, OptionList, Static, TextArea
+from textual.widgets._footer import FooterKey
 
 from jitskit_tui.engine import baseline_step
 from jitskit_tui.engine.baseline import ObserverFor
@@ -98,6 +99,33 @@ async def test_a_run_starts_from_the_editor_and_stops_after_its_iteration(
         assert screen.check_action("pause", ()) is False
         assert screen.check_action("resume_run", ()) is True
         assert (tiny_card.parent.parent / "workspaces").is_dir()
+
+
+def footer_keys(screen: DashboardScreen) -> list[str]:
+    return [key.description for key in screen.query(FooterKey)]
+
+
+async def test_the_footer_offers_what_applies_as_the_run_pauses_resumes_and_stops(
+    tiny_card: Path, until: Until
+) -> None:
+    app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app, screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
+        state = feed.view.state
+        await until(pilot, lambda: state.loop_state == "paused", what="the pause")
+        await until(pilot, lambda: "Resume" in footer_keys(screen), what="Resume offered")
+        assert "Pause" not in footer_keys(screen) and "Steer" in footer_keys(screen)
+        # The focus moves into a pane and back: the keys offered stay what applies.
+        await pilot.press("3", "1")
+        await until(pilot, lambda: screen.focused is screen.transcript, what="the transcript")
+        assert "Resume" in footer_keys(screen) and "Pause" not in footer_keys(screen)
+        await pilot.press("space")
+        await until(pilot, lambda: "Pause" in footer_keys(screen), what="Pause offered")
+        assert "Resume" not in footer_keys(screen)
+        await pilot.press("S")
+        await until(pilot, lambda: feed.link.ended, what="the run to stop")
+        await until(pilot, lambda: "Resume run" in footer_keys(screen), what="Resume run")
+        assert "Steer" not in footer_keys(screen) and "Pause" not in footer_keys(screen)
 
 
 async def test_steering_is_pending_editable_cancellable_then_applied(

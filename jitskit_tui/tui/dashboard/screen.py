@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.events import Resize
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from jitskit_tui.paths import packaged
@@ -36,6 +36,7 @@ from jitskit_tui.tui.keymap import DIFF_KEYS, ITERATION_KEYS, RUN_KEYS, KeyArea
 from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.run.model import Part, RunView
 from jitskit_tui.tui.widgets.iterations_table import IterationsTable
+from jitskit_tui.tui.widgets.key_footer import KeyFooter
 from jitskit_tui.tui.widgets.pane_bar import PaneBar
 from jitskit_tui.tui.widgets.status_bar import RunStatusBar, SteeringBar
 from jitskit_tui.tui.widgets.transcript_view import TranscriptView
@@ -89,7 +90,7 @@ class DashboardScreen(Screen[None]):
         yield PaneBar(id="panes")
         yield PaneSwitcher(self._selection, id="switcher")
         yield SteeringBar(id="steering")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def top(self) -> IterationsRow:
