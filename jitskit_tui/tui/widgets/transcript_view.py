@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -33,6 +33,8 @@ from jitskit_tui.tui.run.transcript import Transcript
 
 MAX_EXPANDED_LINES = 400
 STRIP_CACHE_BLOCKS = 256
+SHOWN_CACHE_BLOCKS = 64
+"""Blocks whose lines are kept as drawn (cut to the view and styled): what is on screen."""
 BlockKey = tuple[int, int, bool]
 
 _MARKS = {"steering": "⚑ ", "error": "✗ ", "retry": "↻ ", "note": "· "}
@@ -88,6 +90,10 @@ class TranscriptView(ScrollView, can_focus=True):
         # the blocks drawn lately: memory does not grow with the transcript's length.
         self._counts: dict[int, tuple[BlockKey, int]] = {}
         self._lines: LRUCache[tuple[int, BlockKey], list[Strip]] = LRUCache(STRIP_CACHE_BLOCKS)
+        self._shown: LRUCache[tuple[int, BlockKey, int, Style], list[Strip]] = LRUCache(
+            SHOWN_CACHE_BLOCKS
+        )
+        self._base_style: Style | None = None
         self._offsets: list[int] = [0]
         self.following = True
         self.cursor: int | None = None
@@ -99,6 +105,7 @@ class TranscriptView(ScrollView, can_focus=True):
         """Shows another run's transcript (or none), following its tail."""
         self._transcript = transcript
         self._lines.clear()
+        self._shown.clear()
         self._counts.clear()
         self._seen_version = -1
         self.cursor = None
@@ -134,10 +141,18 @@ class TranscriptView(ScrollView, can_focus=True):
             offsets.append(total)
         self._offsets = offsets
         if self.virtual_size != Size(width, total):
-            self.virtual_size = Size(width, total)
+            self._grow(Size(width, total))
         if self.following:
             self._to_tail()
         self.refresh()
+
+    def _grow(self, size: Size) -> None:
+        """A new content size, without the layout pass that setting ``virtual_size``
+        asks for: the view's own size does not depend on it (and its scrollbar is always
+        there), and a stream grows the transcript a line at a time, which made the whole
+        screen lay itself out again with every batch of events."""
+        self.set_reactive(TranscriptView.virtual_size, size)
+        self._scroll_update(size)  # the scrollbar's extent, the scroll offset clamped
 
     def _to_tail(self) -> None:
         # Now, for the frame being drawn, and again once the layout has settled (the
@@ -226,25 +241,43 @@ class TranscriptView(ScrollView, can_focus=True):
         body = Text("\n".join(detail), style=self._style("detail"))
         return lines + self._wrap(body, width, "    │ ", self._style("detail"))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The view's own style, once per pass: Textual works it out from every ancestor's
+        # styles at each call, and a pass asks for it with every line.
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         _, scroll_y = self.scroll_offset
         row = scroll_y + y
         width = self.scrollable_content_region.width
+        base = self._base_style or self.rich_style
         transcript = self._transcript
         if transcript is None or row >= self._offsets[-1]:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         i = bisect_right(self._offsets, row) - 1
         if not 0 <= i < len(transcript.blocks):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, base)
         index = transcript.dropped + i
-        lines = self._block_lines(index, transcript.blocks[i], self._width)
+        block = transcript.blocks[i]
+        lines = self._block_lines(index, block, self._width)
         offset = row - self._offsets[i]
         if offset >= len(lines):
-            return Strip.blank(width, self.rich_style)
-        strip = lines[offset]
+            return Strip.blank(width, base)
         if index == self.cursor and row == self._offsets[i]:
-            strip = strip.apply_style(self._style("cursor"))
-        return strip.crop_extend(0, width, self.rich_style).apply_style(self.rich_style)
+            strip = lines[offset].apply_style(self._style("cursor"))
+            return strip.crop_extend(0, width, base).apply_style(base)
+        # Lines as drawn, kept while their block and the view's style stay: a stream
+        # scrolls every line on screen up, and each would be cut and styled again.
+        key = (index, (block.version, self._width, block.collapsed), width, base)
+        shown = self._shown.get(key)
+        if shown is None:
+            shown = [line.crop_extend(0, width, base).apply_style(base) for line in lines]
+            self._shown[key] = shown
+        return shown[offset]
 
     # -- following -----------------------------------------------------------------------
 
