@@ -48,7 +48,8 @@ def live_feed(app: JitskitApp) -> RunFeed:
 async def start_from_editor(
     pilot: Pilot[object], until: Until, *, pause_at_once: bool = False
 ) -> tuple[JitskitApp, DashboardScreen, RunFeed]:
-    """Ctrl+R in the editor, Enter in the start dialog: the dashboard of a live run."""
+    """Ctrl+R in the editor, Enter in the start dialog: the dashboard of a live run
+    (paused before it returns, with ``pause_at_once``)."""
     app = pilot.app
     assert isinstance(app, JitskitApp)
     await until(pilot, lambda: app.editor is not None and app.editor.check is not None)
@@ -62,6 +63,8 @@ async def start_from_editor(
     screen = app.screen
     assert isinstance(screen, DashboardScreen)
     await until(pilot, lambda: feed.view.state.run_id != "", what="run_started")
+    if pause_at_once:
+        await until(pilot, lambda: feed.view.state.loop_state == "paused", what="the pause")
     return app, screen, feed
 
 
@@ -111,8 +114,6 @@ async def test_the_footer_offers_what_applies_as_the_run_pauses_resumes_and_stop
     app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
     async with app.run_test(size=(120, 36)) as pilot:
         app, screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
-        state = feed.view.state
-        await until(pilot, lambda: state.loop_state == "paused", what="the pause")
         await until(pilot, lambda: "Resume" in footer_keys(screen), what="Resume offered")
         assert "Pause" not in footer_keys(screen) and "Steer" in footer_keys(screen)
         # The focus moves into a pane and back: the keys offered stay what applies.
@@ -135,7 +136,6 @@ async def test_steering_is_pending_editable_cancellable_then_applied(
     async with app.run_test(size=(120, 36)) as pilot:
         app, screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
         state = feed.view.state
-        await until(pilot, lambda: state.loop_state == "paused", what="the pause")
         assert screen.check_action("resume", ()) is True
         # Steer for the next iteration: pending, shown above the footer.
         await pilot.press("s")
@@ -264,7 +264,6 @@ async def test_an_edit_that_comes_too_late_offers_the_text_back(
     async with app.run_test(size=(120, 36)) as pilot:
         app, _screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
         state = feed.view.state
-        await until(pilot, lambda: state.loop_state == "paused", what="the pause")
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, SteerDialog))
         await pilot.press(*"Try fewer shards")
