@@ -73,6 +73,9 @@ class PaneSwitcher(ContentSwitcher):
     """The panes; ``selection`` tells which iteration they show."""
 
     pane: reactive[Pane] = reactive("transcript", repaint=False)
+    current: reactive[str | None] = reactive[str | None](None, init=False, repaint=False)
+    """The ContentSwitcher's, without repainting the switcher itself: the panes shown and
+    hidden are repainted by the layout that follows."""
 
     @dataclass
     class Shown(Message):

@@ -23,7 +23,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.events import Resize
 from textual.notifications import SeverityLevel
+from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
@@ -66,6 +68,10 @@ class DashboardScreen(Screen[None]):
     ]
     COMMAND_AREAS: ClassVar[tuple[KeyArea, ...]] = (RUN_KEYS, ITERATION_KEYS, DIFF_KEYS)
     AUTO_FOCUS = "#iterations"
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """Textual's, without the repaint of the whole screen it does when the focus moves
+    (every pane switch): the widgets whose look depends on the focus restyle themselves."""
 
     def __init__(self) -> None:
         super().__init__()
