@@ -115,7 +115,7 @@ class TranscriptView(ScrollView, can_focus=True):
     def sync(self, *, force: bool = False) -> None:
         """Catches up with the transcript (cheap when nothing changed)."""
         transcript = self._transcript
-        width = max(10, self.scrollable_content_region.width or self.size.width or 80)
+        width = self._wrap_width()
         if transcript is None:
             self._offsets = [0]
             self.virtual_size = Size(width, 0)
@@ -294,8 +294,16 @@ class TranscriptView(ScrollView, can_focus=True):
 
         following: bool
 
+    def _wrap_width(self) -> int:
+        return max(10, self.scrollable_content_region.width or self.size.width or 80)
+
     def on_resize(self) -> None:
-        self.sync(force=True)
+        # Shown again after another pane, the view gets a Resize of the same size: only
+        # a new width wraps the blocks again; a new height only moves the tail.
+        if self._wrap_width() != self._width:
+            self.sync(force=True)
+        elif self.following:
+            self._to_tail()
 
     # -- actions -------------------------------------------------------------------------
 
