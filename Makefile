@@ -20,7 +20,7 @@ $(SETUP_STAMP):
 	bash scripts/setup-system.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade 'pip>=24'
-	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev,claude]'
 	rm -f $(VENV)/.setup-*
 	touch $@
 
