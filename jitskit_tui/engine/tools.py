@@ -176,6 +176,21 @@ class ToolBox:
     ) -> ToolResult:
         """Runs one tool call; a bad call is a failed result, never an exception."""
         call_id = call_id or "tool-" + secrets.token_hex(4)
+        await self.native_started(call_id, name, arguments)
+        try:
+            output = await self._dispatch(name, arguments)
+            ok, error = True, ""
+        except ToolError as exc:
+            output, ok, error = "", False, str(exc)
+        steering = self.native_finished(call_id, name, ok=ok, output=output, error=error)
+        return ToolResult(ok=ok, output=output if ok else f"error: {error}", steering=steering)
+
+    async def native_started(
+        self, call_id: str, name: str, arguments: Mapping[str, object]
+    ) -> None:
+        """A call is about to run: waits while the run is paused, then shows it. For a
+        tool the agent runs itself (Claude Code's Read or Write, after the agent's own
+        containment check), the agent calls this and :meth:`native_finished`."""
         await self.host.checkpoint()
         self.calls += 1
         self.host.emit(
@@ -187,11 +202,12 @@ class ToolBox:
                 input=_logged_input(arguments),
             )
         )
-        try:
-            output = await self._dispatch(name, arguments)
-            ok, error = True, ""
-        except ToolError as exc:
-            output, ok, error = "", False, str(exc)
+
+    def native_finished(
+        self, call_id: str, name: str, *, ok: bool, output: str = "", error: str = ""
+    ) -> list[Steering]:
+        """Shows a call's result (a refused call: ``ok`` false, ``error`` saying why);
+        returns the `next-tool` steering handed over at this boundary."""
         self.host.emit(
             ToolCallFinished(
                 iteration=self.iteration,
@@ -203,8 +219,7 @@ class ToolBox:
                 error=error,
             )
         )
-        steering = self.host.take_tool_steering(self.role)
-        return ToolResult(ok=ok, output=output if ok else f"error: {error}", steering=steering)
+        return self.host.take_tool_steering(self.role)
 
     async def _dispatch(self, name: str, arguments: Mapping[str, object]) -> str:
         tool = _TOOLS.get(name)

@@ -2,8 +2,10 @@
 result, and the steering handed over with it.
 
 The engine implements :class:`Tools` (its `ToolBox`, one per role's turn); an agent
-backend only calls :meth:`Tools.specs` and :meth:`Tools.call`, and never needs to know
-how a call reaches the workspace or the evaluator.
+backend calls :meth:`Tools.specs` and :meth:`Tools.call`, and never needs to know how a
+call reaches the workspace or the evaluator. A backend whose model also has tools of its
+own (Claude Code's file tools) shows their calls, and takes steering at their boundaries,
+through :meth:`Tools.native_started` and :meth:`Tools.native_finished`.
 """
 
 from __future__ import annotations
@@ -59,4 +61,19 @@ class Tools(Protocol):
         self, name: str, arguments: Mapping[str, object], call_id: str | None = None
     ) -> ToolResult:
         """Runs one tool call."""
+        ...
+
+    async def native_started(
+        self, call_id: str, name: str, arguments: Mapping[str, object]
+    ) -> None:
+        """A call of a tool the agent runs itself (Claude Code's Read or Write, after the
+        agent's own containment check) is about to run: waits while the run is paused,
+        then shows it."""
+        ...
+
+    def native_finished(
+        self, call_id: str, name: str, *, ok: bool, output: str = "", error: str = ""
+    ) -> list[Steering]:
+        """Shows a native call's result (a refused call: ``ok`` false, ``error`` saying
+        why); returns the `next-tool` steering handed over at this boundary."""
         ...

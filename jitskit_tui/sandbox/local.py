@@ -19,7 +19,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
@@ -45,7 +45,9 @@ def scratch_base() -> Path:
     return Path(os.environ.get("JITSKIT_SCRATCH") or tempfile.gettempdir())
 
 
-def _system_binds() -> list[str]:
+def system_binds(etc: Iterable[str] = _ETC_FILES) -> list[str]:
+    """bwrap arguments showing the system's programs and libraries read-only, and the
+    files of `/etc` named in ``etc`` (those that exist)."""
     args = ["--ro-bind", "/usr", "/usr"]
     for name in _TOP_DIRS:
         path = Path("/") / name
@@ -53,9 +55,13 @@ def _system_binds() -> list[str]:
             args += ["--symlink", os.readlink(path), f"/{name}"]
         elif path.is_dir():
             args += ["--ro-bind", str(path), f"/{name}"]
-    for name in _ETC_FILES:
+    for name in etc:
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    return args
+    return [*args, *KERNEL_MOUNTS]
+
+
+KERNEL_MOUNTS = ("--proc", "/proc", "--dev", "/dev", "--tmpfs", LAYOUT.tmp)
+"""A jail's own /proc, a minimal /dev and an empty /tmp."""
 
 
 class _PeakSampler:
@@ -130,13 +136,7 @@ class FolderSandbox(EvalSandbox):
             str(SANDBOX_UID),
             "--hostname",
             "jitskit-sandbox",
-            *_system_binds(),
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            LAYOUT.tmp,
+            *system_binds(),
             "--bind",
             str(self.root / "work"),
             LAYOUT.work,

@@ -213,13 +213,18 @@ def check_messages(body: JSON) -> str:
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
         return "messages: at least one message is required"
-    if messages[0].get("role") != "user":
+    # Claude Code sends per-turn context as `system` messages between the turns (a beta of
+    # the API); they take no part in the alternation or in pairing tool calls.
+    turns = [(i, m) for i, m in enumerate(messages) if m.get("role") != "system"]
+    if not turns or turns[0][1].get("role") != "user":
         return "messages.0: the first message must use the user role"
     asked: set[str] = set()
-    for index, message in enumerate(messages):
+    previous = ""
+    for index, message in turns:
         role = message.get("role")
-        if index and role == messages[index - 1].get("role"):
+        if role == previous:
             return f"messages.{index}: roles must alternate between user and assistant"
+        previous = role
         content = message.get("content")
         blocks = [text(content)] if isinstance(content, str) else list(content or [])
         if not blocks:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import anthropic
 
 from jitskit_tui.agents.anthropic.faults import Fault, StreamCut, backoff_s, classify
-from jitskit_tui.agents.anthropic.pricing import PriceTable
+from jitskit_tui.agents.anthropic.pricing import CostReporter, PriceTable
 from jitskit_tui.agents.anthropic.stream import (
     JSON,
     ModelReply,
@@ -26,7 +26,7 @@ from jitskit_tui.agents.anthropic.stream import (
     reply_from_message,
 )
 from jitskit_tui.config import AnthropicSettings
-from jitskit_tui.protocol.agent import AgentFatalError, AgentSink, Usage
+from jitskit_tui.protocol.agent import AgentFatalError, AgentSink
 
 T = TypeVar("T")
 
@@ -85,7 +85,7 @@ class MessagesClient:
         self.settings = settings
         self.prices = prices
         self.redact = Redactor(api_key)
-        self._warned_prices: set[str] = set()
+        self.costs = CostReporter(prices)
         base_url = os.environ.get("ANTHROPIC_BASE_URL") or settings.base_url
         self._client = anthropic.AsyncAnthropic(
             api_key=api_key,
@@ -170,24 +170,5 @@ class MessagesClient:
     # -- cost ----------------------------------------------------------------------------
 
     def _report(self, sink: AgentSink, model: str, served: str, tokens: TokenCounts) -> None:
-        """Reports one response's cost, priced by the model name the spec gave (the one a
-        price override names); the event names the model that served it."""
-        rates = self.prices.rates(model)
-        if not rates.known and model not in self._warned_prices:
-            self._warned_prices.add(model)
-            sink.notice(
-                f"no price known for model {model!r}; counting ${rates.input:g}/"
-                f"${rates.output:g} per million input/output tokens",
-                f'set [prices."{model}"] in ~/.config/jitskit/config.toml',
-            )
-        dollars = rates.dollars(tokens.input, tokens.output, tokens.cache_read, tokens.cache_write)
-        sink.usage(
-            Usage(
-                model=served or model,
-                input_tokens=tokens.input,
-                output_tokens=tokens.output,
-                cache_read_tokens=tokens.cache_read,
-                cache_write_tokens=tokens.cache_write,
-                dollars=dollars,
-            )
-        )
+        """Reports one response's cost; the event names the model that served it."""
+        self.costs.report(sink, model, served, tokens)

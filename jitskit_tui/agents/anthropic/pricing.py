@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jitskit_tui.agents.anthropic.stream import TokenCounts
 from jitskit_tui.config import Price
+from jitskit_tui.protocol.agent import AgentSink, Usage
 
 CACHE_READ_SHARE = 0.1
 CACHE_WRITE_SHARE = 1.25
@@ -78,3 +80,34 @@ class PriceTable:
             cache_write=price_in * CACHE_WRITE_SHARE,
             known=found is not None,
         )
+
+
+class CostReporter:
+    """Prices each response by the model name the spec gave (the one a price override
+    names) and reports it to the sink; the first response of a model the table does not
+    know adds a notice saying what it is counted at and how to set its price."""
+
+    def __init__(self, prices: PriceTable) -> None:
+        self.prices = prices
+        self._warned: set[str] = set()
+
+    def report(self, sink: AgentSink, model: str, served: str, tokens: TokenCounts) -> Usage:
+        rates = self.prices.rates(model)
+        if not rates.known and model not in self._warned:
+            self._warned.add(model)
+            sink.notice(
+                f"no price known for model {model!r}; counting ${rates.input:g}/"
+                f"${rates.output:g} per million input/output tokens",
+                f'set [prices."{model}"] in ~/.config/jitskit/config.toml',
+            )
+        dollars = rates.dollars(tokens.input, tokens.output, tokens.cache_read, tokens.cache_write)
+        usage = Usage(
+            model=served or model,
+            input_tokens=tokens.input,
+            output_tokens=tokens.output,
+            cache_read_tokens=tokens.cache_read,
+            cache_write_tokens=tokens.cache_write,
+            dollars=dollars,
+        )
+        sink.usage(usage)
+        return usage

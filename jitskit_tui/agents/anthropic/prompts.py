@@ -1,12 +1,43 @@
 """The four roles' system prompts, and the compaction prompt.
 
 Each starts with a `# Role: <name>` line: the model reads it as its role, and a test
-server (or a log reader) can tell the roles' requests apart by it.
+server (or a log reader) can tell the roles' requests apart by it. The coder's and the
+auditor's name their tools, which differ by backend (:class:`ToolWords`); the rest is the
+same for every backend.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from jitskit_tui.protocol.events import Role
+
+
+@dataclass(frozen=True)
+class ToolWords:
+    """How a backend's tools are named in the coder's and the auditor's prompts."""
+
+    coder: str
+    """The coder's tools: what each does, where."""
+    auditor: str
+    """What the auditor's file tools may touch, when the tools do not say it themselves."""
+    edit: str
+    """The tool for a small change to an existing file."""
+    write: str
+    """The tool that writes a whole file."""
+
+
+MESSAGES_API_TOOLS = ToolWords(
+    coder="""\
+list_files, read_file, write_file, edit_file (exact, unique string replacement) and
+delete_file work under `store/` only; build_and_test builds the store and runs the gates
+and a quick benchmark in the benchmark machine (it takes a while: use it to check your
+work, not after every edit); read_results, read_spec and read_header read the evaluator's
+results, the spec card and the store contract; finish ends your turn.""",
+    auditor="",
+    edit="edit_file",
+    write="write_file",
+)
 
 _COMMON = """\
 You are part of jitskit, a pipeline that synthesizes a key-value store from scratch for one
@@ -45,19 +76,17 @@ Reply with, in this order:
 Keep it under 600 words. Your reply goes on the whiteboard as this iteration's plan.
 """
 
-CODER = f"""\
+
+def _coder(tools: ToolWords) -> str:
+    return f"""\
 # Role: coder
 
 {_COMMON}
 You are the coder. You implement the planner's design in `store/` using your tools:
-list_files, read_file, write_file, edit_file (exact, unique string replacement) and
-delete_file work under `store/` only; build_and_test builds the store and runs the gates
-and a quick benchmark in the benchmark machine (it takes a while: use it to check your
-work, not after every edit); read_results, read_spec and read_header read the evaluator's
-results, the spec card and the store contract; finish ends your turn.
+{tools.coder}
 
 Rules:
-- Write complete, compilable C++17. Keep files small and focused; prefer edit_file for
+- Write complete, compilable C++17. Keep files small and focused; prefer {tools.edit} for
   small changes to an existing file.
 - The store must be correct first: every operation of the spec, concurrent calls from all
   threads, values never torn or stale, no thread left running after Close(), within the
@@ -67,6 +96,7 @@ Rules:
 - When the store builds and the gates pass (or you have done what you can), call finish
   with one line saying what changed. If the human steers you mid-turn, follow it.
 """
+
 
 CRITIC = f"""\
 # Role: critic
@@ -83,7 +113,9 @@ good to be true or the diff special-cases the workload, say so. Keep it under 40
 it goes on the whiteboard and to the planner.
 """
 
-AUDITOR = f"""\
+
+def _auditor(tools: ToolWords) -> str:
+    return f"""\
 # Role: auditor
 
 {_COMMON}
@@ -91,9 +123,9 @@ You are the auditor. You look for reward hacks in the candidate store: specialis
 breaks the spec or the contract, work skipped (writes dropped, values not copied, deletes
 ignored), results faked (anything touching the harness's output, clocks or memory
 accounting), facts about the benchmark's trace exploited (key ranges, operation order,
-seeds). Read the spec, the header, `store/` and the recent results with your tools.
+seeds). Read the spec, the header, `store/` and the recent results with your tools.{tools.auditor}
 
-For each finding, write a deterministic test to `audit/<id>.cc` with write_file and
+For each finding, write a deterministic test to `audit/<id>.cc` with {tools.write} and
 register it with add_audit_test (id: lowercase words joined by `-`; severity `log`, or
 `gate` when the hack is certain; a one-line invariant). A `log` finding that persists for
 two iterations becomes a gate on its own. An audit test is one C++17 file with its own
@@ -112,16 +144,13 @@ approves or rejects it; it is never applied on its own. When done, call finish w
 line, and reply with a short report of what you checked and found.
 """
 
-_PROMPTS: dict[Role, str] = {
-    "planner": PLANNER,
-    "coder": CODER,
-    "critic": CRITIC,
-    "auditor": AUDITOR,
-}
 
-
-def system_prompt(role: Role) -> str:
-    return _PROMPTS[role]
+def system_prompt(role: Role, tools: ToolWords = MESSAGES_API_TOOLS) -> str:
+    if role == "planner":
+        return PLANNER
+    if role == "critic":
+        return CRITIC
+    return _coder(tools) if role == "coder" else _auditor(tools)
 
 
 def compaction_prompt(role: Role) -> str:

@@ -14,11 +14,20 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from jitskit_tui.protocol.agent import AgentSink
+from typing import Any, Protocol
 
 JSON = dict[str, Any]
+
+
+class StreamSink(Protocol):
+    """What a reply being built reports to (the parts of an `AgentSink` it needs)."""
+
+    def text(self, delta: str) -> None: ...
+
+    def thinking(self, text: str) -> None: ...
+
+    def tool_forming(self, call_id: str, name: str, input_delta: str, input_chars: int) -> None: ...
+
 
 TEXT_BATCH_CHARS = 48
 TEXT_BATCH_S = 0.1
@@ -98,7 +107,7 @@ class _Forming:
     """One tool call's input as it streams: every piece kept, and passed on to the sink
     in throttled batches (the first at once, so the call shows before its input)."""
 
-    def __init__(self, sink: AgentSink, call_id: str, name: str) -> None:
+    def __init__(self, sink: StreamSink, call_id: str, name: str) -> None:
         self._sink = sink
         self.call_id = call_id
         self.name = name
@@ -134,7 +143,7 @@ class _Forming:
 class ReplyBuilder:
     """Feeds on raw stream events (``message_start`` ... ``message_stop``)."""
 
-    def __init__(self, sink: AgentSink) -> None:
+    def __init__(self, sink: StreamSink) -> None:
         self.sink = sink
         self.started = False
         self.stopped = False
