@@ -16,6 +16,9 @@ context_window = 200000                            # tokens, for models not list
 [anthropic.retry]
 attempts = 8
 
+[claude_code]
+cli = "~/.local/bin/claude"                        # default: the CLI bundled with the SDK
+
 [anthropic.context_windows]
 "claude-opus-5-5" = 1000000
 
@@ -112,9 +115,19 @@ class SlurmSettings(_Strict):
     the default is `~/.cache/jitskit/slurm`, shared wherever home directories are."""
 
 
+class ClaudeCodeSettings(_Strict):
+    """The Claude Code agent (`--agent claude-code`); it calls the API as `[anthropic]`
+    says (key, endpoint, thinking, retries, tool rounds)."""
+
+    cli: Path | None = None
+    """The Claude Code CLI to run (`--claude-cli` wins); default the one bundled with
+    the claude-agent-sdk package."""
+
+
 class UserConfig(_Strict):
     anthropic: AnthropicSettings = Field(default_factory=AnthropicSettings)
     slurm: SlurmSettings = Field(default_factory=SlurmSettings)
+    claude_code: ClaudeCodeSettings = Field(default_factory=ClaudeCodeSettings)
     prices: dict[str, Price] = Field(default_factory=dict)
     """Per model name: overrides the built-in price table."""
 

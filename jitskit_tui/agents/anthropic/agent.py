@@ -11,16 +11,21 @@ prompt, model (the spec's `loop.models`) and conversation.
 
 from __future__ import annotations
 
+from jitskit_tui.agents.anthropic.asks import (
+    audit_ask,
+    audit_report,
+    code_ask,
+    code_summary,
+    critique_ask,
+    over_budget,
+    plan_ask,
+    plan_text,
+)
 from jitskit_tui.agents.anthropic.client import MessagesClient
 from jitskit_tui.agents.anthropic.context import (
-    DIFF_CHARS,
     clip,
     parse_plan,
-    record_brief,
-    run_line,
     stable_context,
-    steering_text,
-    store_listing,
     suite_listing,
     whiteboard_digest,
 )
@@ -126,23 +131,8 @@ class AnthropicAgent(Agent):
         chat = self.chat("planner", brief)
         board = self._board(ctx.whiteboard, chat)
         chat.conversation.anchor = f"The whiteboard as it stands now:\n\n{board}"
-        critique = ctx.last_critique or ""
-        if self._along_branch("planner", chat, brief):
-            parts = [
-                run_line(brief),
-                record_brief(ctx.previous, "The result of your last plan"),
-                f"The critic's feedback on it:\n{critique}" if critique else "",
-                record_brief(ctx.best, "The best iteration so far") if ctx.best else "",
-            ]
-        else:
-            parts = [
-                run_line(brief),
-                f"The whiteboard:\n\n{board}",
-                record_brief(ctx.previous, "The iteration this one builds on"),
-                f"The critic's feedback on it:\n{critique}" if critique else "",
-                record_brief(ctx.best, "The best iteration so far"),
-            ]
-        parts += [steering_text(ctx.steering), f"Plan iteration {brief.iteration}."]
+        continuing = self._along_branch("planner", chat, brief)
+        parts = [plan_ask(ctx, board, continuing=continuing)]
         text = await self._ask(chat, parts, sink)
         self._heads["planner"] = brief.iteration
         title, design = parse_plan(text)
@@ -155,60 +145,21 @@ class AnthropicAgent(Agent):
         chat = self.chat("coder", brief)
         conversation = chat.conversation
         conversation.reset()
-        plan = f"The plan for this iteration: {ctx.plan.title}\n\n{ctx.plan.text.strip()}"
-        conversation.anchor = plan
-        what = "The result of the iteration this one builds on (store/ holds its code)"
-        parts = [
-            run_line(brief),
-            plan,
-            record_brief(ctx.previous, what, logs=True),
-            f"The files in store/ now:\n{store_listing(brief.workspace)}",
-            "Implement the plan in store/ with your tools. Check it with build_and_test "
-            "before you finish; then call finish with one line saying what changed.",
-        ]
-        conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
+        conversation.anchor = plan_text(ctx)
+        conversation.add_user([text_block(code_ask(ctx))])
         outcome = await run_tool_loop(chat, tools, sink)
-        if outcome.finished:
-            return CodeOutcome(summary=outcome.finished)
-        first = next((ln.strip() for ln in outcome.text.splitlines() if ln.strip()), "")
-        summary = first[:200] or ctx.plan.title
-        if outcome.stopped:
-            summary = f"{ctx.plan.title} (unfinished: {outcome.stopped})"
-        return CodeOutcome(summary=summary)
-
-    def _over_budget(self, sink: AgentSink, what: str) -> str | None:
-        """``(no WHAT: the cap reached)`` when a cap is reached (and says so), else None."""
-        over = sink.budget.exhausted()
-        if over is None:
-            return None
-        sink.notice(f"no {what}: {over}", "the loop stops once this iteration is recorded")
-        return f"(no {what}: {over})"
+        return CodeOutcome(code_summary(ctx, outcome.finished, outcome.text, outcome.stopped))
 
     # -- critic --------------------------------------------------------------------------
 
     async def critique(self, ctx: CritiqueContext, sink: AgentSink) -> Critique:
         brief = ctx.brief
-        over = self._over_budget(sink, "critique")
+        over = over_budget(sink, "critique")
         if over is not None:
             return Critique(text=over)
         chat = self.chat("critic", brief)
-        failed_build = ctx.record.result is not None and any(
-            g.name == "build" and not g.passed for g in ctx.record.result.gates
-        )
-        parts = [run_line(brief)]
         continuing = self._along_branch("critic", chat, brief)
-        best_elsewhere = ctx.best is not None and ctx.best.iteration != brief.parent_iteration
-        if not continuing or best_elsewhere:
-            parts.append(record_brief(ctx.best, "The best iteration before this one"))
-        parts += [
-            f"The plan: {ctx.plan.title}\n\n{clip(ctx.plan.text.strip(), 8000)}",
-            record_brief(ctx.record, "This iteration, measured", logs=failed_build),
-            record_brief(ctx.previous, "The iteration it builds on"),
-            f"Its change to store/:\n```diff\n{clip(ctx.diff, DIFF_CHARS)}\n```"
-            if ctx.diff.strip()
-            else "It did not change store/.",
-            "Explain the result from its leading indicators, and say what to try next.",
-        ]
+        parts = [critique_ask(ctx, continuing=continuing)]
         chat.conversation.anchor = ""
         text = await self._ask(chat, parts, sink)
         self._heads["critic"] = brief.iteration
@@ -218,28 +169,15 @@ class AnthropicAgent(Agent):
 
     async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         brief = ctx.brief
-        over = self._over_budget(sink, "audit")
+        over = over_budget(sink, "audit")
         if over is not None:
             return AuditOutcome(report=over)
         chat = self.chat("auditor", brief)
         conversation = chat.conversation
         conversation.reset()
-        earlier = "\n\n".join(self._audit_reports[-AUDIT_MEMORY:])
-        recent = "\n\n".join(record_brief(r, f"Iteration {r.iteration}") for r in ctx.recent)
-        parts = [
-            run_line(brief),
-            suite_listing(ctx.suite),
-            f"Your earlier audit reports:\n\n{earlier}" if earlier else "",
-            f"The latest iterations (newest last):\n\n{recent}" if recent else "",
-            f"The files in store/ now:\n{store_listing(brief.workspace)}",
-            "Audit the candidate in store/ for reward hacks. Add a test for each finding, "
-            "propose harness changes if the harness has a gap, then call finish.",
-        ]
         conversation.anchor = suite_listing(ctx.suite)
-        conversation.add_user([text_block("\n\n".join(p for p in parts if p))])
+        conversation.add_user([text_block(audit_ask(ctx, self._audit_reports[-AUDIT_MEMORY:]))])
         outcome = await run_tool_loop(chat, tools, sink)
-        report = outcome.text or outcome.finished or "(no report)"
-        if outcome.finished and outcome.finished not in report:
-            report = f"{report}\n\n{outcome.finished}"
+        report = audit_report(outcome.text, outcome.finished)
         self._audit_reports.append(f"After iteration {brief.iteration}: {clip(report, 2000)}")
         return AuditOutcome(report=report)

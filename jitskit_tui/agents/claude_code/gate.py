@@ -46,13 +46,11 @@ class ToolGate:
         tools: Tools | None,
         folders: Folders,
         sink: AgentSink,
-        budget: Callable[[], str | None],
     ) -> None:
         self.role: Role = role
         self.tools = tools
         self.folders = folders
         self.sink = sink
-        self.budget = budget
         self.stopped = ""
         """Why the turn was ended from a hook (a budget cap), when it was."""
         self._open: dict[str, str] = {}
@@ -86,7 +84,7 @@ class ToolGate:
         name = str(data.get("tool_name", ""))
         call_id = tool_use_id or str(data.get("tool_use_id") or "tool-" + secrets.token_hex(4))
         arguments = data.get("tool_input") or {}
-        over = self.budget()
+        over = self.sink.budget.exhausted()
         if over is not None:
             self.stopped = over
             reason = f"the run's budget is used up ({over}); stop here"

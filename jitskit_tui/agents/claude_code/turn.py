@@ -64,6 +64,8 @@ connections the CLI makes are to the Messages API (checked with strace on 2.1.33
 @dataclass(frozen=True)
 class TurnSetup:
     role: Role
+    home: PrivateHome
+    """The run's private home (config, sessions, launchers)."""
     model: str
     system: str
     """Appended to Claude Code's system prompt: the role's prompt, the spec, the header."""
@@ -98,22 +100,20 @@ class ClaudeRunner:
     def __init__(
         self,
         cli: ClaudeCli,
-        home: PrivateHome,
         credentials: Credentials,
         settings: AnthropicSettings,
         costs: CostReporter,
     ) -> None:
         self.cli = cli
-        self.home = home
         self.credentials = credentials
         self.settings = settings
         self.costs = costs
         self.redact = Redactor(credentials.api_key or "")
 
-    def _environment(self) -> dict[str, str]:
+    def _environment(self, home: PrivateHome) -> dict[str, str]:
         env = {
-            "HOME": str(self.home.home),
-            "CLAUDE_CONFIG_DIR": str(self.home.config),
+            "HOME": str(home.home),
+            "CLAUDE_CONFIG_DIR": str(home.config),
             "PATH": "/usr/bin:/bin",
             "TMPDIR": "/tmp",
             "LANG": "C.UTF-8",
@@ -136,7 +136,7 @@ class ClaudeRunner:
         return {"type": "enabled", "budget_tokens": int(setting), "display": "summarized"}
 
     def _options(self, setup: TurnSetup, gate: ToolGate, stderr: deque[str]) -> ClaudeAgentOptions:
-        env = self._environment()
+        env = self._environment(setup.home)
         folders = gate.folders
         view = JailView(
             cwd=folders.cwd,
@@ -145,7 +145,7 @@ class ClaudeRunner:
             login=self.credentials.login if not self.credentials.api_key else None,
             variables=tuple(env),
         )
-        launcher = write_launcher(setup.role, self.cli.path, self.home, view)
+        launcher = write_launcher(setup.role, self.cli.path, setup.home, view)
         servers: dict[str, Any] = {}
         if setup.tools is not None:
             servers[MCP_SERVER] = jitskit_server(setup.tools, gate)
@@ -172,11 +172,11 @@ class ClaudeRunner:
             fork_session=resume is not None,
         )
 
-    async def run(self, setup: TurnSetup, prompt: str, sink: AgentSink, budget: Any) -> TurnOutcome:
-        """Runs one turn; ``budget()`` says which cap is reached (``None`` while none)."""
-        self.home.ensure()
-        folders = setup.folders or Folders(self.home.scratch, (), ())
-        gate = ToolGate(setup.role, setup.tools, folders, sink, budget)
+    async def run(self, setup: TurnSetup, prompt: str, sink: AgentSink) -> TurnOutcome:
+        """Runs one turn (ended at the next tool boundary once a budget cap is reached)."""
+        setup.home.ensure()
+        folders = setup.folders or Folders(setup.home.scratch, (), ())
+        gate = ToolGate(setup.role, setup.tools, folders, sink)
         fatal: list[Fault] = []
         login = self.credentials.api_key is None
 
