@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from jitskit_tui.agents.anthropic import prompts
 from jitskit_tui.agents.anthropic.agent import AUDIT_MEMORY, ModelReplyError
@@ -29,7 +30,7 @@ from jitskit_tui.agents.anthropic.context import clip, parse_plan, stable_contex
 from jitskit_tui.agents.claude_code.home import PrivateHome
 from jitskit_tui.agents.claude_code.policy import Folders
 from jitskit_tui.agents.claude_code.threads import Threads
-from jitskit_tui.agents.claude_code.turn import ClaudeRunner, TurnOutcome, TurnSetup
+from jitskit_tui.agents.claude_code.turn import ClaudeRunner, SessionLost, TurnOutcome, TurnSetup
 from jitskit_tui.protocol.agent import (
     Agent,
     AgentSink,
@@ -115,7 +116,15 @@ class ClaudeCodeAgent(Agent):
             self._system(role, brief),
             resume=point,
         )
-        outcome = await self.runner.run(setup, ask(point is not None), sink)
+        try:
+            outcome = await self.runner.run(setup, ask(point is not None), sink)
+        except SessionLost as exc:
+            sink.notice(
+                f"the {role}'s Claude Code session could not be resumed ({exc}); it starts "
+                "afresh from the whiteboard"
+            )
+            setup = replace(setup, resume=None)
+            outcome = await self.runner.run(setup, ask(False), sink)
         if not outcome.text.strip():
             raise ModelReplyError(
                 f"the {role}'s model ({setup.model}) replied with no text"

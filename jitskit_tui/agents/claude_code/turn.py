@@ -61,6 +61,10 @@ QUIET = {
 connections the CLI makes are to the Messages API (checked with strace on 2.1.337)."""
 
 
+class SessionLost(Exception):
+    """The session a turn was to resume cannot be loaded (its files are gone)."""
+
+
 @dataclass(frozen=True)
 class TurnSetup:
     role: Role
@@ -201,6 +205,8 @@ class ClaudeRunner:
                     finished = True
                     break
         except ClaudeSDKError as exc:
+            if setup.resume is not None and not relay.session_id:
+                raise SessionLost(self.redact(" ".join(stderr) or str(exc))) from None
             raise self._broken(setup, exc, stderr) from None
         finally:
             await self._close(client, interrupt=not finished)
