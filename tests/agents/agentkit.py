@@ -4,6 +4,8 @@ loopback Messages API server, and the scripted "model" turns the tests share."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +19,13 @@ from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.workspace import Workspace
 from jitskit_tui.paths import packaged
-from jitskit_tui.protocol.events import Event
+from jitskit_tui.protocol.events import (
+    AgentTurnFinished,
+    Event,
+    IterationFinished,
+    RunFinished,
+    RunStarted,
+)
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 
@@ -182,3 +190,53 @@ def thinking_plan() -> Message:
 
 def last_tool_results(request: Received) -> str:
     return "\n".join(str(r.get("content")) for r in request.tool_results())
+
+
+# -- a two-iteration run of the demo card ----------------------------------------------
+
+DEMO_TURNS = [
+    (1, "planner"),
+    (1, "coder"),
+    (1, "critic"),
+    (2, "planner"),
+    (2, "coder"),
+    (2, "critic"),
+    (2, "auditor"),  # not on the demo's every-3 schedule: the budget's last iteration
+]
+
+
+def demo_run_events(ws_dir: Path, agent: str, stdout: str) -> list[Event]:
+    """The events of `jitskit run specs/demo.yaml --iterations 2 --transcript`, checked to
+    have gone through both iterations and all four roles, the transcript printed."""
+    events = read_events(Workspace(ws_dir).events)
+    started = events[0]
+    assert isinstance(started, RunStarted) and started.spec_name == "demo"
+    assert started.agent == agent and started.iterations == 2
+    finished = [e for e in events if isinstance(e, IterationFinished)]
+    assert [(e.iteration, e.verdict) for e in finished] == [(1, "pass"), (2, "pass")]
+    turns = [(e.iteration, e.role) for e in events if isinstance(e, AgentTurnFinished) and e.ok]
+    assert turns == DEMO_TURNS
+    last = events[-1]
+    assert isinstance(last, RunFinished) and last.status == "finished"
+    assert "Reads dominate" in stdout  # the transcript streamed to the terminal
+    return events
+
+
+def assert_key_nowhere(ws_dir: Path, key: str, *outputs: str) -> None:
+    """Not in any file of the workspace, its git objects, or the program's output."""
+    secret = key.encode()
+    found = []
+    for dirpath, _, filenames in os.walk(ws_dir):
+        for name in filenames:
+            path = Path(dirpath, name)
+            if not path.is_symlink() and secret in path.read_bytes():
+                found.append(str(path.relative_to(ws_dir)))
+    assert found == []
+    objects = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"],
+        cwd=ws_dir,
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert len(objects) > 1000 and secret not in objects
+    assert not any(key in output for output in outputs)

@@ -383,7 +383,9 @@ class MessagesServer:
             if reply.hang_after is not None and sent >= reply.hang_after:
                 await writer.drain()
                 self.streaming.set()
-                await reader.read()  # EOF: the client closed the connection
+                # EOF, or a reset: the client closed the connection, gently or not.
+                with contextlib.suppress(ConnectionError):
+                    await reader.read()
                 self.disconnects.append(time.monotonic())
                 return False
             payload = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()

@@ -68,8 +68,18 @@ def forming_detail(block: Block) -> str:
 
 
 def tool_target(data: Mapping[str, object]) -> str:
-    for key in ("path", "summary", "id", "title"):
+    """What a call works on, for its title: a path, a pattern, a summary, an id."""
+    for key in ("path", "file_path", "pattern", "summary", "id", "title"):
         value = data.get(key)
         if isinstance(value, str) and value:
-            return one_line(value, 60)
+            return one_line(_in_run(value), 60)
     return ""
+
+
+def _in_run(path: str) -> str:
+    """An absolute path into a run's `store/` or `audit/` (Claude Code's tools take
+    those) from that folder on, so the title keeps the file's name."""
+    for folder in ("/store/", "/audit/"):
+        if path.startswith("/") and folder in path:
+            return path[path.rindex(folder) + 1 :]
+    return path
