@@ -88,6 +88,22 @@ AGENT_BACKENDS: tuple[AgentBackend, ...] = (
         "jitskit_tui.agents.anthropic",
         default_when=api_key_configured,
     ),
+    AgentBackend(
+        "claude-code",
+        "Claude Code (API key or login)",
+        "the Claude Code CLI through the Claude Agent SDK, jailed with bubblewrap",
+        "jitskit_tui.agents.claude_code",
+        options=(
+            AgentOption(
+                "claude_cli",
+                "Claude Code CLI",
+                "The Claude Code CLI to run (default: claude_code.cli in the user config, "
+                "else the one bundled with claude-agent-sdk).",
+                path="file",
+                empty="the bundled CLI",
+            ),
+        ),
+    ),
 )
 
 
