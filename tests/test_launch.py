@@ -6,9 +6,11 @@ before anything is made, saying which choice and why."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from jitskit_tui.agents.registry import agent_names
 from jitskit_tui.engine.eventlog import EventLog
 from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.workspace import Workspace
@@ -16,6 +18,7 @@ from jitskit_tui.launch.choices import LaunchError, RunChoices
 from jitskit_tui.launch.runs import recorded_choices, resume_run, start_run
 from jitskit_tui.protocol.events import RunFinished, RunStarted
 from jitskit_tui.spec import load_spec
+from jitskit_tui.spec.model import AgentName
 
 from support import SPECS
 
@@ -104,3 +107,19 @@ def test_an_unknown_agent_option_value_fails_naming_the_choices(tmp_path: Path) 
     assert caught.value.choice == "agent"
     assert "unknown pace 'warp'; use one of realistic, fast, instant" in caught.value.message
     assert not (tmp_path / "ws").exists()
+
+
+def test_a_card_names_its_agent_and_an_agent_flag_overrides_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-launch-test")  # anthropic: the default
+    card = tmp_path / "card.yaml"
+    card.write_text(CARD.read_text().replace("loop:\n", "loop:\n  agent: scripted\n"))
+    chosen = start_run(card, RunChoices(workspace=tmp_path / "a"))
+    assert chosen.agent.name == "scripted"
+    given = start_run(card, RunChoices(agent="anthropic", workspace=tmp_path / "b"))
+    assert given.agent.name == "anthropic"
+
+
+def test_the_agents_a_card_may_name_are_the_registrys() -> None:
+    assert set(get_args(AgentName)) == set(agent_names())

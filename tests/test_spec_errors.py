@@ -271,3 +271,9 @@ def test_units_are_understood() -> None:
 def test_bad_sizes_name_the_expected_form(bad: str) -> None:
     _, _, msg = only_error(VALID.replace("memory_limit: 1GiB", f"memory_limit: {bad}"))
     assert "memory_limit" in msg
+
+
+def test_an_agent_no_backend_has_is_refused_naming_the_ones_there_are() -> None:
+    line, col, msg = only_error(VALID + "loop:\n  agent: claude-kode\n")
+    assert (line, col) == (16, 3)
+    assert "`loop.agent`" in msg and "'claude-code'" in msg

@@ -22,7 +22,6 @@ from jitskit_tui.agents.registry import (
     AGENT_BACKENDS,
     agent_names,
     all_options,
-    default_agent_name,
 )
 from jitskit_tui.cli.headless import EXIT_FAILED, EXIT_FOR_STATUS, HeadlessPrinter, drive, exit_code
 from jitskit_tui.engine.eventlog import read_events
@@ -135,7 +134,9 @@ def run(
     """Synthesize a store for SPEC: plan, code, gate, benchmark, critique, commit; repeat.
 
     Opens the app on the run's dashboard, the run going in it (quitting the app asks
-    before aborting the run); with --headless, runs in this terminal instead.
+    before aborting the run); with --headless, runs in this terminal instead. The agent
+    is --agent's, else the card's loop.agent, else anthropic when an API key is
+    configured, else the offline scripted agent.
 
     Exit 0 when the budget is used up or the run is stopped, 3 when it cannot go on (no
     compiler, unreachable machine), 4 when aborted.
@@ -143,7 +144,7 @@ def run(
     if not headless:
         app_needs_terminal()
     choices = RunChoices(
-        agent=agent or default_agent_name(),
+        agent=agent,
         agent_options=_given_options(flags),
         iterations=iterations,
         baselines=baselines,
@@ -155,7 +156,7 @@ def run(
         engine = start_run(spec, choices)
     except LaunchError as exc:
         raise _launch_failed(exc) from None
-    later = _app_defaults(engine, choices.agent, baselines, machine)
+    later = _app_defaults(engine, baselines, machine)
     _go(engine, later, headless=headless, transcript=transcript, spec=spec)
 
 
@@ -208,15 +209,15 @@ def resume(
         engine = resume_run(ws, choices)
     except LaunchError as exc:
         raise _launch_failed(exc) from None
-    later = _app_defaults(engine, choices.agent, baselines, machine)
+    later = _app_defaults(engine, baselines, machine)
     _go(engine, later, headless=headless, transcript=transcript)
 
 
-def _app_defaults(engine: Engine, agent: str, baselines: bool, machine: str | None) -> RunChoices:
+def _app_defaults(engine: Engine, baselines: bool, machine: str | None) -> RunChoices:
     """This command's choices, as the app's defaults when the run is resumed or forked
     from the app later (not its budget, folder or fork)."""
     return RunChoices(
-        agent=agent,
+        agent=engine.agent.name,
         agent_options=dict(engine.options.agent_options),
         baselines=baselines,
         machine=machine,

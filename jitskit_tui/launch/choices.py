@@ -37,8 +37,9 @@ class RunChoices:
     """What a run is started (or resumed) with: the command line's flags, the start
     dialog's fields. ``None`` means the card's (or, on resume, the run's) value."""
 
-    agent: str = "scripted"
-    """A backend of :mod:`jitskit_tui.agents.registry`."""
+    agent: str | None = None
+    """A backend of :mod:`jitskit_tui.agents.registry`; ``None``: the card's `loop.agent`,
+    else the default backend."""
     agent_options: dict[str, str] = field(default_factory=dict)
     """The backend's options by name (the scripted agent's `pace` and `trajectory`)."""
     iterations: int | None = None

@@ -43,11 +43,12 @@ def open_machine(label: str) -> BenchMachine:
 
 
 def open_agent(choices: RunChoices, spec: SpecCard) -> tuple[Agent, dict[str, str]]:
-    """The agent chosen, and the options to record with the run so a resume makes the
-    same one."""
+    """The agent chosen (else the card's, else the default), and the options to record
+    with the run so a resume makes the same one."""
+    name = choices.agent or spec.loop.agent or default_agent_name()
     try:
-        options = agent_options(choices.agent, choices.agent_options)
-        return make_agent(choices.agent, spec, options), options
+        options = agent_options(name, choices.agent_options)
+        return make_agent(name, spec, options), options
     except AgentUnavailable as exc:
         raise LaunchError(str(exc), choice="agent") from None
 

@@ -338,9 +338,17 @@ class EvalSize(_Strict):
     duration: Duration | None = None
 
 
+AgentName = Literal["scripted", "anthropic", "claude-code"]
+"""The agent backends a card may name (those of :mod:`jitskit_tui.agents.registry`; a test
+keeps the two lists equal)."""
+
+
 class Loop(_Strict):
     """How the refinement loop runs."""
 
+    agent: AgentName | None = None
+    """Who plays the roles when `--agent` is not given; absent: `anthropic` when an API key
+    is configured, else the offline `scripted` agent."""
     iterations: int = Field(default=10, ge=1, le=10_000)
     audit_every: int = Field(default=3, ge=1)
     """Run the auditor after every N iterations, and after the last iteration of the run's

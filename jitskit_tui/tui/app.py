@@ -261,6 +261,7 @@ class JitskitApp(App[None]):
 
     async def _start_flow(self, message: RunRequested) -> None:
         import asyncio
+        from dataclasses import replace
 
         from jitskit_tui.launch.choices import LaunchError
         from jitskit_tui.launch.runs import start_run
@@ -268,10 +269,13 @@ class JitskitApp(App[None]):
         from jitskit_tui.tui.screens.start_run import StartRunDialog
 
         spec = message.spec
+        defaults = self._defaults()
+        if self._run_defaults is None and spec.loop.agent:
+            defaults = replace(defaults, agent=spec.loop.agent)  # the card names its agent
         choices = await self.push_screen_wait(
             StartRunDialog(
                 f"Run {display_path(message.path)}",
-                self._defaults(),
+                defaults,
                 budget_hint=f"{spec.loop.iterations} (the card's)",
                 machine_hint=f"{spec.environment.machine} (the card's)",
             )
