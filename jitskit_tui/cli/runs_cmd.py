@@ -163,22 +163,21 @@ def _print_cost(state: RunState) -> None:
         click.echo(
             f"  {name:<9} {cost.input_tokens:>12,} {cost.output_tokens:>12,} "
             f"{cost.cache_read_tokens:>12,} {cost.cache_write_tokens:>12,} "
-            f"{'$' + format(cost.dollars, ',.2f'):>10}"
+            f"{cost.dollars_words:>10}"
         )
+    if state.total_cost.estimated:
+        click.echo("  (≈: dollars estimated at API prices; a subscription is not billed per token)")
     click.echo("the run's cost by iteration:")
     click.echo(f"  {'ITER':>4} {'TOKENS':>12} {'DOLLARS':>10}  BY ROLE")
     for number in sorted(state.cost_by_iteration):
         cost = state.cost_by_iteration[number]
         roles = state.cost_by_iteration_role.get(number, {})
         by_role = ", ".join(
-            f"{role} ${roles[role].dollars:,.2f}"
+            f"{role} {roles[role].dollars_words}"
             for role in ROLES
             if role in roles and roles[role].spent
         )
-        click.echo(
-            f"  {number:>4} {cost.tokens:>12,} {'$' + format(cost.dollars, ',.2f'):>10}  "
-            f"{by_role or '-'}"
-        )
+        click.echo(f"  {number:>4} {cost.tokens:>12,} {cost.dollars_words:>10}  {by_role or '-'}")
 
 
 def _record(ws: Workspace, commit: str, number: int) -> IterationRecord | None:

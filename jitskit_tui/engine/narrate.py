@@ -66,8 +66,14 @@ def cost_by_role_text(state: RunState) -> str | None:
     for role in ROLES:
         cost = state.cost.get(role)
         if cost is not None and cost.spent:
-            parts.append(f"{role} ${cost.dollars:,.2f} ({cost.tokens:,} tok)")
+            parts.append(f"{role} {cost.dollars_words} ({cost.tokens:,} tok)")
     return " · ".join(parts) if parts else None
+
+
+def _estimate_note(estimated: bool) -> str:
+    return (
+        " (≈: estimated at API prices; a subscription is not billed per token)" if estimated else ""
+    )
 
 
 class Narrator:
@@ -154,8 +160,8 @@ class Narrator:
                 if cost is not None and cost.spent:
                     total = self.state.total_cost
                     return (
-                        f"  cost: ${cost.dollars:.2f} this iteration ({cost.tokens:,} tokens); "
-                        f"${total.dollars:.2f} in all"
+                        f"  cost: {cost.dollars_words} this iteration ({cost.tokens:,} tokens); "
+                        f"{total.dollars_words} in all{_estimate_note(total.estimated)}"
                     )
                 return None
             case IterationAbandoned():
@@ -233,7 +239,10 @@ class Narrator:
                 if by_role is None:
                     return ended
                 total = self.state.total_cost
-                return f"{ended}\ncost by role: {by_role}; ${total.dollars:,.2f} in all"
+                return (
+                    f"{ended}\ncost by role: {by_role}; {total.dollars_words} in all"
+                    f"{_estimate_note(total.estimated)}"
+                )
             case LogCorrupt():
                 return f"(event log line {event.line} unreadable: {event.reason})"
             case _:

@@ -74,6 +74,7 @@ class EventSink:
                 cache_read_tokens=usage.cache_read_tokens,
                 cache_write_tokens=usage.cache_write_tokens,
                 dollars=usage.dollars,
+                estimated=usage.estimated,
             )
         )
 

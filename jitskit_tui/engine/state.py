@@ -37,6 +37,7 @@ from jitskit_tui.protocol.events import (
     SteeringEdited,
     SteeringReceived,
 )
+from jitskit_tui.protocol.texts import dollars_words
 
 
 @dataclass
@@ -109,6 +110,8 @@ class CostTotals:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     dollars: float = 0.0
+    estimated: bool = False
+    """Some of the dollars are an estimate (see `CostUpdate.estimated`)."""
 
     @property
     def tokens(self) -> int:
@@ -130,6 +133,12 @@ class CostTotals:
         self.cache_read_tokens += update.cache_read_tokens
         self.cache_write_tokens += update.cache_write_tokens
         self.dollars += update.dollars
+        self.estimated = self.estimated or update.estimated
+
+    @property
+    def dollars_words(self) -> str:
+        """``$1.23``, or ``≈$1.23`` when it is an estimate."""
+        return dollars_words(self.dollars, self.estimated)
 
 
 @dataclass

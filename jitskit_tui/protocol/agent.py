@@ -61,6 +61,9 @@ class Usage:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     dollars: float = 0.0
+    estimated: bool = False
+    """The dollars are the price table's estimate, not what is billed (a Claude Code
+    login on a subscription); token caps hold all the same."""
 
 
 class BudgetGauge(Protocol):

@@ -251,6 +251,9 @@ class CostUpdate(_Event):
     cache_write_tokens: int = 0
     dollars: float = 0.0
     """This update's cost; totals are folded by clients (see `RunState`)."""
+    estimated: bool = False
+    """The dollars are an estimate at API prices (a subscription is not billed per
+    token); shown as such."""
 
 
 class ProposalMade(_Event):

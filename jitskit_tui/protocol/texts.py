@@ -20,6 +20,12 @@ def ops_s(value: float) -> str:
     return f"{value:,.0f} ops/s"
 
 
+def dollars_words(dollars: float, estimated: bool = False) -> str:
+    """``$1.23``; ``≈$1.23`` when the figure is an estimate (a subscription's usage priced
+    at the API's rates)."""
+    return f"{'≈' if estimated else ''}${dollars:,.2f}"
+
+
 def ratio_text(ratio: float | None, unknown: str = "unknown") -> str:
     """``1.234`` -> ``1.23x``; ``unknown`` without a ratio (the dashboard passes its dash)."""
     return f"{ratio:.2f}x" if ratio is not None else unknown

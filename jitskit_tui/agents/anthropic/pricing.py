@@ -91,7 +91,15 @@ class CostReporter:
         self.prices = prices
         self._warned: set[str] = set()
 
-    def report(self, sink: AgentSink, model: str, served: str, tokens: TokenCounts) -> Usage:
+    def report(
+        self,
+        sink: AgentSink,
+        model: str,
+        served: str,
+        tokens: TokenCounts,
+        *,
+        estimated: bool = False,
+    ) -> Usage:
         rates = self.prices.rates(model)
         if not rates.known and model not in self._warned:
             self._warned.add(model)
@@ -108,6 +116,7 @@ class CostReporter:
             cache_read_tokens=tokens.cache_read,
             cache_write_tokens=tokens.cache_write,
             dollars=dollars,
+            estimated=estimated,
         )
         sink.usage(usage)
         return usage

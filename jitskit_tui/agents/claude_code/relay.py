@@ -64,8 +64,12 @@ class TurnRelay:
         costs: CostReporter,
         model: str,
         on_retry: Callable[[int | None], None] | None = None,
+        *,
+        estimated: bool = False,
     ) -> None:
         self.sink = sink
+        self.estimated = estimated
+        """Priced at API rates though the login is a subscription's."""
         self.costs = costs
         self.model = model
         self.on_retry = on_retry
@@ -204,7 +208,7 @@ class TurnRelay:
         self.counted.output += tokens.output
         self.counted.cache_read += tokens.cache_read
         self.counted.cache_write += tokens.cache_write
-        self.costs.report(self.sink, self.model, served, tokens)
+        self.costs.report(self.sink, self.model, served, tokens, estimated=self.estimated)
 
 
 def _tokens(usage: dict[str, Any]) -> TokenCounts:

@@ -189,7 +189,7 @@ class ClaudeRunner:
             if fault is not None:
                 fatal.append(fault)
 
-        relay = TurnRelay(sink, self.costs, setup.model, on_retry)
+        relay = TurnRelay(sink, self.costs, setup.model, on_retry, estimated=login)
         stderr: deque[str] = deque(maxlen=STDERR_LINES)
         client = ClaudeSDKClient(self._options(setup, gate, stderr))
         finished = False

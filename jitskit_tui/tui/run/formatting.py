@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from jitskit_tui.protocol.texts import dollars_words
+
 DASH = "—"
 
 
@@ -48,8 +50,8 @@ def tokens_text(tokens: int) -> str:
     return f"{compact(tokens)} tok"
 
 
-def dollars_text(dollars: float) -> str:
-    return f"${dollars:,.2f}"
+def dollars_text(dollars: float, estimated: bool = False) -> str:
+    return dollars_words(dollars, estimated)
 
 
 def elapsed_text(seconds: float) -> str:

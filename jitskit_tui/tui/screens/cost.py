@@ -55,7 +55,7 @@ def _role_row(name: str, cost: CostTotals) -> tuple[str, ...]:
         compact(cost.cache_read_tokens),
         compact(cost.cache_write_tokens),
         compact(cost.tokens),
-        dollars_text(cost.dollars),
+        cost.dollars_words,
     )
 
 
@@ -77,8 +77,8 @@ def iteration_rows(state: RunState) -> list[tuple[str, ...]]:
                 str(n),
                 summary or DASH,
                 compact(cost.tokens) if cost.spent else DASH,
-                dollars_text(cost.dollars) if cost.spent else DASH,
-                *(dollars_text(part.dollars) if part.spent else DASH for part in by_role),
+                cost.dollars_words if cost.spent else DASH,
+                *(part.dollars_words if part.spent else DASH for part in by_role),
             )
         )
     return rows
@@ -265,8 +265,12 @@ class CostScreen(ModalScreen[None]):
                 "$agent[b]$tokens[/] tokens · [b]$dollars[/]$more",
                 agent=agent,
                 tokens=f"{total.tokens:,}",
-                dollars=dollars_text(total.dollars),
-                more="" if paid else " · no model call has been paid for yet",
+                dollars=total.dollars_words,
+                more=" · ≈: estimated at API prices (a subscription is not billed per token)"
+                if total.estimated
+                else ""
+                if paid
+                else " · no model call has been paid for yet",
             )
         )
         _fill(roles, ROLE_COLUMNS, role_rows(state), left={"role"}, total_row=True)

@@ -13,7 +13,6 @@ from jitskit_tui.engine.state import SteeringView
 from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.tui.run.formatting import (
     delivery_text,
-    dollars_text,
     elapsed_text,
     ops_text,
     tokens_text,
@@ -80,7 +79,7 @@ class RunStatusBar(Static):
         # The machine goes last: it is the longest, and cut first on a narrow terminal.
         parts = [
             iteration,
-            f"{tokens_text(cost.tokens)} {dollars_text(cost.dollars)}",
+            f"{tokens_text(cost.tokens)} {cost.dollars_words}",
             elapsed_text(view.elapsed_seconds(live=live)),
             connection,
             machine,
