@@ -123,3 +123,10 @@ def test_a_card_names_its_agent_and_an_agent_flag_overrides_it(
 
 def test_the_agents_a_card_may_name_are_the_registrys() -> None:
     assert set(get_args(AgentName)) == set(agent_names())
+
+
+def test_the_naive_experiment_needs_an_agent_that_can_run_it(tmp_path: Path) -> None:
+    with pytest.raises(LaunchError) as refused:
+        start_run(CARD, RunChoices(agent="scripted", naive=True, workspace=tmp_path / "run"))
+    assert refused.value.choice == "naive" and "--agent claude-code" in refused.value.message
+    assert not (tmp_path / "run").exists()

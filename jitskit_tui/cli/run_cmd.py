@@ -38,7 +38,12 @@ if TYPE_CHECKING:
 EXIT_USAGE = 2
 EXIT_LOCKED = 5
 _EXIT_FOR_CAUSE = {"choice": EXIT_USAGE, "machine": EXIT_FAILED, "busy": EXIT_LOCKED}
-_FLAG_FOR_CHOICE = {"iterations": "--iterations", "fork_from": "--fork", "workspace": "--workspace"}
+_FLAG_FOR_CHOICE = {
+    "iterations": "--iterations",
+    "fork_from": "--fork",
+    "workspace": "--workspace",
+    "naive": "--naive",
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,6 +121,13 @@ _seed_option = click.option("--seed", type=int, hidden=True)
     type=click.Path(path_type=Path),
     help="Where the run goes (default: workspaces/<spec>-<time>-<hex>).",
 )
+@click.option(
+    "--naive",
+    is_flag=True,
+    help="The naive experiment: one agent session with the spec, the store contract and a "
+    "benchmark tool that reports throughput only; each benchmark run is an iteration the "
+    "gates judge after the fact (claude-code agent).",
+)
 @_baselines_option
 @_transcript_option
 @_seed_option
@@ -126,6 +138,7 @@ def run(
     iterations: int | None,
     machine: str | None,
     workspace: Path | None,
+    naive: bool,
     baselines: bool,
     transcript: bool,
     seed: int | None,
@@ -151,6 +164,7 @@ def run(
         machine=machine,
         workspace=workspace,
         seed=seed,
+        naive=naive,
     )
     try:
         engine = start_run(spec, choices)

@@ -105,6 +105,12 @@ def show(
         click.echo(f"  (no readable results/iteration-{number}.json in its commit)")
     else:
         click.echo(f"  {verdict_line(record)}")
+        if record.claimed_ops_s is not None:
+            found = "every gate passed" if record.counts else verdict_line(record)
+            click.echo(
+                f"  the naive agent believed {ops_s(record.claimed_ops_s)} (its benchmark "
+                f"tool, throughput only); the gates found: {found}"
+            )
         if record.baseline and record.baseline_ops_s:
             click.echo(f"  baseline: {record.baseline} at {ops_s(record.baseline_ops_s)}")
         if record.result is not None:

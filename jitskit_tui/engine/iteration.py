@@ -76,8 +76,9 @@ class IterationRunner:
         handed = self.run.hand_over_steering("next-iteration", "planner", self.n)
         return [SteeringNote(id=s.id, text=s.text, delivery="next-iteration") for s in handed]
 
-    async def run_iteration(self) -> None:
-        run, agent, n = self.run, self.agent, self.n
+    async def begin(self) -> IterationRecord:
+        """Starts the iteration (logged); its record, filled as it goes."""
+        run, n = self.run, self.n
         run.begin_iteration(n)
         self.branch = await asyncio.to_thread(gitrepo.current_branch, run.ws)
         run.emit(
@@ -85,7 +86,7 @@ class IterationRunner:
                 iteration=n, parent_iteration=self.parent, step=self.step, branch=self.branch
             )
         )
-        record = IterationRecord(
+        return IterationRecord(
             iteration=n,
             parent_iteration=self.parent,
             step=self.step,
@@ -93,9 +94,13 @@ class IterationRunner:
             summary="",
             outcome="evaluated",
             verdict="fail",
-            agent=agent.name,
+            agent=self.agent.name,
             started=time.time(),
         )
+
+    async def run_iteration(self) -> None:
+        run, agent, n = self.run, self.agent, self.n
+        record = await self.begin()
         previous = await run.load_record(self.parent) if self.parent else None
         best_before = run.state.best_iteration
         best = await run.load_record(best_before) if best_before else None
@@ -142,7 +147,7 @@ class IterationRunner:
         await self._record_on_whiteboard(record, critique_text)
         if run.take_audit_request() or self._audit_due():
             await run_auditor(run, agent, self.tool_host, brief, record)
-        await self._commit(record)
+        await self.commit(record)
 
     def _audit_due(self) -> bool:
         """Every `audit_every` iterations, and the last iteration of the run's budget too,
@@ -188,7 +193,7 @@ class IterationRunner:
         except Exception as exc:
             record.outcome, record.error = "eval-error", evaluation_failed(run, n, exc)
             return ""
-        self._fill(record, result)
+        self.fill(record, result)
 
         run.set_state("critiquing")
         await run.checkpoint()
@@ -206,7 +211,8 @@ class IterationRunner:
         )
         return critiqued.value.text if critiqued.value is not None else ""
 
-    def _fill(self, record: IterationRecord, result: EvalResult) -> None:
+    def fill(self, record: IterationRecord, result: EvalResult) -> None:
+        """The evaluation's verdict and figures in the record (and a `bench_result`)."""
         baseline = self.run.baseline
         record.result = result
         record.verdict = result.verdict
@@ -247,7 +253,8 @@ class IterationRunner:
                 whiteboard.add_note, path, f"**Result**: {what}: {record.error}"
             )
 
-    async def _commit(self, record: IterationRecord) -> None:
+    async def commit(self, record: IterationRecord) -> None:
+        """Commits the iteration with its record and trailers, moves `best`, logs it."""
         run, n = self.run, self.n
         run.set_state("committing")
         record.finished = time.time()
@@ -309,6 +316,7 @@ class IterationRunner:
                 branch=self.branch,
                 parent_iteration=self.parent,
                 is_best=is_best,
+                claimed_ops_s=record.claimed_ops_s,
             )
         )
         await run.log.sync()

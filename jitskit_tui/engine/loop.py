@@ -25,6 +25,7 @@ from jitskit_tui.engine.evaluation import Bench
 from jitskit_tui.engine.eventlog import EventLog
 from jitskit_tui.engine.inbox import NotLive, drain_inbox
 from jitskit_tui.engine.iteration import IterationRunner
+from jitskit_tui.engine.naive import NaiveSession
 from jitskit_tui.engine.run_context import RunContext, load_frozen_spec
 from jitskit_tui.engine.run_start import begin_stint, fork_branch
 from jitskit_tui.engine.state import RunState
@@ -52,6 +53,8 @@ class EngineOptions:
     """Seeds the evaluator's kill moment and canary (tests); ``None`` draws one."""
     agent_options: dict[str, str] = field(default_factory=dict)
     """Recorded with the run so a resume makes the same agent (scripted pace, trajectory)."""
+    naive: bool = False
+    """The naive experiment instead of the loop (see :mod:`jitskit_tui.engine.naive`)."""
 
 
 class Engine:
@@ -184,9 +187,12 @@ class Engine:
                 agent=self.agent.name,
                 agent_options=self.options.agent_options,
                 machine=machine.label,
+                naive=self.options.naive,
             )
             await machine.check()
             await measure_baseline(run, self.options.baseline, machine)
+            if self.options.naive:
+                return await self._naive()
             while True:
                 await remeasure_if_asked(run, self.options.baseline, machine)
                 reason = run.budget.reason_to_stop()
@@ -213,6 +219,19 @@ class Engine:
             return self._fatal(f"{self.agent.name} agent", exc.message, exc.next_step)
         except WorkspaceError as exc:
             return self._fatal("workspace", str(exc))
+
+    async def _naive(self) -> tuple[RunStatus, str]:
+        """The naive experiment's one session, in place of the loop."""
+        run = self.context
+        reason = run.budget.reason_to_stop()
+        if reason is not None:
+            return "finished", reason
+        await run.checkpoint()
+        bench = Bench(self.machine, self.options.size, self.options.seed)
+        ended = await NaiveSession(run, self.agent, bench).run_session()
+        if run.stopping:
+            return "stopped", f"stopped by the user after {run.state.completed} iterations"
+        return "finished", run.budget.reason_to_stop() or ended
 
     def _fatal(self, where: str, message: str, next_step: str = "") -> tuple[RunStatus, str]:
         self.context.emit(

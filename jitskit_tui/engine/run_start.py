@@ -21,7 +21,12 @@ from jitskit_tui.protocol.events import (
 
 
 async def begin_stint(
-    run: RunContext, *, agent: str, agent_options: dict[str, str], machine: str
+    run: RunContext,
+    *,
+    agent: str,
+    agent_options: dict[str, str],
+    machine: str,
+    naive: bool = False,
 ) -> None:
     """Logs the stint's start (with the agent, its options and the machine, so a resume
     can make them again); on resume, first settles an iteration the last stint left
@@ -38,6 +43,7 @@ async def begin_stint(
                 iterations=run.iterations_budget,
                 workspace=str(run.ws.root.resolve()),
                 pid=os.getpid(),
+                naive=naive,
             )
         )
         await run.log.sync()
@@ -54,6 +60,7 @@ async def begin_stint(
             completed=run.state.completed,
             redo_iteration=redo,
             pid=os.getpid(),
+            naive=naive,
         )
     )
     if running is not None and running.iteration in commits:

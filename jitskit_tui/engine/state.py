@@ -58,6 +58,8 @@ class IterationView:
     ratio_baseline_ops_s: float | None = None
     """The baseline ``ratio`` is against (see :meth:`RunState.ratio_now`)."""
     failed_gates: list[str] = field(default_factory=list)
+    claimed_ops_s: float | None = None
+    """The naive experiment: what the agent's own benchmark told it."""
     commit: str = ""
     is_best: bool = False
     critique: str = ""
@@ -164,6 +166,8 @@ class RunState:
     spec_name: str = ""
     agent: str = ""
     agent_options: dict[str, str] = field(default_factory=dict)
+    naive: bool = False
+    """The naive experiment (see :mod:`jitskit_tui.engine.naive`)."""
     machine: str = ""
     iterations_budget: int = 0
     loop_state: LoopState = "starting"
@@ -287,12 +291,14 @@ class RunState:
                 self.spec_name = event.spec_name
                 self.agent = event.agent
                 self.agent_options = dict(event.agent_options)
+                self.naive = event.naive
                 self.machine = event.machine
                 self.iterations_budget = event.iterations
                 self.stints.append(Stint(started_ts=event.ts, last_ts=event.ts))
             case RunResumed():
                 self.agent = event.agent
                 self.agent_options = dict(event.agent_options)
+                self.naive = event.naive
                 self.machine = event.machine
                 self.iterations_budget = event.iterations
                 if self.stints and self.stints[-1].status is None:
@@ -351,6 +357,7 @@ class RunState:
                 view.ratio_baseline = self.baseline_name if known else None
                 view.ratio_baseline_ops_s = self.baseline_ops_s if known else None
                 view.failed_gates = list(event.failed_gates)
+                view.claimed_ops_s = event.claimed_ops_s
                 view.commit = event.commit
                 view.finished_ts = event.ts
                 self.iterations[event.iteration] = view

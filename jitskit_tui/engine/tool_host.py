@@ -55,6 +55,9 @@ class IterationToolHost:
         self._last_result = result
         return result_text(result, logs=not result.counts)
 
+    async def benchmark(self) -> tuple[str, bool]:
+        raise ToolError("the benchmark tool belongs to the naive experiment (--naive)")
+
     async def results_text(self, iteration: int | None) -> str:
         if iteration == self.n:
             if self._last_result is not None:

@@ -54,6 +54,12 @@ class BuildAndTest(ToolInput):
     Takes about as long as one iteration's evaluation; returns the gates and figures."""
 
 
+class Benchmark(ToolInput):
+    """Builds the store and benchmarks it on the spec's workload; reports the throughput.
+
+    Each run is recorded as one iteration of the experiment."""
+
+
 class ReadResults(ToolInput):
     """Reads an earlier iteration's result: gates, figures and log tails."""
 

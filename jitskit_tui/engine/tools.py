@@ -4,12 +4,16 @@ A :class:`ToolBox` is made for one role's turn. The coder may list, read, write,
 delete files under `store/` only, build and quick-test the store through the real
 evaluator, read results, the spec and the store header, and finish. The auditor reads
 `store/` and `audit/`, writes under `audit/` only, registers tests in the suite and
-proposes harness changes. Paths are workspace-relative (`store/table.cc`); absolute
+proposes harness changes. The naive experiment's agent (played as the coder) has the
+coder's file tools, the spec and the header, and a `benchmark` that reports throughput
+only and ends the iteration. Paths are workspace-relative (`store/table.cc`); absolute
 paths, `..`, symbolic links and anything outside the role's folders are refused with a
 tool error the agent can read, never an exception.
 
 Every call is a pair of events (`tool_call_started`, `tool_call_finished`); a pause takes
-effect before a call; `next-tool` steering is handed over with the result after it.
+effect before a call; `next-tool` steering is handed over with the result after it. A
+backend whose model has file tools of its own (Claude Code) shows their calls through
+:meth:`ToolBox.native_started` and :meth:`ToolBox.native_finished`, the same events.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import JsonValue, ValidationError
 
 from jitskit_tui.engine.audit_suite import load_suite, save_suite
 from jitskit_tui.engine.tool_inputs import (
     AddAuditTest,
+    Benchmark,
     BuildAndTest,
     DeleteFile,
     EditFile,
@@ -80,6 +85,11 @@ class ToolHost(Protocol):
     async def results_text(self, iteration: int | None) -> str:
         """An iteration's result as text (the latest when ``None``)."""
 
+    async def benchmark(self) -> tuple[str, bool]:
+        """The naive experiment's benchmark, which ends the iteration (committed, then
+        judged by the gates out of the agent's sight): the throughput report, and whether
+        that was the experiment's last run."""
+
     @property
     def spec_text(self) -> str: ...
 
@@ -87,25 +97,31 @@ class ToolHost(Protocol):
     def header_text(self) -> str: ...
 
 
+Kit = Literal["coder", "auditor", "naive"]
+"""A set of tools: a role's in the loop, or the naive experiment's (played as the coder)."""
+
+
 @dataclass(frozen=True)
 class _Tool:
     model: type[ToolInput]
-    roles: frozenset[Role]
+    kits: frozenset[Kit]
 
 
+_ALL: frozenset[Kit] = frozenset({"coder", "auditor", "naive"})
 _TOOLS: dict[str, _Tool] = {
-    "list_files": _Tool(ListFiles, frozenset({"coder", "auditor"})),
-    "read_file": _Tool(ReadFile, frozenset({"coder", "auditor"})),
-    "write_file": _Tool(WriteFile, frozenset({"coder", "auditor"})),
-    "edit_file": _Tool(EditFile, frozenset({"coder", "auditor"})),
-    "delete_file": _Tool(DeleteFile, frozenset({"coder", "auditor"})),
+    "list_files": _Tool(ListFiles, _ALL),
+    "read_file": _Tool(ReadFile, _ALL),
+    "write_file": _Tool(WriteFile, _ALL),
+    "edit_file": _Tool(EditFile, _ALL),
+    "delete_file": _Tool(DeleteFile, _ALL),
     "build_and_test": _Tool(BuildAndTest, frozenset({"coder"})),
+    "benchmark": _Tool(Benchmark, frozenset({"naive"})),
     "read_results": _Tool(ReadResults, frozenset({"coder", "auditor"})),
-    "read_spec": _Tool(ReadSpec, frozenset({"coder", "auditor"})),
-    "read_header": _Tool(ReadHeader, frozenset({"coder", "auditor"})),
+    "read_spec": _Tool(ReadSpec, _ALL),
+    "read_header": _Tool(ReadHeader, _ALL),
     "add_audit_test": _Tool(AddAuditTest, frozenset({"auditor"})),
     "propose_harness_change": _Tool(ProposeHarnessChange, frozenset({"auditor"})),
-    "finish": _Tool(Finish, frozenset({"coder", "auditor"})),
+    "finish": _Tool(Finish, _ALL),
 }
 
 _WRITABLE: dict[Role, str] = {"coder": "store", "auditor": "audit"}
@@ -133,11 +149,14 @@ def _logged_input(arguments: Mapping[str, object]) -> dict[str, JsonValue]:
 class ToolBox:
     """One role's tools for one turn."""
 
-    def __init__(self, ws: Workspace, role: Role, host: ToolHost, iteration: int) -> None:
-        if role not in _WRITABLE:
-            raise ValueError(f"the {role} has no tools")
+    def __init__(
+        self, ws: Workspace, role: Role, host: ToolHost, iteration: int, *, naive: bool = False
+    ) -> None:
+        if role not in _WRITABLE or (naive and role != "coder"):
+            raise ValueError(f"the {role} has no tools" + (" in the naive experiment" * naive))
         self.ws = ws
         self.role: Role = role
+        self.kit: Kit = "naive" if naive else "coder" if role == "coder" else "auditor"
         self.host = host
         self.iteration = iteration
         self.writable = _WRITABLE[role]
@@ -152,6 +171,7 @@ class ToolBox:
             "edit_file": self._edit_file,
             "delete_file": self._delete_file,
             "build_and_test": self._build_and_test,
+            "benchmark": self._benchmark,
             "read_results": self._read_results,
             "read_spec": self._read_spec,
             "read_header": self._read_header,
@@ -164,7 +184,7 @@ class ToolBox:
         """The tools this role may call, for a model's tool list."""
         out = []
         for name, tool in _TOOLS.items():
-            if self.role in tool.roles:
+            if self.kit in tool.kits:
                 schema = tool.model.model_json_schema()
                 schema.pop("title", None)
                 description = " ".join((tool.model.__doc__ or name).split())
@@ -177,12 +197,14 @@ class ToolBox:
         """Runs one tool call; a bad call is a failed result, never an exception."""
         call_id = call_id or "tool-" + secrets.token_hex(4)
         await self.native_started(call_id, name, arguments)
+        iteration = self.iteration  # a naive benchmark run moves the toolbox to the next
         try:
             output = await self._dispatch(name, arguments)
             ok, error = True, ""
         except ToolError as exc:
             output, ok, error = "", False, str(exc)
-        steering = self.native_finished(call_id, name, ok=ok, output=output, error=error)
+        self._show_finished(iteration, call_id, name, ok, output, error)
+        steering = self.host.take_tool_steering(self.role)
         return ToolResult(ok=ok, output=output if ok else f"error: {error}", steering=steering)
 
     async def native_started(
@@ -208,9 +230,15 @@ class ToolBox:
     ) -> list[Steering]:
         """Shows a call's result (a refused call: ``ok`` false, ``error`` saying why);
         returns the `next-tool` steering handed over at this boundary."""
+        self._show_finished(self.iteration, call_id, name, ok, output, error)
+        return self.host.take_tool_steering(self.role)
+
+    def _show_finished(
+        self, iteration: int, call_id: str, name: str, ok: bool, output: str, error: str
+    ) -> None:
         self.host.emit(
             ToolCallFinished(
-                iteration=self.iteration,
+                iteration=iteration,
                 call_id=call_id,
                 role=self.role,
                 name=name,
@@ -219,12 +247,11 @@ class ToolBox:
                 error=error,
             )
         )
-        return self.host.take_tool_steering(self.role)
 
     async def _dispatch(self, name: str, arguments: Mapping[str, object]) -> str:
         tool = _TOOLS.get(name)
-        if tool is None or self.role not in tool.roles:
-            allowed = ", ".join(t for t, spec in _TOOLS.items() if self.role in spec.roles)
+        if tool is None or self.kit not in tool.kits:
+            allowed = ", ".join(t for t, spec in _TOOLS.items() if self.kit in spec.kits)
             raise ToolError(f"no tool named {name!r} for the {self.role}; tools: {allowed}")
         try:
             parsed = tool.model.model_validate(dict(arguments))
@@ -355,6 +382,12 @@ class ToolBox:
     async def _read_results(self, args: ToolInput) -> str:
         assert isinstance(args, ReadResults)
         return await self.host.results_text(args.iteration)
+
+    async def _benchmark(self, args: ToolInput) -> str:
+        report, last = await self.host.benchmark()
+        if last:
+            self.finished = "the experiment's benchmark runs are used up"
+        return report
 
     async def _read_spec(self, args: ToolInput) -> str:
         return self.host.spec_text

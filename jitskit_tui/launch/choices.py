@@ -57,6 +57,8 @@ class RunChoices:
     """Where new runs go; ``None``: `workspaces/` here."""
     seed: int | None = None
     """Seeds the evaluator's kill moment and canary (tests)."""
+    naive: bool = False
+    """The naive experiment instead of the loop (a new run; a resume keeps the run's)."""
 
     def with_agent(self, name: str | None, given: Mapping[str, str]) -> RunChoices:
         """These choices with agent ``name`` (``None``: the same one) and ``given`` options

@@ -48,9 +48,15 @@ def open_agent(choices: RunChoices, spec: SpecCard) -> tuple[Agent, dict[str, st
     name = choices.agent or spec.loop.agent or default_agent_name()
     try:
         options = agent_options(name, choices.agent_options)
-        return make_agent(name, spec, options), options
+        agent = make_agent(name, spec, options)
     except AgentUnavailable as exc:
         raise LaunchError(str(exc), choice="agent") from None
+    if choices.naive and not agent.runs_naive:
+        raise LaunchError(
+            f"the {name} agent cannot run the naive experiment; use --agent claude-code",
+            choice="naive",
+        )
+    return agent, options
 
 
 def start_run(spec_path: Path, choices: RunChoices) -> Engine:
@@ -89,6 +95,7 @@ def recorded_choices(ws: Workspace) -> tuple[RunChoices, RunState]:
         agent_options=recorded_options(agent, recorded),
         iterations=state.iterations_budget or None,
         machine=state.machine or None,
+        naive=state.naive,
     )
     return choices, state
 
@@ -134,6 +141,7 @@ def _engine(
         fork_from=choices.fork_from,
         seed=choices.seed,
         agent_options=agent_options,
+        naive=choices.naive,
     )
     try:
         return Engine(ws, agent, machine, options)

@@ -202,10 +202,25 @@ class AuditOutcome:
     """What was checked and found; tests are added and proposals made through tools."""
 
 
+@dataclass(frozen=True)
+class NaiveContext:
+    """The naive experiment (the paper's baseline): one session with the spec, the store
+    contract and a benchmark tool, no planner, critic, auditor or gates in the loop."""
+
+    brief: Brief
+    runs_left: int
+    """Benchmark runs left in the budget: each ends an iteration (the store is committed
+    and the gates judge it after the fact, out of the agent's sight)."""
+    resumed: bool = False
+    """The run was resumed: `store/` holds the session's earlier work."""
+
+
 class Agent(abc.ABC):
     """Plays the four roles. One instance serves a whole run (and may keep conversations)."""
 
     name: str = "agent"
+    runs_naive: bool = False
+    """Whether it can run the naive experiment (:meth:`naive`)."""
 
     @abc.abstractmethod
     async def plan(self, ctx: PlanContext, sink: AgentSink) -> Plan:
@@ -222,6 +237,14 @@ class Agent(abc.ABC):
     @abc.abstractmethod
     async def audit(self, ctx: AuditContext, tools: Tools, sink: AgentSink) -> AuditOutcome:
         """Looks for reward hacks; adds audit tests and proposals through ``tools``."""
+
+    async def naive(self, ctx: NaiveContext, tools: Tools, sink: AgentSink) -> str:
+        """The naive experiment's one session: works on `store/` with ``tools`` (among
+        them `benchmark`, which reports throughput only) until the runs are used or it is
+        done; returns its last words. Only a backend with ``runs_naive`` has it."""
+        raise AgentUnavailable(
+            f"the {self.name} agent cannot run the naive experiment; use --agent claude-code"
+        )
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Releases connections once the engine is done with it (the end of its stint)."""

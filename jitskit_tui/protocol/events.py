@@ -68,6 +68,9 @@ class RunStarted(_Event):
     """The iteration budget."""
     workspace: str
     pid: int
+    naive: bool = False
+    """The naive experiment: one agent session, a benchmark tool that reports throughput
+    only, and the gates judging each benchmarked store after the fact."""
 
 
 class RunResumed(_Event):
@@ -81,6 +84,7 @@ class RunResumed(_Event):
     redo_iteration: int | None = None
     """The iteration interrupted half-way, redone from its start."""
     pid: int
+    naive: bool = False
 
 
 class RunFinished(_Event):
@@ -123,6 +127,9 @@ class IterationFinished(_Event):
     commit: str
     branch: str
     parent_iteration: int
+    claimed_ops_s: float | None = None
+    """The naive experiment: the throughput the agent was told by its benchmark tool (what
+    it believed), beside what the gates found."""
     is_best: bool = False
     recovered: bool = False
     """Rebuilt from its commit on resume: the process died after committing."""

@@ -35,6 +35,8 @@ class IterationRecord(BaseModel):
     baseline: str | None = None
     baseline_ops_s: float | None = None
     failed_gates: list[str] = Field(default_factory=list)
+    claimed_ops_s: float | None = None
+    """The naive experiment: the throughput the agent's benchmark tool told it."""
     error: str = ""
     """The agent's error, when the outcome is `agent-error`."""
     result: EvalResult | None = None

@@ -153,6 +153,26 @@ def system_prompt(role: Role, tools: ToolWords = MESSAGES_API_TOOLS) -> str:
     return _coder(tools) if role == "coder" else _auditor(tools)
 
 
+def naive_prompt(files: str) -> str:
+    """The naive experiment's prompt (the paper's baseline): the task as a user would put
+    it, with the spec card, the contract and a benchmark, and none of the pipeline's
+    roles, gates or warnings; ``files`` names the backend's file tools."""
+    return f"""\
+# Role: naive
+
+You write a key-value store in C++17, from scratch, for one workload on one machine. The
+spec card and the store contract (the header `jitskit/kvstore.h`) are below. The store's
+sources go in `store/`; they are compiled with the spec's compiler and flags against that
+header and must define `extern "C" jitskit::KVStore* jitskit_create_store();`.
+
+Make it as fast as you can on the spec's workload. Your tools: {files} The benchmark tool
+builds the store, runs the spec's benchmark and tells you the throughput; each run is
+recorded, and you have a limited number of them, so use them to measure your progress.
+read_spec and read_header show the spec card and the header; delete_file removes a file
+from `store/`. When you are done, call finish with one line saying what you built.
+"""
+
+
 def compaction_prompt(role: Role) -> str:
     return f"""\
 # Role: summarizer ({role})

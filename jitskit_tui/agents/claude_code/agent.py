@@ -41,6 +41,7 @@ from jitskit_tui.protocol.agent import (
     CodeOutcome,
     Critique,
     CritiqueContext,
+    NaiveContext,
     Plan,
     PlanContext,
 )
@@ -69,8 +70,17 @@ Your working directory is the run's folder: Claude Code's Read, Glob and Grep re
 )
 
 
+NAIVE_FILES = (
+    "Claude Code's Read, Write, Edit, Glob and Grep, in your working directory (the "
+    "`store/` folder) and nowhere else, with absolute paths; there is no shell."
+)
+NAIVE_NUDGES = 2
+"""Times a naive session that stops with runs left is asked to go on."""
+
+
 class ClaudeCodeAgent(Agent):
     name = "claude-code"
+    runs_naive = True
 
     def __init__(self, spec: SpecCard, runner: ClaudeRunner) -> None:
         self.spec = spec
@@ -186,6 +196,35 @@ class ClaudeCodeAgent(Agent):
             "critic", ctx.brief, lambda going_on: critique_ask(ctx, continuing=going_on), sink
         )
         return Critique(text=text)
+
+    # -- the naive experiment ------------------------------------------------------------
+
+    async def naive(self, ctx: NaiveContext, tools: Tools, sink: AgentSink) -> str:
+        brief = ctx.brief
+        system = prompts.naive_prompt(NAIVE_FILES) + "\n" + stable_context(brief)
+        store = brief.workspace / "store"
+        setup = TurnSetup(
+            "coder",
+            self.home(brief),
+            self._model("coder", brief),
+            system,
+            folders=Folders(store, (store,), (store,)),
+            tools=tools,
+        )
+        again = "The store you wrote so far is in store/. " if ctx.resumed else ""
+        ask = (
+            f"{again}Write the fastest store you can for this spec in store/. You have "
+            f"{ctx.runs_left} benchmark runs."
+        )
+        outcome = await self.runner.run(setup, ask, sink)
+        for _ in range(NAIVE_NUDGES):
+            if tools.finished is not None or outcome.stopped or outcome.point is None:
+                break
+            # It stopped with runs left: it is told so once or twice, as a user would.
+            setup = replace(setup, resume=outcome.point)
+            nudge = "You still have benchmark runs left: go on improving the store, or call finish."
+            outcome = await self.runner.run(setup, nudge, sink)
+        return outcome.text
 
     # -- auditor -------------------------------------------------------------------------
 

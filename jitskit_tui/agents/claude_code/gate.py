@@ -108,8 +108,9 @@ class ToolGate:
         call_id = tool_use_id or str(data.get("tool_use_id") or "")
         if name.startswith(MCP_PREFIX):
             self._forget_waiting(display_name(name), call_id)
-            if display_name(name) == "finish" and self.tools and self.tools.finished is not None:
-                return {"continue_": False, "stopReason": "the role called finish"}
+            if self.tools is not None and self.tools.finished is not None:
+                # `finish`, or the naive experiment's last benchmark run: the turn ends here.
+                return {"continue_": False, "stopReason": self.tools.finished}
             return {}
         shown = native_output(data.get("tool_response"))
         steering = self._finish(call_id, name, ok=True, output=shown)

@@ -23,6 +23,7 @@ from claude_agent_sdk import (
     StreamEvent,
     SystemMessage,
     ToolUseBlock,
+    UserMessage,
 )
 
 from jitskit_tui.agents.anthropic.pricing import CostReporter
@@ -98,6 +99,9 @@ class TurnRelay:
                 self._stream_event(message.event)
         elif isinstance(message, AssistantMessage):
             self._assistant(message)
+        elif isinstance(message, UserMessage):
+            if message.parent_tool_use_id is None and message.uuid:
+                self.last_uuid = message.uuid  # a tool's result can end the turn
         elif isinstance(message, SystemMessage):
             self._system(message)
         elif isinstance(message, ResultMessage):
@@ -186,8 +190,6 @@ class TurnRelay:
         self.abandon()
         self.result = message
         self.session_id = message.session_id or self.session_id
-        if message.uuid:
-            self.last_uuid = message.uuid
         # The result totals every request of the turn: report what the stream missed.
         total = _tokens(message.usage or {})
         missing = TokenCounts(
