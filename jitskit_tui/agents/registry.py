@@ -61,7 +61,7 @@ class AgentBackend:
 AGENT_BACKENDS: tuple[AgentBackend, ...] = (
     AgentBackend(
         "scripted",
-        "scripted (offline)",
+        "scripted",
         "replays a scripted trajectory through the real tools, offline",
         "jitskit_tui.agents.scripted",
         options=(
@@ -83,20 +83,20 @@ AGENT_BACKENDS: tuple[AgentBackend, ...] = (
     ),
     AgentBackend(
         "anthropic",
-        "anthropic (API key)",
+        "anthropic",
         "the Messages API; the default when an API key is configured",
         "jitskit_tui.agents.anthropic",
         default_when=api_key_configured,
     ),
     AgentBackend(
         "claude-code",
-        "Claude Code (API key or login)",
+        "Claude Code",
         "the Claude Code CLI through the Claude Agent SDK, jailed with bubblewrap",
         "jitskit_tui.agents.claude_code",
         options=(
             AgentOption(
                 "claude_cli",
-                "Claude Code CLI",
+                "Claude CLI",
                 "The Claude Code CLI to run (default: claude_code.cli in the user config, "
                 "else the one bundled with claude-agent-sdk).",
                 path="file",

@@ -246,13 +246,12 @@ class JitskitApp(App[None]):
     def _defaults(self) -> RunChoices:
         from dataclasses import replace
 
-        from jitskit_tui.agents.registry import default_agent_name
         from jitskit_tui.launch.choices import RunChoices
 
         if self._run_defaults is not None:
             where = self.workspaces or self._run_defaults.workspaces
             return replace(self._run_defaults, workspaces=where)
-        return RunChoices(agent=default_agent_name(), workspaces=self.workspaces)
+        return RunChoices(workspaces=self.workspaces)
 
     @on(RunRequested)
     def _run_requested(self, message: RunRequested) -> None:
@@ -263,6 +262,7 @@ class JitskitApp(App[None]):
         import asyncio
         from dataclasses import replace
 
+        from jitskit_tui.agents.registry import default_agent_name
         from jitskit_tui.launch.choices import LaunchError
         from jitskit_tui.launch.runs import start_run
         from jitskit_tui.tui.card_file import display_path
@@ -270,8 +270,8 @@ class JitskitApp(App[None]):
 
         spec = message.spec
         defaults = self._defaults()
-        if self._run_defaults is None and spec.loop.agent:
-            defaults = replace(defaults, agent=spec.loop.agent)  # the card names its agent
+        if defaults.agent is None:  # not chosen: the card's, else the default one
+            defaults = replace(defaults, agent=spec.loop.agent or default_agent_name())
         choices = await self.push_screen_wait(
             StartRunDialog(
                 f"Run {display_path(message.path)}",

@@ -125,7 +125,7 @@ def test_edit_run_steer_and_stop_in_a_real_terminal(tmp_path: Path, terminal: Te
     terminal.keys(*["Down"] * 22, "End", "BSpace", "2")
     terminal.wait_for(lambda s: "● modified" in s and "✓ valid" in s)
     terminal.keys("C-r")
-    terminal.wait_for(lambda s: "Run specs/tiny.yaml" in s and "scripted (offline)" in s)
+    terminal.wait_for(lambda s: "Run specs/tiny.yaml" in s and "Claude Code" in s)
     assert "  iterations: 2\n" in (tmp_path / "specs" / "tiny.yaml").read_text()
     # From Start, back through the form: no baselines, the tests' trajectory, instant.
     terminal.keys("BTab", "Space", "BTab")
