@@ -57,3 +57,20 @@ def test_an_unknown_model_names_the_spec_field_to_change(tmp_path: Path) -> None
     assert done.returncode == 3, done.stdout[-2000:] + done.stderr[-2000:]
     error = _fatal(tmp_path)
     assert "claude-opus-5-5" in error.message and "loop.models.planner" in error.next_step
+
+
+def test_a_missing_or_too_old_cli_is_refused_before_the_run_with_the_fix(tmp_path: Path) -> None:
+    old = tmp_path / "claude"
+    old.write_text("#!/bin/sh\necho '2.1.100 (Claude Code)'\n")
+    old.chmod(0o755)
+    spec = write_card(tmp_path, iterations=1, audit_every=1)
+    env = cli_env(tmp_path, "http://127.0.0.1:9")
+    for cli, said in [
+        (old, "is Claude Code 2.1.100, older than 2.1.248"),
+        (tmp_path / "nowhere", "no Claude Code CLI at"),
+    ]:
+        argv = run_argv(spec, tmp_path / f"run-{cli.name}", "--claude-cli", str(cli))
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=env)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert said in done.stderr and "--claude-cli PATH" in done.stderr
+        assert not (tmp_path / f"run-{cli.name}").exists()  # refused before a workspace

@@ -80,16 +80,18 @@ def make_agent(spec: SpecCard, options: Mapping[str, str]) -> ClaudeCodeAgent:
     """The Claude Code agent for a run of ``spec`` (``options["claude_cli"]``: the CLI to
     run); raises ``AgentUnavailable`` with what to do when the credentials, the CLI (or
     its version) or bubblewrap are missing."""
-    from jitskit_tui.agents.anthropic.pricing import CostReporter, PriceTable
-    from jitskit_tui.agents.claude_code.agent import ClaudeCodeAgent
     from jitskit_tui.agents.claude_code.cli import find_cli
     from jitskit_tui.agents.claude_code.jail import check_bwrap
-    from jitskit_tui.agents.claude_code.turn import ClaudeRunner, Credentials
 
     config, key, login = _config_and_key()
     named = options.get(CLI_OPTION)
     cli = find_cli(Path(named) if named else config.claude_code.cli)
     check_bwrap()
+    # The SDKs load only once the CLI and the jail are known to work (a refusal is quick).
+    from jitskit_tui.agents.anthropic.pricing import CostReporter, PriceTable
+    from jitskit_tui.agents.claude_code.agent import ClaudeCodeAgent
+    from jitskit_tui.agents.claude_code.turn import ClaudeRunner, Credentials
+
     base_url = os.environ.get("ANTHROPIC_BASE_URL") or config.anthropic.base_url
     runner = ClaudeRunner(
         cli,
