@@ -25,6 +25,10 @@ from claude_agent_sdk import (
     ClaudeSDKError,
     PermissionResultDeny,
     ResultMessage,
+    ThinkingConfig,
+    ThinkingConfigAdaptive,
+    ThinkingConfigDisabled,
+    ThinkingConfigEnabled,
 )
 
 from jitskit_tui.agents.anthropic.client import ModelUnavailable, Redactor
@@ -131,13 +135,16 @@ class ClaudeRunner:
             env["ANTHROPIC_BASE_URL"] = self.credentials.base_url
         return env
 
-    def _thinking(self) -> dict[str, Any]:
+    def _thinking(self) -> ThinkingConfig:
+        """`anthropic.thinking` of the user config, as Claude Code takes it."""
         setting = self.settings.thinking
         if setting == "off":
-            return {"type": "disabled"}
+            return ThinkingConfigDisabled(type="disabled")
         if setting == "adaptive":
-            return {"type": "adaptive", "display": "summarized"}
-        return {"type": "enabled", "budget_tokens": int(setting), "display": "summarized"}
+            return ThinkingConfigAdaptive(type="adaptive", display="summarized")
+        return ThinkingConfigEnabled(
+            type="enabled", budget_tokens=int(setting), display="summarized"
+        )
 
     def _options(self, setup: TurnSetup, gate: ToolGate, stderr: deque[str]) -> ClaudeAgentOptions:
         env = self._environment(setup.home)
@@ -169,7 +176,7 @@ class ClaudeRunner:
             include_partial_messages=True,
             verbatim_prompts=True,
             max_turns=self.settings.max_tool_rounds,
-            thinking=self._thinking(),  # type: ignore[arg-type]
+            thinking=self._thinking(),
             stderr=stderr.append,
             resume=resume.session_id if resume else None,
             resume_session_at=resume.uuid if resume else None,
