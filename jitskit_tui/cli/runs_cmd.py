@@ -46,9 +46,10 @@ def runs(base: Path | None) -> None:
         ratio = ratio_text(run.best_ratio) if run.best_ops_s else "-"
         iterations = f"{run.completed}/{run.budget}"
         odd = f" ({run.problems} odd log lines)" if run.problems else ""
+        naive = ", naive" if run.naive else ""
         click.echo(
             f"{run.workspace.name:<44} {run.spec_name:<14} {started:<17} {iterations:>7} "
-            f"{best:>14} {ratio:>7}  {run.status}{odd}"
+            f"{best:>14} {ratio:>7}  {run.status}{naive}{odd}"
         )
 
 

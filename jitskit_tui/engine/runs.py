@@ -28,6 +28,8 @@ class RunSummary:
     reason: str
     problems: int = 0
     """Events in its log that did not fit (unreadable lines, a finish without a start)."""
+    naive: bool = False
+    """The naive experiment (its best counts only what passed the gates after the fact)."""
 
 
 def run_status(ws: Workspace, state: RunState) -> RunStatusText:
@@ -72,6 +74,7 @@ def summarize(ws: Workspace) -> RunSummary:
         status=run_status(ws, state),
         reason=state.finish_reason,
         problems=state.problem_count + state.corrupt_lines,
+        naive=state.naive,
     )
 
 

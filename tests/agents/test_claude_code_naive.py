@@ -90,6 +90,9 @@ def test_a_naive_run_believes_its_hack_and_the_gates_catch_it(tmp_path: Path) ->
         shown = subprocess.run(
             [str(JITSKIT), "show", str(ws_dir), "1"], capture_output=True, text=True, env=env
         )
+        listed = subprocess.run(
+            [str(JITSKIT), "runs", "--dir", str(tmp_path)], capture_output=True, text=True, env=env
+        )
     assert server.errors == [] and script.problems == [] and script.left() == {}
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert {r.role for r in server.received()} == {"naive"}  # no planner, critic or auditor
@@ -118,3 +121,4 @@ def test_a_naive_run_believes_its_hack_and_the_gates_catch_it(tmp_path: Path) ->
     assert (
         "the naive agent believed" in shown.stdout and "the gates found: fail (api" in shown.stdout
     )
+    assert "finished, naive" in listed.stdout, listed.stdout + listed.stderr
