@@ -2,10 +2,11 @@
 
 It holds what does not belong in a spec card or a run: the Anthropic API key (or the path
 of a file holding it), the Messages API endpoint, how the model agents behave (thinking,
-retries, context windows, tool rounds), overrides of the price table, and the folder a
-Slurm cluster's nodes share with this host. Everything is optional; the environment wins
-over the file for the key, the endpoint and the folder (`ANTHROPIC_API_KEY`,
-`ANTHROPIC_BASE_URL`, `JITSKIT_SLURM_STAGING`). `JITSKIT_CONFIG` names another file.
+retries, context windows, tool rounds), overrides of the price table, the folder a
+Slurm cluster's nodes share with this host, and the Claude Code CLI to run. Everything is
+optional; the environment wins over the file for the key, the endpoint and the folder
+(`ANTHROPIC_API_KEY`, `ANTHROPIC_BASE_URL`, `JITSKIT_SLURM_STAGING`). `JITSKIT_CONFIG`
+names another file.
 
 ```toml
 [anthropic]
@@ -16,14 +17,14 @@ context_window = 200000                            # tokens, for models not list
 [anthropic.retry]
 attempts = 8
 
-[claude_code]
-cli = "~/.local/bin/claude"                        # default: the CLI bundled with the SDK
-
 [anthropic.context_windows]
 "claude-opus-5-5" = 1000000
 
 [slurm]                                            # for --machine slurm://PARTITION
 staging = "/shared/scratch/me/jitskit"             # a folder the cluster's nodes share
+
+[claude_code]                                      # for --agent claude-code
+cli = "~/.local/bin/claude"                        # default: the CLI bundled with the SDK
 
 [prices."claude-opus-5-5"]                         # USD per million tokens
 input = 5.0
