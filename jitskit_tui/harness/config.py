@@ -32,6 +32,8 @@ _OPERATION_KEYS = {
     "read_modify_write": "rmw",
     "scan": "scan",
 }
+TICK_MS = 100
+"""Progress and benchmark tick period; ``gate_benchmark.clock_skew`` reads ticks."""
 
 
 def spec_sha256(spec: SpecCard) -> str:
@@ -70,8 +72,14 @@ def harness_config(
     record_count: int | None = None,
     operation_count: int | None = None,
     duration_s: float | None = None,
+    warmup_s: float = 0.0,
+    driver_floor_ms: int | None = None,
 ) -> dict[str, str]:
-    """The harness configuration for one run; keyword arguments override the spec's."""
+    """The harness configuration for one run; keyword arguments override the spec's.
+
+    ``warmup_s`` cuts that much of a benchmark's run phase from its figures (0: none);
+    ``driver_floor_ms`` is how long the harness measures its own cost first (``None``:
+    the harness's default; 0: skip)."""
     wl, env, req = spec.workload, spec.environment, spec.requirement
     sized = run_size(spec, size)
     config: dict[str, str] = {
@@ -89,7 +97,8 @@ def harness_config(
         ),
         "data_dir": "" if req.durability == "none" else LAYOUT.store_data,
         "durability": req.durability,
-        "tick_ms": "250",
+        "tick_ms": str(TICK_MS),
+        "warmup_s": f"{warmup_s:g}",
         "operations": ",".join(_OPERATION_KEYS[op] for op in req.operations),
     }
     mix = wl.effective_mix()
@@ -108,6 +117,8 @@ def harness_config(
     config["scan_length_distribution"] = wl.scan_length.distribution
     config["scan_length_min"] = str(wl.scan_length.min)
     config["scan_length_max"] = str(wl.scan_length.max)
+    if driver_floor_ms is not None:
+        config["driver_floor_ms"] = str(driver_floor_ms)
     return config
 
 
@@ -131,6 +142,7 @@ def canary_config(
         record_count=max(1000, int(sized.record_count * fraction)),
         operation_count=min(sized.operation_count or 200_000, 200_000),
         duration_s=5.0,
+        driver_floor_ms=0,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jitskit_tui.harness.build import BINARY
-from jitskit_tui.protocol.results import BenchFigures, BenchTick, GateResult
+from jitskit_tui.protocol.results import BenchFigures, BenchTick, GateResult, ProgressTick
 from jitskit_tui.sandbox.base import EvalSandbox, RunResult
 
 
@@ -58,6 +58,7 @@ async def run_mode(
     timeout_s: float,
     extra: tuple[str, ...] = (),
     on_tick: Callable[[BenchTick], None] | None = None,
+    on_progress: Callable[[ProgressTick], None] | None = None,
     prefix: tuple[str, ...] = (),
 ) -> ModeOutput:
     events: list[dict[str, object]] = []
@@ -76,6 +77,8 @@ async def run_mode(
         events.append(event)
         if event["event"] == "tick" and on_tick is not None:
             on_tick(_tick(event))
+        elif event["event"] == "progress" and on_progress is not None:
+            on_progress(_progress(event))
 
     argv = [*prefix, BINARY, mode, "--config", config_path, *extra]
     run = await sandbox.run(argv, timeout_s=timeout_s, on_stdout_line=on_line)
@@ -89,6 +92,17 @@ def _tick(event: dict[str, object]) -> BenchTick:
         ops=int(event.get("ops", 0)),  # type: ignore[call-overload]
         ops_s=float(event.get("ops_s", 0.0)),  # type: ignore[arg-type]
         per_op={str(k): int(v) for k, v in per_op.items()} if isinstance(per_op, dict) else {},
+        cpu_s=float(event.get("cpu_s", 0.0)),  # type: ignore[arg-type]
+        warm=bool(event.get("warm", False)),
+    )
+
+
+def _progress(event: dict[str, object]) -> ProgressTick:
+    return ProgressTick(
+        phase=str(event.get("phase", "")),
+        done=int(event.get("done", 0)),  # type: ignore[call-overload]
+        total=int(event.get("total", 0)),  # type: ignore[call-overload]
+        t_s=float(event.get("t_s", 0.0)),  # type: ignore[arg-type]
     )
 
 

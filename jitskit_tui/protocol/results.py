@@ -51,6 +51,8 @@ class OpStats(_Model):
     p99_us: float
     p999_us: float
     max_us: float = 0.0
+    timed: int = 0
+    """How many of ``count`` were timed (the latency sample the percentiles come from)."""
 
 
 class TimelinePoint(_Model):
@@ -91,6 +93,24 @@ class BenchFigures(_Model):
     clock_tampering: str = ""
     """Set when the store's clock disagreed with a raw clock syscall."""
     machine: MachineFacts = Field(default_factory=MachineFacts)
+    # Trial fields (docs/harness-protocol.md); the defaults read results written
+    # before them. ``throughput_ops_s`` and ``ops`` cover the steady window.
+    total_ops: int = 0
+    """Operations over the whole timed run, warm-up included."""
+    whole_run_ops_s: float = 0.0
+    warmup_s: float = 0.0
+    """Where the warm-up was cut, seconds into the run (``elapsed_s`` when the run
+    ended before the cut)."""
+    steady_elapsed_s: float = 0.0
+    steady_ops: int = 0
+    """0 when the run ended before the warm-up cut: the figures then cover it all."""
+    cpu_ns_per_op: float | None = None
+    """Process CPU time over the steady window divided by its operations."""
+    driver_floor_ns_per_op: float | None = None
+    """The driver's own CPU cost per operation per thread against a no-op store,
+    measured in the same process before the load; ``None`` when not measured."""
+    latency_sample_every: int = 1
+    """One operation in this many (on average) was timed for the percentiles."""
 
 
 class EvalResult(_Model):
@@ -140,3 +160,22 @@ class BenchTick:
     ops: int
     ops_s: float
     per_op: dict[str, int]
+    cpu_s: float = 0.0
+    """The harness process's CPU seconds so far (0 from harnesses before it)."""
+    warm: bool = False
+    """True up to and including the tick that makes the warm-up cut."""
+
+
+@dataclass(frozen=True)
+class ProgressTick:
+    """How far a phase other than the benchmark's run got (`progress` events): printed
+    every ``tick_ms`` whether or not the store completed anything, so a count that
+    stands still tells a stuck store from a slow one."""
+
+    phase: str
+    """`open`, `load`, `verify`, `close`, `gate-api`, `gate-concurrency`, ..."""
+    done: int
+    total: int
+    """0 when the phase's amount of work is not known in advance."""
+    t_s: float
+    """Seconds since the phase began."""

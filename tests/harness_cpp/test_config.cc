@@ -53,7 +53,9 @@ void ParsesAGoodConfig() {
   unit::Expect(config.durability == jitskit::Durability::kProcessCrash &&
                    config.data_dir == "/data",
                "durability and data_dir");
-  unit::Expect(config.tick_ms == 250 && config.zipfian_constant == 0.99,
+  unit::Expect(config.tick_ms == 100 && config.zipfian_constant == 0.99 &&
+                     config.warmup_s == 0 && config.driver_floor_ms == 150 &&
+                     config.latency_sample == 0,
                "defaults for keys not given");
 }
 
@@ -104,6 +106,10 @@ void CrossKeyChecks() {
       {"mix_read=1\nthreads=0\n", "threads is 0"},
       {"mix_read=1\nscan_length_min=10\nscan_length_max=5\n", "scan_length_min"},
       {"mix_read=1\nzipfian_constant=1.5\n", "zipfian_constant"},
+      {"mix_read=1\noperation_count=0\nduration_s=2\nwarmup_s=2\n",
+       "shorter than duration_s"},
+      {"mix_read=1\nwarmup_s=-1\n", "warmup_s is -1"},
+      {"mix_read=1\ndriver_floor_ms=20000\n", "driver_floor_ms"},
   };
   for (const Case& c : cases) {
     std::string error = ErrorFor(c.text);

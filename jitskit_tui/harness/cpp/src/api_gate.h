@@ -13,6 +13,7 @@
 #include "gate_report.h"
 #include "integrity.h"
 #include "jitskit/kvstore.h"
+#include "progress.h"
 #include "rng.h"
 
 namespace jitskit::harness {
@@ -21,13 +22,13 @@ namespace jitskit::harness {
 constexpr size_t kGuard = 16;
 constexpr char kGuardByte = static_cast<char>(0xa5);
 
-
 class ApiGate {
  public:
   explicit ApiGate(const Config& config)
       : config_(config),
         codec_(DrawSecret(), config.value_size),
-        rng_(Mix64(config.seed) ^ codec_.secret().words[0]) {}
+        rng_(Mix64(config.seed) ^ codec_.secret().words[0]),
+        progress_(config.tick_ms, 1) {}
 
   int Run();
 
@@ -66,6 +67,8 @@ class ApiGate {
   FailureLog failures_;
   uint64_t scans_ = 0;
   uint32_t threads_before_ = 0;
+  // Counts every store call (phase `gate-api`).
+  ProgressTicker progress_;
 };
 
 }  // namespace jitskit::harness

@@ -46,7 +46,8 @@ std::string Ms(const TickClock& clock, uint64_t ticks, uint64_t origin) {
 VerifyOutcome VerifyTrackedWrites(
     const RunShared& shared, const KeyMap& keys,
     const std::vector<std::unique_ptr<Worker>>& workers,
-    uint64_t run_start_ticks, const TickClock& clock) {
+    uint64_t run_start_ticks, const TickClock& clock,
+    ProgressTicker* progress) {
   VerifyOutcome outcome;
   const WriteTracker& tracker = *shared.tracker;
   auto margin = static_cast<uint64_t>(kSkewMarginNs * clock.ticks_per_ns);
@@ -56,6 +57,7 @@ VerifyOutcome VerifyTrackedWrites(
     if (outcome.first_failure.empty()) outcome.first_failure = detail;
   };
   for (uint32_t slot = 0; slot < tracker.slots(); ++slot) {
+    if (progress != nullptr) progress->Add(0);
     uint64_t latest_start = tracker.MaxStart(slot);
     if (latest_start == 0) continue;
     ++outcome.keys;

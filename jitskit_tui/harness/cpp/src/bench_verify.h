@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "progress.h"
 #include "rng.h"
 #include "worker.h"
 
@@ -23,7 +24,8 @@ struct VerifyOutcome {
 VerifyOutcome VerifyTrackedWrites(
     const RunShared& shared, const KeyMap& keys,
     const std::vector<std::unique_ptr<Worker>>& workers,
-    uint64_t run_start_ticks, const TickClock& clock);
+    uint64_t run_start_ticks, const TickClock& clock,
+    ProgressTicker* progress);
 
 }  // namespace jitskit::harness
 

@@ -15,6 +15,7 @@
 #include "gate_report.h"
 #include "integrity.h"
 #include "jitskit/kvstore.h"
+#include "progress.h"
 #include "rng.h"
 
 namespace jitskit::harness {
@@ -37,7 +38,8 @@ class ConcurrencyGate {
         threads_(config.threads),
         registers_(kPlainKeys + (config.operations.del ? kDeletableKeys : 0)),
         counters_(config.operations.rmw ? kCounters : 0),
-        barrier_(config.threads) {
+        barrier_(config.threads),
+        progress_(config.tick_ms, config.threads) {
     SplitMix64 rng(codec_.secret().words[1] ^ config.seed);
     for (size_t i = 0; i < registers_.size(); ++i) {
       registers_[i].key = rng.Next();
@@ -98,6 +100,8 @@ class ConcurrencyGate {
   KVStore* store_ = nullptr;
   Barrier barrier_;
   FailureLog failures_;
+  // Counts every store call the gate's threads make, per phase.
+  ProgressTicker progress_;
 };
 
 }  // namespace jitskit::harness

@@ -212,6 +212,12 @@ const KeyHandler kHandlers[] = {
      [](const std::string& v, Config* c) { return ParseChoice(v, kDurabilities, &c->durability); }},
     {"tick_ms",
      [](const std::string& v, Config* c) { return ParseU32(v, &c->tick_ms); }},
+    {"warmup_s",
+     [](const std::string& v, Config* c) { return ParseDouble(v, &c->warmup_s); }},
+    {"driver_floor_ms",
+     [](const std::string& v, Config* c) { return ParseU32(v, &c->driver_floor_ms); }},
+    {"latency_sample",
+     [](const std::string& v, Config* c) { return ParseU32(v, &c->latency_sample); }},
     {"operations",
      [](const std::string& v, Config* c) { return ParseOperations(v, &c->operations); }},
     {"trace_ops",
@@ -257,6 +263,14 @@ std::string Validate(const Config& c) {
         << "(got " << c.scan_length_min << " and " << c.scan_length_max << ")";
   } else if (c.tick_ms < 10 || c.tick_ms > 60000) {
     out << "tick_ms is " << c.tick_ms << "; it must be between 10 and 60000";
+  } else if (c.warmup_s < 0 ||
+             (c.operation_count == 0 && c.warmup_s >= c.duration_s)) {
+    out << "warmup_s is " << c.warmup_s << "; it must be at least 0 and, in a "
+        << "run bounded by duration_s, shorter than duration_s ("
+        << c.duration_s << ") so the run has a steady window";
+  } else if (c.driver_floor_ms > 10000 || c.latency_sample > 65536) {
+    out << "driver_floor_ms must be at most 10000 and latency_sample at most "
+           "65536";
   } else if (c.durability != Durability::kNone && c.data_dir.empty()) {
     out << "durability is " << DurabilityName(c.durability)
         << " but data_dir is empty; a durable store needs a data directory";

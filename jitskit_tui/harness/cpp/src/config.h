@@ -53,7 +53,16 @@ struct Config {
   uint64_t mem_budget_bytes = 0;
   std::string data_dir;
   Durability durability = Durability::kNone;
-  uint32_t tick_ms = 250;
+  uint32_t tick_ms = 100;
+  // bench: the run phase's first seconds that counts, latencies and CPU time
+  // leave out (cut at the first tick at or after it; 0: no warm-up).
+  double warmup_s = 0;
+  // bench: how long the driver runs over the built-in no-op store before the
+  // load, to measure its own cost per operation; 0 skips it.
+  uint32_t driver_floor_ms = 150;
+  // bench: time one operation in this many on average (random gaps); 0 lets
+  // the harness choose from the warm-up's speed.
+  uint32_t latency_sample = 0;
   RequiredOps operations;
   // Most run-phase operations held in memory; longer runs loop over them.
   uint64_t trace_ops = 8000000;

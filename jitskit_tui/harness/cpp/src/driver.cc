@@ -1,10 +1,7 @@
 #include "driver.h"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
-#include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <memory>
@@ -13,9 +10,12 @@
 
 #include "bench_verify.h"
 #include "clock.h"
+#include "driver_floor.h"
 #include "jsonout.h"
 #include "machine.h"
 #include "memory.h"
+#include "progress.h"
+#include "run_monitor.h"
 #include "store_session.h"
 #include "trace.h"
 #include "worker.h"
@@ -57,141 +57,69 @@ class PhaseGate {
   uint32_t arrived_ = 0;
 };
 
-void PinThread(const std::vector<int>& cpus, uint32_t index) {
-  if (cpus.empty()) return;
-  int cpu = cpus[index % cpus.size()];
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  int failed = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-  if (failed != 0) {
-    std::fprintf(stderr,
-                 "jitskit-harness: warning: cannot pin worker %u to CPU %d "
-                 "(error %d); it runs unpinned. Check `cpus` against the CPUs "
-                 "this process may use.\n",
-                 index, cpu, failed);
-  }
-}
-
 uint64_t NowNs() { return KernelMonotonicNs(); }
 
-// How often the monitor samples the resident set, and the slower census of
-// shared files and child processes.
-constexpr int kSampleMs = 5;
-constexpr int kCensusEvery = 10;
-
-// Prints a tick every tick_ms while the run phase runs, and samples the
-// resident set throughout.
-class Monitor {
- public:
-  Monitor(const Config& config, const std::vector<std::unique_ptr<Worker>>& workers,
-          PeakMemory& memory)
-      : config_(config), workers_(workers), memory_(memory) {}
-
-  void Start() { thread_ = std::thread([this] { Loop(); }); }
-  void BeginRun(uint64_t start_ns) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    run_start_ns_ = start_ns;
-    last_ns_ = start_ns;
-    running_ = true;
-  }
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stop_ = true;
-      wake_.notify_all();
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    uint64_t last_tick = NowNs();
-    for (int wake = 1; !stop_; ++wake) {
-      wake_.wait_for(lock, std::chrono::milliseconds(kSampleMs));
-      if (stop_) break;
-      if (wake % kCensusEvery == 0) {
-        memory_.SampleOutside();
-      } else {
-        memory_.Sample();
-      }
-      uint64_t now = NowNs();
-      if (running_ && now - last_tick >= uint64_t{config_.tick_ms} * 1000000) {
-        last_tick = now;
-        Tick();
-      }
-    }
-  }
-
-  void Tick() {
-    uint64_t per_op[kOpTypeCount] = {};
-    uint64_t ops = 0;
-    for (const auto& worker : workers_) {
-      for (int i = 0; i < kOpTypeCount; ++i) {
-        uint64_t count =
-            worker->progress().per_op[i].load(std::memory_order_relaxed);
-        per_op[i] += count;
-        ops += count;
-      }
-    }
-    uint64_t now = NowNs();
-    double interval_s = static_cast<double>(now - last_ns_) / 1e9;
-    JsonObject counts;
-    for (int i = 0; i < kOpTypeCount; ++i) {
-      if (config_.mix[i] > 0) {
-        counts.AddUint(OpTypeName(static_cast<OpType>(i)), per_op[i]);
-      }
-    }
-    JsonObject tick;
-    tick.AddString("event", "tick")
-        .AddDouble("t_s", static_cast<double>(now - run_start_ns_) / 1e9)
-        .AddUint("ops", ops)
-        .AddDouble("ops_s", interval_s > 0
-                                ? static_cast<double>(ops - last_ops_) / interval_s
-                                : 0.0,
-                   1)
-        .AddObject("per_op", counts);
-    EmitLine(tick);
-    last_ns_ = now;
-    last_ops_ = ops;
-  }
-
-  const Config& config_;
-  const std::vector<std::unique_ptr<Worker>>& workers_;
-  PeakMemory& memory_;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stop_ = false;
-  bool running_ = false;
-  uint64_t run_start_ns_ = 0;
-  uint64_t last_ns_ = 0;
-  uint64_t last_ops_ = 0;
+// The window the result's rates, percentiles and CPU time describe: the
+// steady window after the warm-up cut, or the whole run when the run ended
+// before the cut.
+struct Window {
+  bool steady = false;
+  double elapsed_s = 0;
+  uint64_t ops = 0;
+  uint64_t per_op[kOpTypeCount] = {};
+  uint64_t cpu_ns = 0;
+  uint64_t timed = 0;  // of `ops`, how many were timed
 };
+
+Window ResultWindow(const WarmupCut& cut, uint64_t run_start, uint64_t run_end,
+                    uint64_t cpu_start, uint64_t cpu_end,
+                    const std::vector<std::unique_ptr<Worker>>& workers) {
+  Window window;
+  window.steady = cut.made;
+  uint64_t from = cut.made ? cut.ns : run_start;
+  window.elapsed_s = static_cast<double>(run_end > from ? run_end - from : 0) / 1e9;
+  window.cpu_ns = cpu_end - (cut.made ? cut.cpu_ns : cpu_start);
+  for (const auto& worker : workers) {
+    for (int i = 0; i < kOpTypeCount; ++i) {
+      window.per_op[i] +=
+          worker->progress().per_op[i].load(std::memory_order_relaxed);
+      window.timed += worker->timed(cut.made)[i];
+    }
+  }
+  for (int i = 0; i < kOpTypeCount; ++i) {
+    if (cut.made) window.per_op[i] -= cut.per_op[i];
+    window.ops += window.per_op[i];
+  }
+  return window;
+}
 
 JsonObject OpsJson(const Config& config,
                    const std::vector<std::unique_ptr<Worker>>& workers,
-                   const TickClock& clock, double elapsed_s, uint64_t* total) {
+                   const TickClock& clock, const Window& window) {
   JsonObject ops;
-  *total = 0;
+  double elapsed_s = window.elapsed_s > 0 ? window.elapsed_s : 1e-9;
   for (int i = 0; i < kOpTypeCount; ++i) {
     if (config.mix[i] <= 0) continue;
+    // Counts are every operation's; percentiles come from the timed sample.
     Histogram merged;
-    for (const auto& worker : workers) merged.Merge(worker->latency()[i]);
+    uint64_t timed = 0;
+    for (const auto& worker : workers) {
+      merged.Merge(worker->latency(window.steady)[i]);
+      timed += worker->timed(window.steady)[i];
+    }
     auto us = [&](uint64_t ticks) {
       return clock.ToNs(static_cast<double>(ticks)) / 1000.0;
     };
     JsonObject op;
-    op.AddUint("count", merged.total())
-        .AddDouble("ops_s", static_cast<double>(merged.total()) / elapsed_s, 1)
+    op.AddUint("count", window.per_op[i])
+        .AddDouble("ops_s", static_cast<double>(window.per_op[i]) / elapsed_s, 1)
         .AddDouble("p50_us", us(merged.Percentile(0.50)))
         .AddDouble("p90_us", us(merged.Percentile(0.90)))
         .AddDouble("p99_us", us(merged.Percentile(0.99)))
         .AddDouble("p999_us", us(merged.Percentile(0.999)))
-        .AddDouble("max_us", us(merged.max()));
+        .AddDouble("max_us", us(merged.max()))
+        .AddUint("timed", timed);
     ops.AddObject(OpTypeName(static_cast<OpType>(i)), op);
-    *total += merged.total();
   }
   return ops;
 }
@@ -240,6 +168,9 @@ int RunBench(const Config& config) {
   KeyMap keys(config.seed);
   WriteTracker tracker(secret.words[2], trace.total_records);
   std::vector<uint64_t> tracked_ops = tracker.Mark(trace, keys);
+  // Before the store exists and before the harness's own memory baseline.
+  double floor_ns = MeasureDriverFloor(config, trace, codec, clock,
+                                       secret.words[1]);
 
   uint32_t threads = config.threads;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -267,9 +198,12 @@ int RunBench(const Config& config) {
   shared.deletes_possible = config.Mix(OpType::kDelete) > 0;
   shared.rmw_possible = config.Mix(OpType::kRmw) > 0;
   shared.tracker = &tracker;
+  shared.sample_every = config.latency_sample;
+  shared.sample_budget_ticks = SampleBudgetTicks(clock);
 
   PeakMemory memory;
-  Monitor monitor(config, workers, memory);
+  RunMonitor monitor(config, workers, shared, memory);
+  ProgressTicker progress(config.tick_ms, threads);
   PhaseGate gate;
   std::vector<std::thread> pool;
   for (uint32_t t = 0; t < threads; ++t) {
@@ -277,7 +211,7 @@ int RunBench(const Config& config) {
       PinThread(config.cpus, t);
       if (gate.WaitFor(Phase::kLoad) == Phase::kAbort) return;
       shared.store->ThreadInit(t);
-      workers[t]->Load(shared, keys);
+      workers[t]->Load(shared, keys, &progress);
       gate.Arrive();
       if (gate.WaitFor(Phase::kRun) == Phase::kAbort) return;
       workers[t]->Run(shared, clock);
@@ -285,15 +219,18 @@ int RunBench(const Config& config) {
     });
   }
   monitor.Start();
+  progress.Start();
 
   // Everything the harness needs is allocated; what grows from here is the
   // store's.
   memory.Start();
+  progress.BeginPhase("open", 1);
   std::string open_error;
   std::unique_ptr<KVStore> store = OpenStore(config, &open_error);
   if (!store) {
     gate.Set(Phase::kAbort);
     for (auto& thread : pool) thread.join();
+    progress.Stop();
     monitor.Stop();
     EmitError(open_error);
     return 1;
@@ -301,34 +238,35 @@ int RunBench(const Config& config) {
   shared.store = store.get();
 
   EmitPhase("load");
+  progress.BeginPhase("load", config.record_count);
   uint64_t load_start = NowNs();
   gate.Set(Phase::kLoad);
   gate.WaitArrived(threads);
   double load_s = static_cast<double>(NowNs() - load_start) / 1e9;
+  // The run phase's progress is its ticks.
+  progress.EndPhase();
 
   EmitPhase("run");
   uint64_t run_start = NowNs();
+  uint64_t cpu_start = ProcessCpuNs();
   uint64_t steady_start = SteadyTicks::Now();
 #if defined(__x86_64__)
-  uint64_t start_ticks = clock.tsc ? TscTicks::Now() : SteadyTicks::Now();
+  uint64_t start_ticks = clock.tsc ? TscTicks::Fenced() : SteadyTicks::Fenced();
 #else
-  uint64_t start_ticks = SteadyTicks::Now();
+  uint64_t start_ticks = SteadyTicks::Fenced();
 #endif
-  if (config.duration_s > 0) {
-    shared.deadline_ticks =
-        start_ticks +
-        static_cast<uint64_t>(config.duration_s * 1e9 * clock.ticks_per_ns);
-  }
   monitor.BeginRun(run_start);
   gate.Set(Phase::kRun);
   for (auto& thread : pool) thread.join();
+  uint64_t cpu_end = ProcessCpuNs();
   std::string clock_tampering = CheckClock(run_start, steady_start);
   monitor.Stop();
 
   EmitPhase("verify");
+  progress.BeginPhase("verify", tracker.slots());
   store->ThreadInit(0);
   VerifyOutcome verified =
-      VerifyTrackedWrites(shared, keys, workers, start_ticks, clock);
+      VerifyTrackedWrites(shared, keys, workers, start_ticks, clock, &progress);
   store->ThreadExit(0);
 
   uint64_t run_end = run_start;
@@ -349,7 +287,9 @@ int RunBench(const Config& config) {
     ++integrity_failures;
     if (first_integrity.empty()) first_integrity = clock_tampering;
   }
+  progress.BeginPhase("close", 1);
   Status closed = store->Close();
+  progress.Stop();
   MemoryBreakdown memory_use = memory.StorePeak();
   if (memory_use.high_water_reset) {
     ++integrity_failures;
@@ -369,14 +309,34 @@ int RunBench(const Config& config) {
 
   double elapsed_s = static_cast<double>(run_end - run_start) / 1e9;
   if (elapsed_s <= 0) elapsed_s = 1e-9;
+  const WarmupCut& cut = monitor.cut();
+  Window window = ResultWindow(cut, run_start, run_end, cpu_start, cpu_end, workers);
   uint64_t total = 0;
-  JsonObject ops = OpsJson(config, workers, clock, elapsed_s, &total);
+  for (const auto& worker : workers) total += worker->ops_done();
+  double window_s = window.elapsed_s > 0 ? window.elapsed_s : 1e-9;
+  double warmup_s =
+      cut.made ? static_cast<double>(cut.ns - run_start) / 1e9 : elapsed_s;
   JsonObject result;
   result.AddString("event", "result")
-      .AddDouble("throughput_ops_s", static_cast<double>(total) / elapsed_s, 1)
+      .AddDouble("throughput_ops_s", static_cast<double>(window.ops) / window_s, 1)
       .AddDouble("elapsed_s", elapsed_s, 6)
       .AddUint("total_ops", total)
-      .AddObject("ops", ops)
+      .AddDouble("whole_run_ops_s", static_cast<double>(total) / elapsed_s, 1)
+      .AddDouble("warmup_s", warmup_s, 6)
+      .AddDouble("steady_elapsed_s", window.steady ? window.elapsed_s : 0.0, 6)
+      .AddUint("steady_ops", window.steady ? window.ops : 0)
+      .AddDouble("cpu_ns_per_op",
+                 window.ops > 0 ? static_cast<double>(window.cpu_ns) /
+                                      static_cast<double>(window.ops)
+                                : std::nan(""),
+                 2)
+      .AddDouble("driver_floor_ns_per_op", floor_ns, 2)
+      .AddDouble("latency_sample_every", window.timed > 0
+                                             ? static_cast<double>(window.ops) /
+                                                   static_cast<double>(window.timed)
+                                             : std::nan(""),
+                 1)
+      .AddObject("ops", OpsJson(config, workers, clock, window))
       .AddUint("memory_peak_bytes", memory_use.peak)
       .AddUint("memory_budget_bytes", config.mem_budget_bytes)
       .AddUint("memory_baseline_bytes", memory.baseline())

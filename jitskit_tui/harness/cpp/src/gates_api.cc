@@ -264,7 +264,7 @@ void ApiGate::CheckReopen(const std::vector<uint64_t>& keys, int round) {
   std::string leftover = ThreadsLeftAfterClose(threads_before_);
   if (!leftover.empty()) failures_.Add("thread left running", leftover);
   std::string error;
-  store_ = OpenStore(config_, &error);
+  store_ = CountStoreCalls(OpenStore(config_, &error), progress_);
   if (!store_) {
     failures_.Add("reopen failed", "reopening after a clean Close: " + error);
     return;
@@ -280,10 +280,16 @@ void ApiGate::CheckReopen(const std::vector<uint64_t>& keys, int round) {
 }
 
 int ApiGate::Run() {
+  // Before the thread census: the ticker's thread is the harness's own.
+  progress_.Start();
   threads_before_ = CountThreads();
+  // The whole gate is one phase, Open and the reopen cycles included; how
+  // many calls it makes depends on what the store returns, so no total.
+  progress_.BeginPhase("gate-api", 0);
   std::string error;
-  store_ = OpenStore(config_, &error);
+  store_ = CountStoreCalls(OpenStore(config_, &error), progress_);
   if (!store_) {
+    progress_.Stop();
     EmitGate("api", false, error);
     return 0;
   }
@@ -322,6 +328,7 @@ int ApiGate::Run() {
     std::string leftover = ThreadsLeftAfterClose(threads_before_);
     if (!leftover.empty()) failures_.Add("thread left running", leftover);
   }
+  progress_.Stop();
   std::string checked = std::to_string(keys.size()) +
                         " keys (including 0 and 2^64-1): missing keys, read "
                         "after write, re-read after every other write, "

@@ -159,9 +159,11 @@ std::string ConcurrencyGate::RunFocusedPhases() {
     return "torn-read hammer and read-modify-write storm skipped (1 thread "
            "makes no concurrent calls)";
   }
+  progress_.BeginPhase("gate-concurrency-hammer", 0);
   TornReadHammer hammer(config_, store_, codec_.secret(), failures_);
   std::string clauses = hammer.Run();
   if (config_.operations.rmw) {
+    progress_.BeginPhase("gate-concurrency-storm", 0);
     RmwStorm storm(config_, store_, codec_.secret(), failures_);
     std::string storm_clause = storm.Run();
     if (!storm_clause.empty()) clauses += "; " + storm_clause;
@@ -170,13 +172,20 @@ std::string ConcurrencyGate::RunFocusedPhases() {
 }
 
 int ConcurrencyGate::Run() {
+  // Before the thread census: the ticker's thread is the harness's own.
+  progress_.Start();
   uint32_t threads_before = CountThreads();
   std::string error;
-  std::unique_ptr<KVStore> store = OpenStore(config_, &error);
+  progress_.BeginPhase("open", 1);
+  std::unique_ptr<KVStore> store =
+      CountStoreCalls(OpenStore(config_, &error), progress_);
   if (!store) {
+    progress_.Stop();
     EmitGate("concurrency", false, error);
     return 0;
   }
+  uint64_t per_epoch = std::max<uint64_t>(1, config_.gate_ops / kEpochs);
+  progress_.BeginPhase("gate-concurrency", uint64_t{threads_} * per_epoch * kEpochs);
   store_ = store.get();
   std::vector<ThreadState> states(threads_);
   for (uint32_t t = 0; t < threads_; ++t) {
@@ -190,6 +199,7 @@ int ConcurrencyGate::Run() {
     pool.emplace_back([this, &states, t] { Worker(states[t]); });
   }
   for (std::thread& thread : pool) thread.join();
+  progress_.BeginPhase("gate-concurrency-final", 0);
   store_->ThreadInit(0);
   CheckFinal(states);
   if (config_.operations.scan) {
@@ -199,6 +209,7 @@ int ConcurrencyGate::Run() {
   }
   store_->ThreadExit(0);
   std::string focused = RunFocusedPhases();
+  progress_.BeginPhase("close", 1);
   Status closed = store->Close();
   if (closed != Status::kOk) {
     failures_.Add("close failed", std::string("Close returned ") + StatusName(closed));
@@ -206,6 +217,7 @@ int ConcurrencyGate::Run() {
   store.reset();
   std::string leftover = ThreadsLeftAfterClose(threads_before);
   if (!leftover.empty()) failures_.Add("thread left running", leftover);
+  progress_.Stop();
 
   OpCounts total;
   for (const ThreadState& state : states) {

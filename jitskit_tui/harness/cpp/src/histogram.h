@@ -14,13 +14,16 @@ class Histogram {
   static constexpr int kSub = 1 << kSubBits;
   static constexpr int kBuckets = (64 - kSubBits + 1) * kSub;
 
-  void Record(uint64_t value) {
-    ++counts_[Index(value)];
+  // `weight`: how many operations this value stands for (a sampled value
+  // stands for the operations its sampler skipped).
+  void Record(uint64_t value, uint64_t weight = 1) {
+    counts_[Index(value)] += weight;
     if (value > max_) max_ = value;
   }
   void Merge(const Histogram& other);
 
-  // Counted from the buckets, so recording touches one counter less.
+  // The sum of the weights, counted from the buckets, so recording touches
+  // one counter less.
   uint64_t total() const;
   uint64_t max() const { return max_; }
   // The value at quantile q in [0, 1]: the midpoint of the bucket holding the

@@ -1,14 +1,35 @@
 #include "worker.h"
 
+#include <pthread.h>
+#include <sched.h>
+
+#include <cstdio>
+
 #include "store_session.h"
 
 namespace jitskit::harness {
 namespace {
 
-// Batches between deadline checks: a clock comparison per 256 operations.
-constexpr uint64_t kBatch = 256;
+// How far ahead of the current operation the trace is prefetched: 1 KiB.
+constexpr size_t kPrefetchOps = 64;
 
 }  // namespace
+
+void PinThread(const std::vector<int>& cpus, uint32_t index) {
+  if (cpus.empty()) return;
+  int cpu = cpus[index % cpus.size()];
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  int failed = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+  if (failed != 0) {
+    std::fprintf(stderr,
+                 "jitskit-harness: warning: cannot pin worker %u to CPU %d "
+                 "(error %d); it runs unpinned. Check `cpus` against the CPUs "
+                 "this process may use.\n",
+                 index, cpu, failed);
+  }
+}
 
 Worker::Worker(uint32_t id, const std::vector<Op>* trace, uint64_t target_ops,
                const BenchCodec& codec, uint32_t value_size,
@@ -30,7 +51,8 @@ Worker::Worker(uint32_t id, const std::vector<Op>* trace, uint64_t target_ops,
   }
 }
 
-void Worker::Load(const RunShared& shared, const KeyMap& keys) {
+void Worker::Load(const RunShared& shared, const KeyMap& keys,
+                  ProgressTicker* progress) {
   for (uint64_t record = id_; record < shared.record_count;
        record += shared.threads) {
     uint64_t key = keys.KeyOf(record);
@@ -38,6 +60,7 @@ void Worker::Load(const RunShared& shared, const KeyMap& keys) {
     shared.codec->Stamp(value, key, next_version_);
     Status status = shared.store->Upsert(key, value);
     if (status != Status::kOk) Error("load-phase Upsert", key, status);
+    if (progress != nullptr) progress->Add(id_);
   }
   load_version_end_ = next_version_;
 }
@@ -47,10 +70,11 @@ inline bool Worker::Execute(const RunShared& shared, const Op& op) {
   char* out = read_buffer_.data();
   switch (op.type) {
     case OpType::kRead: {
-      // A sampled read's buffer is poisoned first, so a Read that returns kOk
-      // without copying is caught.
+      // Every read's buffer is poisoned first, so a Read that returns kOk
+      // without copying is caught when sampled, and the poison does not tell
+      // the store which reads are sampled.
+      StoreU64(out + kKeyOffset, ~op.key);
       bool sampled = Sampled();
-      if (sampled) StoreU64(out + kKeyOffset, ~op.key);
       Status status = store->Read(op.key, out);
       if (status == Status::kOk) {
         if (sampled) {
@@ -74,8 +98,8 @@ inline bool Worker::Execute(const RunShared& shared, const Op& op) {
       break;
     }
     case OpType::kRmw: {
+      StoreU64(out + kKeyOffset, ~op.key);
       bool sampled = Sampled();
-      if (sampled) StoreU64(out + kKeyOffset, ~op.key);
       Status status = store->ReadModifyWrite(op.key, 1, out);
       if (status != Status::kOk) {
         Error("ReadModifyWrite", op.key, status);
@@ -115,33 +139,73 @@ void Worker::RunWith(const RunShared& shared) {
   const Op* ops = trace_->data();
   const size_t length = trace_->size();
   const uint64_t target = length == 0 ? 0 : target_ops_;
-  const uint64_t deadline = shared.deadline_ticks;
+  quiet_ = shared.calibrating;
   size_t index = 0;
   uint64_t done = 0;
-  // The end of one operation is the start of the next: one clock read per op.
-  uint64_t start = Ticks::Now();
-  while (done < target) {
-    uint64_t batch_end = target - done < kBatch ? target : done + kBatch;
-    for (; done < batch_end; ++done) {
-      const Op& op = ops[index];
-      if (++index == length) index = 0;
-      bool wrote = Execute(shared, op);
-      uint64_t end = Ticks::Now();
-      int type = static_cast<int>(op.type);
-      latency_[type].Record(end - start);
-      if (__builtin_expect(op.tracked && wrote, 0)) {
-        NoteTrackedWrite(shared, op, start, end);
-        end = Ticks::Now();  // the bookkeeping is not the next op's latency
-      }
-      start = end;
-      std::atomic<uint64_t>& counter = progress_.per_op[type];
-      counter.store(counter.load(std::memory_order_relaxed) + 1,
-                    std::memory_order_relaxed);
+  uint64_t counts[kOpTypeCount] = {};
+  // Most operations run untimed, back to back: no clock read, no fence. One
+  // in N on average (random gaps from a secret seed, so neither the key nor
+  // the position in the trace tells the store which) runs between two
+  // ordered clock reads; the choice never depends on the operation itself,
+  // so with each value weighted by its N the timed operations are an
+  // unbiased sample of all of them. Tracked writes note their start and end
+  // whether timed or not (the verify phase needs them).
+  uint32_t until_timed = TimedGap(shared);
+  for (; done < target; ++done) {
+    if (shared.stop.Get()) break;
+    const Op& op = ops[index];
+    // Traces are larger than any cache: fetch a few lines ahead (a prefetch
+    // past the end is harmless; the address is only a hint).
+    __builtin_prefetch(reinterpret_cast<const char*>(ops) +
+                       (index + kPrefetchOps) * sizeof(Op));
+    if (++index == length) index = 0;
+    int type = static_cast<int>(op.type);
+    bool timed = --until_timed == 0;
+    if (__builtin_expect(timed, 0)) {
+      TimedExecute<Ticks>(shared, op);
+      until_timed = TimedGap(shared);
+    } else if (__builtin_expect(op.tracked, 0)) {
+      TrackedExecute<Ticks>(shared, op);
+    } else {
+      Execute(shared, op);
     }
-    if (deadline != 0 && start >= deadline) break;
+    // The worker's own line; the monitor reads it once a tick.
+    progress_.per_op[type].store(++counts[type], std::memory_order_relaxed);
   }
   ops_done_ = done;
   end_ns_ = KernelMonotonicNs();
+}
+
+template <typename Ticks>
+void Worker::TimedExecute(const RunShared& shared, const Op& op) {
+  uint64_t start = Ticks::Fenced();
+  bool wrote = Execute(shared, op);
+  uint64_t end = Ticks::Fenced();
+  uint64_t latency = end - start;
+  // An operation that ends after the cut belongs to the steady window.
+  bool steady = shared.steady.Get();
+  int type = static_cast<int>(op.type);
+  (steady ? steady_latency_ : warm_latency_)[type].Record(latency, gap_every_);
+  ++(steady ? steady_timed_ : warm_timed_)[type];
+  latency_ewma_ = latency_ewma_ == 0
+                      ? latency
+                      : latency_ewma_ - (latency_ewma_ >> 3) + (latency >> 3);
+  if (op.tracked && wrote && shared.tracker != nullptr) {
+    NoteTrackedWrite(shared, op, start, end);
+  }
+}
+
+template <typename Ticks>
+void Worker::TrackedExecute(const RunShared& shared, const Op& op) {
+  // Unordered reads: each may run up to a reorder window (well under a
+  // microsecond) early or late, far inside the verify phase's 20 us margin,
+  // and they cost less than ordered ones where the tracked keys are hot.
+  uint64_t start = Ticks::Now();
+  bool wrote = Execute(shared, op);
+  uint64_t end = Ticks::Now();
+  if (wrote && shared.tracker != nullptr) {
+    NoteTrackedWrite(shared, op, start, end);
+  }
 }
 
 // State of one Scan call, checked by the visitor.
@@ -196,7 +260,8 @@ void Worker::DoScan(const RunShared& shared, const Op& op) {
 
 void Worker::NoteTrackedWrite(const RunShared& shared, const Op& op,
                               uint64_t start, uint64_t end) {
-  // `start` is the previous operation's end: never after this write began.
+  // `start` is read before the write began, `end` after it was
+  // acknowledged (give or take a reorder window, see TrackedExecute).
   shared.tracker->NoteStart(op.scan_length, start);
   // Beyond the reserved room the write is not recorded (no allocation while
   // the store is measured); the verifier skips values it cannot place.
@@ -208,7 +273,7 @@ void Worker::NoteTrackedWrite(const RunShared& shared, const Op& op,
 void Worker::Verify(const RunShared& shared, const char* what, uint64_t key,
                     const char* value, bool zero_ok) {
   BenchCodec::Verdict verdict = shared.codec->Check(key, value);
-  if (verdict == BenchCodec::Verdict::kValid) return;
+  if (verdict == BenchCodec::Verdict::kValid || quiet_) return;
   if (verdict == BenchCodec::Verdict::kZeroFilled && zero_ok) return;
   std::string detail = std::string(what) + " of key " + HexKey(key);
   if (LoadU64(value + kKeyOffset) == ~key) {
@@ -235,6 +300,7 @@ void Worker::Verify(const RunShared& shared, const char* what, uint64_t key,
 }
 
 void Worker::Error(const char* what, uint64_t key, Status status) {
+  if (quiet_) return;
   ++errors_;
   if (first_error_.empty()) {
     first_error_ = std::string(what) + " " + HexKey(key) + " returned " +
@@ -244,6 +310,7 @@ void Worker::Error(const char* what, uint64_t key, Status status) {
 }
 
 void Worker::IntegrityFailure(const std::string& detail) {
+  if (quiet_) return;
   ++integrity_failures_;
   if (first_integrity_failure_.empty()) first_integrity_failure_ = detail;
 }

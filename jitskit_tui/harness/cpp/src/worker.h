@@ -13,6 +13,7 @@
 #include "histogram.h"
 #include "integrity.h"
 #include "jitskit/kvstore.h"
+#include "progress.h"
 #include "trace.h"
 #include "write_tracker.h"
 
@@ -24,7 +25,34 @@ struct alignas(64) Progress {
   std::atomic<uint64_t> per_op[kOpTypeCount];
 };
 
-// What every worker shares, fixed before the run starts.
+// A flag the monitor sets once and every worker polls; its own cache line,
+// so polling it is an L1 hit until it is set.
+struct alignas(64) RunSignal {
+  std::atomic<bool> value{false};
+  bool Get() const { return value.load(std::memory_order_relaxed); }
+  void Set() { value.store(true, std::memory_order_relaxed); }
+};
+
+// Latency sampling when the config leaves it to the harness (latency_sample
+// = 0): each worker times one operation in N, N = clamp(B / the recent
+// latency of its timed operations, 1, 256) with B = 100 ordered clock reads'
+// cost on this machine, so the two reads of a timed operation cost about 2%
+// of what the operations take, and a store slower than B per operation (a
+// few microseconds) has every operation timed. N is chosen before the
+// operation it applies to runs, and each timed value is recorded with
+// weight N (it stands for the N operations its gap covers), so percentiles
+// stay unbiased although N follows the store's speed.
+constexpr uint32_t kFirstSampleEvery = 16;
+constexpr uint32_t kMaxSampleEvery = 256;
+inline uint64_t SampleBudgetTicks(const TickClock& clock) {
+  return static_cast<uint64_t>(100 * clock.fenced_read_ns * clock.ticks_per_ns);
+}
+
+// Pins the calling thread to cpus[index % cpus.size()] (nothing when empty);
+// warns on stderr when it cannot.
+void PinThread(const std::vector<int>& cpus, uint32_t index);
+
+// What every worker shares, fixed before the run starts but for the signals.
 struct RunShared {
   KVStore* store = nullptr;
   const BenchCodec* codec = nullptr;
@@ -35,9 +63,20 @@ struct RunShared {
   // A zero-filled value is legitimate when read-modify-write may have created
   // the key (never written, or deleted and recreated).
   bool rmw_possible = false;
-  // In ticks of the chosen clock; 0 means no time bound.
-  uint64_t deadline_ticks = 0;
+  // Null when no write is tracked (the driver-floor pass).
   WriteTracker* tracker = nullptr;
+  // The driver-floor pass over the built-in no-op store: failures are
+  // expected and not reported.
+  bool calibrating = false;
+  // Set by the monitor when the run must end (duration_s has passed).
+  RunSignal stop;
+  // Set at the warm-up cut: timed operations from then on are the steady
+  // window's.
+  RunSignal steady;
+  // Time one operation in this many on average; 0: adaptive (see above).
+  uint32_t sample_every = 0;
+  // SampleBudgetTicks of the run's clock.
+  uint64_t sample_budget_ticks = 3000;
 };
 
 class Worker {
@@ -45,15 +84,25 @@ class Worker {
   Worker(uint32_t id, const std::vector<Op>* trace, uint64_t target_ops,
          const BenchCodec& codec, uint32_t value_size, uint64_t sample_seed);
 
-  // Inserts records id, id + threads, ... of the load phase.
-  void Load(const RunShared& shared, const KeyMap& keys);
-  // Runs the trace until target_ops or the deadline, recording latencies.
+  // Inserts records id, id + threads, ... of the load phase, counting each
+  // in `progress` (slot id) when given.
+  void Load(const RunShared& shared, const KeyMap& keys,
+            ProgressTicker* progress);
+  // Runs the trace (cycling it) until target_ops or `stop`, timing a random
+  // sample of the operations.
   void Run(const RunShared& shared, const TickClock& clock);
 
   uint32_t id() const { return id_; }
-  const std::array<Histogram, kOpTypeCount>& latency() const {
-    return latency_;
+  // Latencies of the timed operations, before the warm-up cut (`steady`
+  // false) or after it.
+  const std::array<Histogram, kOpTypeCount>& latency(bool steady) const {
+    return steady ? steady_latency_ : warm_latency_;
   }
+  // How many operations of each type were timed, before or after the cut.
+  const std::array<uint64_t, kOpTypeCount>& timed(bool steady) const {
+    return steady ? steady_timed_ : warm_timed_;
+  }
+  uint64_t ops_done() const { return ops_done_; }
   const Progress& progress() const { return progress_; }
   uint64_t errors() const { return errors_; }
   uint64_t integrity_failures() const { return integrity_failures_; }
@@ -79,18 +128,46 @@ class Worker {
   // Returns true when the operation was an Upsert that returned kOk.
   [[gnu::always_inline]] inline bool Execute(const RunShared& shared,
                                              const Op& op);
+  // Execute between two ordered clock reads; records the latency, and notes
+  // the write when it is tracked.
+  template <typename Ticks>
+  [[gnu::noinline]] void TimedExecute(const RunShared& shared, const Op& op);
+  // A tracked write the sampler did not choose: notes its start and end
+  // without timing it.
+  template <typename Ticks>
+  [[gnu::noinline]] void TrackedExecute(const RunShared& shared, const Op& op);
   [[gnu::cold, gnu::noinline]] void NoteTrackedWrite(const RunShared& shared,
                                                      const Op& op,
                                                      uint64_t start,
                                                      uint64_t end);
-  bool Sampled() {
+  uint64_t Random() {
     sample_state_ ^= sample_state_ << 13;
     sample_state_ ^= sample_state_ >> 7;
     sample_state_ ^= sample_state_ << 17;
-    return (sample_state_ & 63) == 0;
+    return sample_state_;
   }
-  [[gnu::cold, gnu::noinline]] void Verify(const RunShared& shared, const char* what, uint64_t key,
-              const char* value, bool zero_ok);
+  // Whether to verify this read, RMW or scan: 1 in 64 on average, at random
+  // gaps (1 to 127) drawn from a secret seed, so a store cannot tell which.
+  bool Sampled() {
+    if (--until_verified_ != 0) return false;
+    until_verified_ = static_cast<uint32_t>(1 + Random() % 127);
+    return true;
+  }
+  // Operations until the next timed one: uniform in [1, 2N - 1], mean N.
+  uint32_t TimedGap(const RunShared& shared) {
+    uint64_t every = shared.sample_every;
+    if (every == 0) {
+      every = latency_ewma_ == 0 ? kFirstSampleEvery
+                                 : shared.sample_budget_ticks / latency_ewma_;
+      if (every < 1) every = 1;
+      if (every > kMaxSampleEvery) every = kMaxSampleEvery;
+    }
+    gap_every_ = static_cast<uint32_t>(every);
+    return static_cast<uint32_t>(1 + Random() % (2 * every - 1));
+  }
+  [[gnu::cold, gnu::noinline]] void Verify(const RunShared& shared,
+                                           const char* what, uint64_t key,
+                                           const char* value, bool zero_ok);
   char* WriteBuffer(uint64_t version) {
     return write_area_.data() + (version & variant_mask_) * value_size_;
   }
@@ -106,7 +183,15 @@ class Worker {
   uint64_t ops_done_ = 0;
   uint64_t next_version_;
   uint64_t sample_state_;
-  std::array<Histogram, kOpTypeCount> latency_;
+  uint32_t until_verified_ = 1;
+  // The N the current gap was drawn with: the next timed value's weight.
+  uint32_t gap_every_ = 1;
+  // Recent latency of timed operations, in ticks (exponentially weighted).
+  uint64_t latency_ewma_ = 0;
+  std::array<Histogram, kOpTypeCount> warm_latency_;
+  std::array<Histogram, kOpTypeCount> steady_latency_;
+  std::array<uint64_t, kOpTypeCount> warm_timed_{};
+  std::array<uint64_t, kOpTypeCount> steady_timed_{};
   // One value buffer per body variant, back to back; the version's low bits
   // choose the buffer.
   std::vector<char> write_area_;
@@ -118,6 +203,8 @@ class Worker {
   std::string first_error_;
   std::string first_integrity_failure_;
   uint64_t end_ns_ = 0;
+  // Failures are expected and not recorded (the driver-floor pass).
+  bool quiet_ = false;
   std::vector<TrackedWrite> tracked_writes_;
   uint64_t load_version_end_ = 0;
 
