@@ -125,6 +125,13 @@ exercise() {
   expect_in "$kind-concurrency" '"passed":true'
   check_run "$kind-bench" "$bin/jitskit-harness" bench --config "$WORK/$kind-none.cfg"
   expect_in "$kind-bench" '"event":"result"'
+  # A time-bounded trial: the monitor ends it, makes the warm-up cut and
+  # ticks while the workers run.
+  config "$WORK/$kind-trial.cfg" "operation_count=0" "duration_s=0.6" "warmup_s=0.2" \
+    "driver_floor_ms=50"
+  sed -i 's/^operation_count=20000$//' "$WORK/$kind-trial.cfg"
+  check_run "$kind-trial" "$bin/jitskit-harness" bench --config "$WORK/$kind-trial.cfg"
+  expect_in "$kind-trial" '"warm":false'
   for durability in process_crash power_loss; do
     local data="$WORK/$kind-$durability-data"
     mkdir -p "$data"

@@ -76,16 +76,16 @@ async def run_mode(
             return
         events.append(event)
         if event["event"] == "tick" and on_tick is not None:
-            on_tick(_tick(event))
+            on_tick(tick_from(event))
         elif event["event"] == "progress" and on_progress is not None:
-            on_progress(_progress(event))
+            on_progress(progress_from(event))
 
     argv = [*prefix, BINARY, mode, "--config", config_path, *extra]
     run = await sandbox.run(argv, timeout_s=timeout_s, on_stdout_line=on_line)
     return ModeOutput(run=run, events=events, garbage=garbage)
 
 
-def _tick(event: dict[str, object]) -> BenchTick:
+def tick_from(event: dict[str, object]) -> BenchTick:
     per_op = event.get("per_op")
     return BenchTick(
         t_s=float(event.get("t_s", 0.0)),  # type: ignore[arg-type]
@@ -97,7 +97,7 @@ def _tick(event: dict[str, object]) -> BenchTick:
     )
 
 
-def _progress(event: dict[str, object]) -> ProgressTick:
+def progress_from(event: dict[str, object]) -> ProgressTick:
     return ProgressTick(
         phase=str(event.get("phase", "")),
         done=int(event.get("done", 0)),  # type: ignore[call-overload]

@@ -16,6 +16,9 @@ from typing import Any
 
 import pytest
 
+from jitskit_tui.harness.modes import progress_from, tick_from
+from jitskit_tui.protocol.results import BenchFigures
+
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = ROOT / "jitskit_tui" / "harness" / "cpp"
 STORES = ROOT / "jitskit_tui" / "harness" / "stores"
@@ -196,6 +199,54 @@ class Prints : public jitskit::KVStore {
   uint32_t size_ = 0;
 };
 extern "C" jitskit::KVStore* jitskit_create_store() { return new Prints(); }
+"""
+
+
+SLUGGISH = r"""
+// A correct store that is slow on purpose: Open takes half a second, every
+// other call sleeps about 50 us. Progress events must keep coming while
+// nothing completes, and count the calls while they do.
+#include <unistd.h>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include "jitskit/kvstore.h"
+using jitskit::Status;
+class Sluggish : public jitskit::KVStore {
+ public:
+  Status Open(const jitskit::StoreConfig& c) override {
+    size_ = c.value_size;
+    usleep(500000);
+    return Status::kOk;
+  }
+  Status Close() override { return Status::kOk; }
+  Status Read(uint64_t k, char* out) override {
+    usleep(50);
+    std::lock_guard<std::mutex> l(m_);
+    auto it = map_.find(k);
+    if (it == map_.end()) return Status::kNotFound;
+    std::memcpy(out, it->second.data(), size_);
+    return Status::kOk;
+  }
+  Status Upsert(uint64_t k, const char* v) override {
+    usleep(50);
+    std::lock_guard<std::mutex> l(m_);
+    map_[k].assign(v, size_);
+    return Status::kOk;
+  }
+  Status Delete(uint64_t k) override {
+    usleep(50);
+    std::lock_guard<std::mutex> l(m_);
+    return map_.erase(k) ? Status::kOk : Status::kNotFound;
+  }
+  Status ReadModifyWrite(uint64_t, uint64_t, char*) override { return Status::kError; }
+ private:
+  std::mutex m_;
+  std::map<uint64_t, std::string> map_;
+  uint32_t size_ = 0;
+};
+extern "C" jitskit::KVStore* jitskit_create_store() { return new Sluggish(); }
 """
 
 
@@ -441,3 +492,118 @@ def test_token_is_echoed_and_a_missing_one_is_tampering(built: Built, tmp_path: 
     assert empty.returncode == 3
     assert "token" in empty.stderr
     assert empty.stdout == ""
+
+
+def progress_of(out: list[dict[str, Any]], phase: str) -> list[dict[str, Any]]:
+    return [e for e in out if e["event"] == "progress" and e["phase"] == phase]
+
+
+def test_bench_cuts_warmup_at_a_tick_and_reports_the_steady_window(
+    built: Built, tmp_path: Path
+) -> None:
+    config = write_config(
+        tmp_path / "w.cfg", operation_count=0, duration_s=1.5, warmup_s=0.5, tick_ms=100
+    )
+    result = run(built.harness, "bench", "--config", config)
+    assert result.returncode == 0, result.stderr
+    out = events(result.stdout)
+    ticks = [e for e in out if e["event"] == "tick"]
+    res = out[-1]
+    warm = [t for t in ticks if t["warm"]]
+    steady = [t for t in ticks if not t["warm"]]
+    assert warm and steady and ticks == warm + steady, "warm ticks come first"
+    cut = warm[-1]
+    assert cut["t_s"] >= 0.5 > max([t["t_s"] for t in warm[:-1]], default=0.0), (
+        "the cut is the first tick at 0.5 s or after"
+    )
+    assert res["warmup_s"] == pytest.approx(cut["t_s"], abs=1e-3)
+    assert res["steady_ops"] == res["total_ops"] - cut["ops"]
+    assert sum(op["count"] for op in res["ops"].values()) == res["steady_ops"]
+    assert res["steady_elapsed_s"] == pytest.approx(res["elapsed_s"] - res["warmup_s"], abs=2e-3)
+    assert res["throughput_ops_s"] == pytest.approx(
+        res["steady_ops"] / res["steady_elapsed_s"], rel=1e-3
+    )
+    assert res["whole_run_ops_s"] == pytest.approx(res["total_ops"] / res["elapsed_s"], rel=1e-3)
+    assert [t["cpu_s"] for t in ticks] == sorted(t["cpu_s"] for t in ticks)
+    assert res["cpu_ns_per_op"] > 0
+    # Ticks fall on a 100 ms grid from the run's start: at most one per slot,
+    # and a late one does not push the next back.
+    slots = [int(t["t_s"] * 10 + 1e-9) for t in ticks]
+    assert slots == sorted(set(slots)) and slots[0] >= 1
+    gaps = sorted(b["t_s"] - a["t_s"] for a, b in zip(ticks, ticks[1:], strict=False))
+    assert 0.09 <= gaps[len(gaps) // 2] <= 0.15
+
+
+def test_bench_reports_the_driver_floor_below_the_store(built: Built, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "f.cfg", operation_count=200000, tick_ms=1000)
+    res = events(run(built.harness, "bench", "--config", config).stdout)[-1]
+    assert 0 < res["driver_floor_ns_per_op"] < res["cpu_ns_per_op"]
+    assert res["warmup_s"] == 0 and res["steady_ops"] == res["total_ops"] == 200000
+    assert 1 <= res["latency_sample_every"] <= 256
+    assert all(0 < op["timed"] <= op["count"] for op in res["ops"].values())
+    skipped = write_config(tmp_path / "g.cfg", operation_count=20000, driver_floor_ms=0)
+    assert events(run(built.harness, "bench", "--config", skipped).stdout)[-1][
+        "driver_floor_ns_per_op"
+    ] is None
+
+
+def test_progress_ticks_in_load_and_gates_even_while_nothing_completes(
+    built: Built, tmp_path: Path
+) -> None:
+    source = tmp_path / "sluggish.cc"
+    source.write_text(SLUGGISH)
+    harness = built.harness_with(source, tmp_path / "harness-sluggish")
+    config = write_config(
+        tmp_path / "s.cfg", threads=1, record_count=6000, operation_count=2000, tick_ms=100
+    )
+    out = events(run(harness, "bench", "--config", config).stdout)
+    assert out[-1]["event"] == "result" and out[-1]["errors"] == 0
+    opening = progress_of(out, "open")
+    assert len(opening) >= 3 and all(e["done"] == 0 and e["total"] == 1 for e in opening)
+    load = progress_of(out, "load")
+    assert len(load) >= 2 and all(e["total"] == 6000 for e in load)
+    assert [e["done"] for e in load] == sorted(e["done"] for e in load)
+    assert 0 < load[-1]["done"] <= 6000
+    assert [e["t_s"] for e in load] == sorted(e["t_s"] for e in load)
+
+    api_config = write_config(tmp_path / "a.cfg", value_size=65536, tick_ms=100)
+    out = events(run(harness, "gate-api", "--config", api_config).stdout)
+    assert out[-1]["event"] == "gate" and out[-1]["passed"], out[-1]
+    api = progress_of(out, "gate-api")
+    assert api[0]["done"] == 0, "ticks come while Open has not returned"
+    assert api[-1]["done"] > 0
+    assert [e["done"] for e in api] == sorted(e["done"] for e in api)
+
+    gate_config = write_config(tmp_path / "c.cfg", gate_ops=200, tick_ms=100)
+    out = events(run(harness, "gate-concurrency", "--config", gate_config).stdout)
+    assert out[-1]["event"] == "gate" and out[-1]["passed"], out[-1]
+    assert progress_of(out, "open")
+    hammer = progress_of(out, "gate-concurrency-hammer")
+    assert len(hammer) >= 3 and hammer[-1]["done"] > 0
+
+
+def test_engine_reads_trial_fields_ticks_and_progress(built: Built, tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "e.cfg",
+        record_count=300000,
+        operation_count=0,
+        duration_s=0.5,
+        warmup_s=0.2,
+        tick_ms=50,
+    )
+    out = events(run(built.harness, "bench", "--config", config).stdout)
+    ticks = [tick_from(e) for e in out if e["event"] == "tick"]
+    assert ticks[0].warm and not ticks[-1].warm and ticks[-1].cpu_s > 0
+    progress = [progress_from(e) for e in out if e["event"] == "progress"]
+    assert progress and progress[0].phase in ("open", "load")
+    assert all(p.total in (1, 300000) or p.phase == "verify" for p in progress)
+    figures = BenchFigures.model_validate(out[-1])
+    assert figures.steady_ops == figures.total_ops - max(t.ops for t in ticks if t.warm)
+    assert figures.driver_floor_ns_per_op is not None and figures.cpu_ns_per_op is not None
+    assert figures.warmup_s >= 0.2
+    old = {k: v for k, v in out[-1].items() if k in ("throughput_ops_s", "elapsed_s", "ops")}
+    old.update(memory_peak_bytes=1, memory_budget_bytes=1)
+    before = BenchFigures.model_validate(old)
+    assert before.driver_floor_ns_per_op is None and before.steady_ops == 0, (
+        "results written before the trial fields still load"
+    )

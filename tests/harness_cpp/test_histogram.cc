@@ -94,6 +94,20 @@ void EmptyHistogramReportsZero() {
                "empty histogram reports 0");
 }
 
+void WeightedValuesCountAsManyOperations() {
+  // 10 sampled values of 1000 that each stand for 1 operation, and 10 of 10
+  // that each stand for 99: the fast ones are 99% of the operations.
+  Histogram histogram;
+  for (int i = 0; i < 10; ++i) histogram.Record(1000, 1);
+  for (int i = 0; i < 10; ++i) histogram.Record(10, 99);
+  unit::Expect(histogram.total() == 1000, "total is the sum of the weights");
+  unit::Expect(histogram.Percentile(0.5) == 10 && histogram.Percentile(0.98) == 10,
+               "the heavy fast values hold the median and the 98th percentile");
+  unit::ExpectNear(static_cast<double>(histogram.Percentile(0.995)), 1000,
+                   1000 / 32.0, "the slow 1% holds the top");
+  unit::Expect(histogram.max() == 1000, "max is the largest value recorded");
+}
+
 const unit::TestCase kTests[] = {
     {"histogram: every value lands in its bucket", EveryValueLandsInItsBucket},
     {"histogram: buckets are contiguous", BucketsAreContiguousAndOrdered},
@@ -101,6 +115,7 @@ const unit::TestCase kTests[] = {
     {"histogram: small values are exact", SmallValuesAreExact},
     {"histogram: merge", MergeAddsCountsAndKeepsMax},
     {"histogram: empty", EmptyHistogramReportsZero},
+    {"histogram: weighted values", WeightedValuesCountAsManyOperations},
 };
 
 }  // namespace
