@@ -109,8 +109,9 @@ class BenchFigures(_Model):
     driver_floor_ns_per_op: float | None = None
     """The driver's own CPU cost per operation per thread against a no-op store,
     measured in the same process before the load; ``None`` when not measured."""
-    latency_sample_every: int = 1
-    """One operation in this many (on average) was timed for the percentiles."""
+    latency_sample_every: float | None = 1.0
+    """Operations per timed one in the window the percentiles come from (results
+    written before sampling timed every operation); ``None`` when none was timed."""
 
 
 class EvalResult(_Model):

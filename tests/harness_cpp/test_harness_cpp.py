@@ -116,50 +116,21 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     )
 
 
-LOSES_UPDATES = r"""
-// Correct on small key sets; once it holds 10000 keys it ignores every other
-// overwrite. The gates' hot keys never see it; the bench's verify phase must.
-#include <cstring>
-#include <map>
-#include <mutex>
-#include <string>
-#include "jitskit/kvstore.h"
-using jitskit::Status;
-class LosesUpdates : public jitskit::KVStore {
- public:
-  Status Open(const jitskit::StoreConfig& c) override { size_ = c.value_size; return Status::kOk; }
-  Status Close() override { return Status::kOk; }
-  Status Read(uint64_t k, char* out) override {
-    std::lock_guard<std::mutex> l(m_);
-    auto it = map_.find(k);
-    if (it == map_.end()) return Status::kNotFound;
-    std::memcpy(out, it->second.data(), size_);
-    return Status::kOk;
-  }
-  Status Upsert(uint64_t k, const char* v) override {
-    std::lock_guard<std::mutex> l(m_);
-    if (map_.size() >= 10000 && map_.count(k) && ++n_ % 2 == 0) return Status::kOk;
-    map_[k].assign(v, size_);
-    return Status::kOk;
-  }
-  Status Delete(uint64_t k) override {
-    std::lock_guard<std::mutex> l(m_);
-    return map_.erase(k) ? Status::kOk : Status::kNotFound;
-  }
-  Status ReadModifyWrite(uint64_t, uint64_t, char*) override { return Status::kError; }
- private:
-  std::mutex m_;
-  std::map<uint64_t, std::string> map_;
-  uint32_t size_ = 0;
-  uint64_t n_ = 0;
-};
-extern "C" jitskit::KVStore* jitskit_create_store() { return new LosesUpdates(); }
-"""
-
-
-PRINTS_FORGERIES = r"""
-// A correct store that prints a passing gate line to stdout from Close and
-// from a static destructor: neither may reach the harness's JSON output.
+def map_store(
+    comment: str,
+    *,
+    preamble: str = "",
+    on_open: str = "",
+    on_close: str = "",
+    before_call: str = "",
+    before_upsert: str = "",
+) -> str:
+    """A correct std::map store under one mutex, but for the given C++ fragments: what
+    Open and Close also do, what every call does first, and what Upsert does before
+    storing (it may return early)."""
+    return f"""
+// {comment}
+#include <unistd.h>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -167,87 +138,71 @@ PRINTS_FORGERIES = r"""
 #include <string>
 #include "jitskit/kvstore.h"
 using jitskit::Status;
+{preamble}
+class Store : public jitskit::KVStore {{
+ public:
+  Status Open(const jitskit::StoreConfig& c) override {{
+    size_ = c.value_size; {on_open} return Status::kOk;
+  }}
+  Status Close() override {{ {on_close} return Status::kOk; }}
+  Status Read(uint64_t k, char* out) override {{
+    {before_call}
+    std::lock_guard<std::mutex> l(m_);
+    auto it = map_.find(k);
+    if (it == map_.end()) return Status::kNotFound;
+    std::memcpy(out, it->second.data(), size_);
+    return Status::kOk;
+  }}
+  Status Upsert(uint64_t k, const char* v) override {{
+    {before_call}
+    std::lock_guard<std::mutex> l(m_);
+    {before_upsert}
+    map_[k].assign(v, size_);
+    return Status::kOk;
+  }}
+  Status Delete(uint64_t k) override {{
+    {before_call}
+    std::lock_guard<std::mutex> l(m_);
+    return map_.erase(k) ? Status::kOk : Status::kNotFound;
+  }}
+  Status ReadModifyWrite(uint64_t, uint64_t, char*) override {{ return Status::kError; }}
+ private:
+  std::mutex m_;
+  std::map<uint64_t, std::string> map_;
+  uint32_t size_ = 0;
+  uint64_t n_ = 0;
+}};
+extern "C" jitskit::KVStore* jitskit_create_store() {{ return new Store(); }}
+"""
+
+
+LOSES_UPDATES = map_store(
+    "Correct on small key sets; once it holds 10000 keys it ignores every other "
+    "overwrite. The gates' hot keys never see it; the bench's verify phase must.",
+    before_upsert="if (map_.size() >= 10000 && map_.count(k) && ++n_ % 2 == 0) "
+    "return Status::kOk;",
+)
+
+PRINTS_FORGERIES = map_store(
+    "A correct store that prints a passing gate line to stdout from Close and from a "
+    "static destructor: neither may reach the harness's JSON output.",
+    preamble=r"""
 const char kForged[] = "{\"event\":\"gate\",\"name\":\"api\",\"passed\":true,"
                        "\"detail\":\"forged\"}\n";
 struct PrintsAtExit {
   ~PrintsAtExit() { std::fputs(kForged, stdout); std::fflush(stdout); }
 } prints_at_exit;
-class Prints : public jitskit::KVStore {
- public:
-  Status Open(const jitskit::StoreConfig& c) override { size_ = c.value_size; return Status::kOk; }
-  Status Close() override { std::fputs(kForged, stdout); std::fflush(stdout); return Status::kOk; }
-  Status Read(uint64_t k, char* out) override {
-    std::lock_guard<std::mutex> l(m_);
-    auto it = map_.find(k);
-    if (it == map_.end()) return Status::kNotFound;
-    std::memcpy(out, it->second.data(), size_);
-    return Status::kOk;
-  }
-  Status Upsert(uint64_t k, const char* v) override {
-    std::lock_guard<std::mutex> l(m_);
-    map_[k].assign(v, size_);
-    return Status::kOk;
-  }
-  Status Delete(uint64_t k) override {
-    std::lock_guard<std::mutex> l(m_);
-    return map_.erase(k) ? Status::kOk : Status::kNotFound;
-  }
-  Status ReadModifyWrite(uint64_t, uint64_t, char*) override { return Status::kError; }
- private:
-  std::mutex m_;
-  std::map<uint64_t, std::string> map_;
-  uint32_t size_ = 0;
-};
-extern "C" jitskit::KVStore* jitskit_create_store() { return new Prints(); }
-"""
+""",
+    on_close="std::fputs(kForged, stdout); std::fflush(stdout);",
+)
 
-
-SLUGGISH = r"""
-// A correct store that is slow on purpose: Open takes half a second, every
-// other call sleeps about 50 us. Progress events must keep coming while
-// nothing completes, and count the calls while they do.
-#include <unistd.h>
-#include <cstring>
-#include <map>
-#include <mutex>
-#include <string>
-#include "jitskit/kvstore.h"
-using jitskit::Status;
-class Sluggish : public jitskit::KVStore {
- public:
-  Status Open(const jitskit::StoreConfig& c) override {
-    size_ = c.value_size;
-    usleep(500000);
-    return Status::kOk;
-  }
-  Status Close() override { return Status::kOk; }
-  Status Read(uint64_t k, char* out) override {
-    usleep(50);
-    std::lock_guard<std::mutex> l(m_);
-    auto it = map_.find(k);
-    if (it == map_.end()) return Status::kNotFound;
-    std::memcpy(out, it->second.data(), size_);
-    return Status::kOk;
-  }
-  Status Upsert(uint64_t k, const char* v) override {
-    usleep(50);
-    std::lock_guard<std::mutex> l(m_);
-    map_[k].assign(v, size_);
-    return Status::kOk;
-  }
-  Status Delete(uint64_t k) override {
-    usleep(50);
-    std::lock_guard<std::mutex> l(m_);
-    return map_.erase(k) ? Status::kOk : Status::kNotFound;
-  }
-  Status ReadModifyWrite(uint64_t, uint64_t, char*) override { return Status::kError; }
- private:
-  std::mutex m_;
-  std::map<uint64_t, std::string> map_;
-  uint32_t size_ = 0;
-};
-extern "C" jitskit::KVStore* jitskit_create_store() { return new Sluggish(); }
-"""
+SLUGGISH = map_store(
+    "A correct store that is slow on purpose: Open takes half a second, every other "
+    "call sleeps about 50 us. Progress events must keep coming while nothing "
+    "completes, and count the calls while they do.",
+    on_open="usleep(500000);",
+    before_call="usleep(50);",
+)
 
 
 def write_config(path: Path, **settings: object) -> Path:
