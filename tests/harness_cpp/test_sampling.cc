@@ -63,6 +63,7 @@ Measured RunReads(uint32_t slow, uint32_t fast, uint32_t sample_every) {
   shared.record_count = 1;
   shared.sample_every = sample_every;
   shared.sample_budget_ticks = SampleBudgetTicks(clock);
+  shared.timing_overhead_ticks = TimingOverheadTicks(clock);
   shared.steady.Set();
   Worker worker(0, &trace, trace.size(), codec, 64, secret.words[0]);
   worker.Run(shared, clock);

@@ -200,6 +200,7 @@ int RunBench(const Config& config) {
   shared.tracker = &tracker;
   shared.sample_every = config.latency_sample;
   shared.sample_budget_ticks = SampleBudgetTicks(clock);
+  shared.timing_overhead_ticks = TimingOverheadTicks(clock);
 
   PeakMemory memory;
   RunMonitor monitor(config, workers, shared, memory);

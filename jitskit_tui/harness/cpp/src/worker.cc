@@ -187,9 +187,13 @@ void Worker::TimedExecute(const RunShared& shared, const Op& op) {
   int type = static_cast<int>(op.type);
   (steady ? steady_latency_ : warm_latency_)[type].Record(latency, gap_every_);
   ++(steady ? steady_timed_ : warm_timed_)[type];
+  uint64_t own = latency > shared.timing_overhead_ticks + 1
+                     ? latency - shared.timing_overhead_ticks
+                     : 1;
   latency_ewma_ = latency_ewma_ == 0
-                      ? latency
-                      : latency_ewma_ - (latency_ewma_ >> 3) + (latency >> 3);
+                      ? own
+                      : latency_ewma_ - (latency_ewma_ >> 3) + (own >> 3);
+  if (latency_ewma_ == 0) latency_ewma_ = 1;
   if (op.tracked && wrote && shared.tracker != nullptr) {
     NoteTrackedWrite(shared, op, start, end);
   }

@@ -35,10 +35,10 @@ struct alignas(64) RunSignal {
 
 // Latency sampling when the config leaves it to the harness (latency_sample
 // = 0): each worker times one operation in N, N = clamp(B / the recent
-// latency of its timed operations, 1, 256) with B = 100 ordered clock reads'
-// cost on this machine, so the two reads of a timed operation cost about 2%
-// of what the operations take, and a store slower than B per operation (a
-// few microseconds) has every operation timed. N is chosen before the
+// latency of its timed operations less the two clock reads', 1, 256) with
+// B = 100 ordered clock reads' cost on this machine, so the two reads of a
+// timed operation cost about 2% of what the operations take, and a store
+// slower than B per operation (a few microseconds) has every one timed. N is chosen before the
 // operation it applies to runs, and each timed value is recorded with
 // weight N (it stands for the N operations its gap covers), so percentiles
 // stay unbiased although N follows the store's speed.
@@ -46,6 +46,10 @@ constexpr uint32_t kFirstSampleEvery = 16;
 constexpr uint32_t kMaxSampleEvery = 256;
 inline uint64_t SampleBudgetTicks(const TickClock& clock) {
   return static_cast<uint64_t>(100 * clock.fenced_read_ns * clock.ticks_per_ns);
+}
+// What the two ordered reads add to a timed operation's latency, in ticks.
+inline uint64_t TimingOverheadTicks(const TickClock& clock) {
+  return static_cast<uint64_t>(2 * clock.fenced_read_ns * clock.ticks_per_ns);
 }
 
 // Pins the calling thread to cpus[index % cpus.size()] (nothing when empty);
@@ -75,8 +79,9 @@ struct RunShared {
   RunSignal steady;
   // Time one operation in this many on average; 0: adaptive (see above).
   uint32_t sample_every = 0;
-  // SampleBudgetTicks of the run's clock.
+  // SampleBudgetTicks and TimingOverheadTicks of the run's clock.
   uint64_t sample_budget_ticks = 3000;
+  uint64_t timing_overhead_ticks = 0;
 };
 
 class Worker {
@@ -186,7 +191,8 @@ class Worker {
   uint32_t until_verified_ = 1;
   // The N the current gap was drawn with: the next timed value's weight.
   uint32_t gap_every_ = 1;
-  // Recent latency of timed operations, in ticks (exponentially weighted).
+  // Recent latency of timed operations less the timing overhead, in ticks
+  // (exponentially weighted; at least 1).
   uint64_t latency_ewma_ = 0;
   std::array<Histogram, kOpTypeCount> warm_latency_;
   std::array<Histogram, kOpTypeCount> steady_latency_;
