@@ -28,8 +28,8 @@ Emit = Callable[[Event], Event]
 SetState = Callable[[LoopState], None]
 
 TICK_INTERVAL_S = 0.24
-"""At most ~4 ticks a second reach the log however fast the harness ticks (it ticks every
-250 ms; a little slack keeps jittered ticks)."""
+"""At most ~4 ticks a second reach the log however fast the harness ticks (every
+``tick_ms``, 100 ms; each tick's ``ops_s`` covers only its own interval)."""
 
 STEP_STATES: dict[str, LoopState] = {
     "build": "building",
