@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the C++ harness's unit tests and the harness linked with the reference
-# store under AddressSanitizer + UndefinedBehaviorSanitizer, then under
-# ThreadSanitizer, and runs the unit tests, every gate mode and a short bench
-# with each. Exits non-zero on any sanitizer report or failed run.
+# Builds the C++ harness's unit tests, the harness linked with the reference
+# store and the durability supervisor under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then under ThreadSanitizer, and runs the unit
+# tests, every gate mode, the durability gate (the supervisor driving the
+# writer and the verifier; under strace for power_loss) and a short bench with
+# each. Exits non-zero on any sanitizer report or failed run.
 #
 # usage: scripts/harness-sanitizers.sh [asan|tsan]...   (default: both)
 set -euo pipefail
@@ -72,16 +74,18 @@ build() {
   flags+=(-fno-omit-frame-pointer "${sanitize[@]}")
   local includes=()
   while read -r dir; do includes+=("-I$HARNESS/$dir"); done < <(section include)
-  local objects=() library=()
+  local objects=() library=() supervisor=()
   while read -r src; do
     local obj="$out/$(echo "$src" | tr / _).o"
     echo "  [$kind] $src"
     "$CXX" "${flags[@]}" "${includes[@]}" -c "$HARNESS/$src" -o "$obj"
-    objects+=("$obj")
-    [ "$src" = "src/main.cc" ] || library+=("$obj")
-  done < <(section jitskit-harness)
+    case "$src" in src/*) [ "$src" = "src/main.cc" ] || library+=("$obj") ;; esac
+  done < <( (section jitskit-harness; section jitskit-durability) | awk '!seen[$0]++')
+  while read -r src; do objects+=("$out/$(echo "$src" | tr / _).o"); done < <(section jitskit-harness)
+  while read -r src; do supervisor+=("$out/$(echo "$src" | tr / _).o"); done < <(section jitskit-durability)
   "$CXX" "${flags[@]}" "-I$HARNESS/include" -c "$STORE" -o "$out/store.o"
   "$CXX" "${flags[@]}" "${objects[@]}" "$out/store.o" -o "$out/jitskit-harness"
+  "$CXX" "${flags[@]}" "${supervisor[@]}" -o "$out/jitskit-durability"
   local unit_objects=()
   for src in "$UNIT"/*.cc; do
     echo "  [$kind] tests/harness_cpp/$(basename "$src")"
@@ -139,11 +143,14 @@ exercise() {
     check_run "$kind-$durability-api" "$bin/jitskit-harness" gate-api --config "$WORK/$kind-$durability.cfg"
     expect_in "$kind-$durability-api" '"passed":true'
     rm -rf "$data" && mkdir -p "$data"
-    check_run "$kind-$durability-writer" "$bin/jitskit-harness" durability-writer \
-      --config "$WORK/$kind-$durability.cfg" --ack-log "$WORK/$kind-$durability.acks" --markers
-    check_run "$kind-$durability-verify" "$bin/jitskit-harness" durability-verify \
-      --config "$WORK/$kind-$durability.cfg" --ack-log "$WORK/$kind-$durability.acks"
-    expect_in "$kind-$durability-verify" '"passed":true'
+    local trace=()
+    if [ "$durability" = power_loss ] && command -v strace >/dev/null; then
+      trace=(--strace-calls access,write,fsync,fdatasync,openat)
+    fi
+    check_run "$kind-$durability-gate" "$bin/jitskit-durability" \
+      --config "$WORK/$kind-$durability.cfg" --harness "$bin/jitskit-harness" \
+      --kill-after 1 "${trace[@]}"
+    expect_in "$kind-$durability-gate" '"name":"durability","passed":true'
   done
   echo "== $kind: clean"
 }

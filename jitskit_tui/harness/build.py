@@ -33,6 +33,9 @@ KEEP_CACHED_HARNESSES = 6
 PRUNE_IDLE_S = 3600.0
 """An entry used within this long is never pruned, however many there are."""
 SEALED = f"{HARNESS_OBJECTS}/{SEALED_NAME}"
+DURABILITY_SUPERVISOR = f"{HARNESS_OBJECTS}/jitskit-durability"
+"""The durability gate's supervisor: harness sources only, no store; cached with the
+sealed harness object."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Sources:
 
     harness: tuple[str, ...]
     trace: tuple[str, ...]
+    durability: tuple[str, ...]
     flags: tuple[str, ...]
     link_flags: tuple[str, ...]
     include: tuple[str, ...]
@@ -65,6 +69,7 @@ def read_sources(harness_root: Path) -> Sources:
     return Sources(
         harness=tuple(sections.get("jitskit-harness", ())),
         trace=tuple(sections.get("jitskit-trace", ())),
+        durability=tuple(sections.get("jitskit-durability", ())),
         flags=words("harness-flags") or HARNESS_FLAGS,
         link_flags=words("link-flags") or ("-pthread",),
         include=tuple(sections.get("include", ("include",))),
@@ -151,11 +156,18 @@ async def build(
         await sandbox.upload(object_cache, HARNESS_OBJECTS)
         log.append(f"(harness object reused from {object_cache})")
     else:
-        for source, obj in zip(sources.harness, harness_objects, strict=True):
+        objects = dict(zip(sources.harness, harness_objects, strict=True))
+        for source in sources.durability:
+            objects.setdefault(source, _object_name(source, HARNESS_OBJECTS))
+        for source, obj in objects.items():
             source_path = f"{LAYOUT.harness}/{source}"
             argv = [cxx, *sources.flags, *harness_includes, "-c", source_path, "-o", obj]
             if await step(argv, f"compiling the harness ({source})") is None:
                 return _finish(outcome, log)
+        supervisor = [objects[source] for source in sources.durability]
+        link_supervisor = [cxx, *sources.link_flags, *supervisor, "-o", DURABILITY_SUPERVISOR]
+        if await step(link_supervisor, "linking the durability supervisor") is None:
+            return _finish(outcome, log)
         # One relocatable object whose own symbols are local: the store can neither call
         # into the harness nor read its state (the secret, the counters, the clock).
         combined = f"{HARNESS_OBJECTS}/combined.o"
@@ -168,7 +180,7 @@ async def build(
             f'nm -P --defined-only {combined} | awk \'$2 ~ /^[TDBRG]$/ && $1 != "main" '
             f"{{print $1}}' > {HARNESS_OBJECTS}/localize.txt && objcopy "
             f"--localize-symbols={HARNESS_OBJECTS}/localize.txt {combined} {SEALED} && "
-            f"rm {combined} {' '.join(harness_objects)}"
+            f"rm {combined} {' '.join(objects.values())}"
         )
         if await step(["sh", "-c", localize], "sealing the harness") is None:
             return _finish(outcome, log)

@@ -1,147 +1,124 @@
 """The durability gate: kill the writer mid-stream, then check every acknowledged write.
 
-Under ``power_loss`` the writer also runs under strace, and every acknowledged write
-must have been synced before its acknowledgement.
+The engine runs one command, the durability supervisor (``jitskit-durability``, built
+from harness sources without the store). It holds the key that codes the values and the
+only record of acknowledgements, feeds the store-linked writer over pipes, kills it with
+SIGKILL at the moment chosen here, and checks what the reopened store holds
+(docs/harness-protocol.md, "Durability"). Under ``power_loss`` it also runs the writer
+under strace and streams the trace back; every acknowledged write must have been synced
+before its acknowledgement (:mod:`syscalls`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from jitskit_tui.harness.build import BINARY
+from jitskit_tui.harness.build import BINARY, DURABILITY_SUPERVISOR
 from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, EvalRun
-from jitskit_tui.harness.modes import EXIT_TAMPERED, crash_reason, gate_from, run_mode
-from jitskit_tui.harness.syscalls import check_sync_before_ack
+from jitskit_tui.harness.modes import ModeOutput, gate_from
+from jitskit_tui.harness.syscalls import SyncCheck, check_sync_before_ack
 from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
-from jitskit_tui.sandbox.base import EvalSandbox
 
 _STRACE_CALLS = (
     "access,write,pwrite64,writev,pwritev,pwritev2,fallocate,ftruncate,fsync,fdatasync,"
     "msync,mmap,sync,syncfs,"
     "open,openat,openat2,creat"
 )
-
-
-async def durability_gate(run: EvalRun, run_conf: str) -> GateResult:
-    """Kills the durability writer at a random moment and verifies what it acknowledged."""
-    spec = run.spec
-    power_loss = spec.requirement.durability == "power_loss"
-    await run.reset_data()
-    acks = f"{LAYOUT.out}/acks.log"
-    prefix: tuple[str, ...] = ()
-    extra: tuple[str, ...] = ("--ack-log", acks)
-    if power_loss:
-        prefix = (
-            "strace",
-            "-f",
-            "-y",
-            "-qq",
-            "-o",
-            f"{LAYOUT.out}/strace.log",
-            "-e",
-            f"trace={_STRACE_CALLS}",
-        )
-        extra += ("--markers",)
-    kill_after = run.rng.uniform(1.0, 2.5)
-    argv = [*prefix, BINARY, "durability-writer", "--config", run_conf, *extra]
-    outcome = await kill_mid_stream(run.sandbox, argv, kill_after)
-    run.logs["durability-writer"] = outcome.log
-    if outcome.failure is not None:
-        return GateResult(name="durability", passed=False, detail=outcome.failure)
-    if power_loss:
-        trace = await run.sh(f"cat {LAYOUT.out}/strace.log", timeout_s=60)
-        check = check_sync_before_ack(trace, LAYOUT.store_data)
-        if check.acknowledged == 0:
-            return GateResult(
-                name="durability",
-                passed=False,
-                detail=f"no write was acknowledged in {kill_after:.1f}s under the syscall tracer",
-            )
-        if not check.passed:
-            return GateResult(
-                name="durability",
-                passed=False,
-                detail=f"acknowledged before sync: {check.uncovered_count} of {check.acknowledged} "
-                f"traced writes were acknowledged with no fsync/fdatasync/msync of the data "
-                f"directory in between (first: {', '.join(check.uncovered)}); power_loss needs "
-                "every write synced before Upsert returns",
-            )
-    verify = await run_mode(
-        run.sandbox,
-        "durability-verify",
-        run_conf,
-        timeout_s=GATE_TIMEOUT_S,
-        extra=("--ack-log", acks),
-    )
-    run.log("durability-verify", verify)
-    gate = gate_from(verify, "durability", GATE_TIMEOUT_S)
-    if gate.passed:
-        gate.detail = f"killed with SIGKILL after {kill_after:.1f}s; {gate.detail}"
-    return gate
+KILL_AFTER_S = (1.0, 2.5)
+"""The kill lands this many seconds after the store is open (uniform, seeded)."""
+WRITER_OPEN_TIMEOUT_S = 60.0
+"""Open in the writer must return within this."""
+STALL_LIMIT_S = 10.0
+"""A writer thread with no acknowledged write for this long fails the gate: the kill
+must land mid-stream, and a store whose writes stopped is deadlocked (or its
+acknowledgements are withheld from the supervisor)."""
+VERIFY_TIMEOUT_S = GATE_TIMEOUT_S
+"""Reopening the store and reading every tracked key back."""
 
 
 @dataclass
-class _Killed:
-    failure: str | None
-    log: str
+class _Streamed:
+    """The supervisor's JSON lines, the syscall trace apart."""
 
+    events: list[dict[str, object]] = field(default_factory=list)
+    trace: list[str] = field(default_factory=list)
+    garbage: int = 0
 
-WRITER_OPEN_TIMEOUT_S = 60.0
-
-
-async def kill_mid_stream(sandbox: EvalSandbox, argv: list[str], kill_after: float) -> _Killed:
-    """Runs the durability writer and SIGKILLs it ``kill_after`` seconds into its write
-    stream (counted from its `run` phase line, once the store is open)."""
-    writing = asyncio.Event()
-    lines: list[str] = []
-
-    def on_line(line: str) -> None:
-        lines.append(line)
+    def take(self, line: str) -> None:
         try:
             event = json.loads(line)
         except ValueError:
+            self.garbage += 1
             return
-        if isinstance(event, dict) and event.get("phase") == "run":
-            writing.set()
+        if not isinstance(event, dict) or "event" not in event:
+            self.garbage += 1
+        elif event["event"] == "trace":
+            self.trace.append(str(event.get("text", "")))
+        else:
+            self.events.append(event)
 
-    task = asyncio.create_task(
-        sandbox.run(argv, timeout_s=WRITER_OPEN_TIMEOUT_S + kill_after + 30, on_stdout_line=on_line)
+
+def supervisor_argv(run_conf: str, kill_after: float, power_loss: bool) -> list[str]:
+    """The command line of one durability gate run."""
+    argv = [
+        DURABILITY_SUPERVISOR,
+        "--config",
+        run_conf,
+        "--harness",
+        BINARY,
+        "--kill-after",
+        f"{kill_after:.3f}",
+        "--open-timeout",
+        f"{WRITER_OPEN_TIMEOUT_S:g}",
+        "--stall-limit",
+        f"{STALL_LIMIT_S:g}",
+        "--verify-timeout",
+        f"{VERIFY_TIMEOUT_S:g}",
+    ]
+    if power_loss:
+        argv += ["--strace-calls", _STRACE_CALLS]
+    return argv
+
+
+async def durability_gate(run: EvalRun, run_conf: str) -> GateResult:
+    """Runs the durability supervisor and turns what it and the trace say into a verdict."""
+    power_loss = run.spec.requirement.durability == "power_loss"
+    await run.reset_data()
+    kill_after = run.rng.uniform(*KILL_AFTER_S)
+    # Open, the kill moment, the longest wait for a live writer, reading back, teardown.
+    timeout = WRITER_OPEN_TIMEOUT_S + kill_after + STALL_LIMIT_S + VERIFY_TIMEOUT_S + 30
+    streamed = _Streamed()
+    ended = await run.sandbox.run(
+        supervisor_argv(run_conf, kill_after, power_loss),
+        timeout_s=timeout,
+        on_stdout_line=streamed.take,
     )
-    waiter = asyncio.create_task(writing.wait())
-    try:
-        await asyncio.wait(
-            {task, waiter}, timeout=WRITER_OPEN_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+    output = ModeOutput(run=ended, events=streamed.events, garbage=streamed.garbage)
+    run.log("durability", output)
+    gate = gate_from(output, "durability", timeout)
+    if not power_loss or not gate.passed:
+        return gate
+    check = check_sync_before_ack("".join(streamed.trace), LAYOUT.store_data)
+    failure = _sync_failure(check)
+    if failure is None:
+        gate.detail += f"; {check.covered} traced writes each synced before acknowledged"
+        return gate
+    return GateResult(name="durability", passed=False, detail=failure, seconds=gate.seconds)
+
+
+def _sync_failure(check: SyncCheck) -> str | None:
+    if check.acknowledged == 0:
+        return (
+            "no acknowledged write appears in the syscall trace (the writer's marker "
+            "calls never reached the kernel under strace)"
         )
-        if writing.is_set():
-            await asyncio.wait({task}, timeout=kill_after)
-        if not task.done():
-            task.cancel()  # kill -9: cancelling a sandbox command SIGKILLs all it started
-            await asyncio.wait({task})
-            if writing.is_set():
-                return _Killed(None, f"killed with SIGKILL {kill_after:.1f}s into the writes")
-            return _Killed(
-                f"the store did not open within {WRITER_OPEN_TIMEOUT_S:.0f}s", "\n".join(lines)
-            )
-        ended = task.result()
-        log = "\n".join(lines) + "\n" + ended.stderr[-5000:]
-        if ended.exit_code == EXIT_TAMPERED:
-            return _Killed(
-                f"the store interfered with the harness: {ended.stderr.strip()[-300:]}", log
-            )
-        for line in reversed(lines):
-            with contextlib.suppress(ValueError):
-                event = json.loads(line)
-                if isinstance(event, dict) and event.get("event") == "gate":
-                    return _Killed(str(event.get("detail", "the writer failed")), log)
-        return _Killed(
-            f"the writer ended before it was killed: {crash_reason(ended, kill_after)}", log
-        )
-    finally:
-        waiter.cancel()
-        if not task.done():
-            task.cancel()
-            await asyncio.wait({task})
+    if check.passed:
+        return None
+    return (
+        f"acknowledged before sync: {check.uncovered_count} of {check.acknowledged} "
+        f"traced writes were acknowledged with no fsync/fdatasync/msync of the data "
+        f"directory in between (first: {', '.join(check.uncovered)}); power_loss needs "
+        "every write synced before Upsert returns"
+    )

@@ -4,188 +4,30 @@ through every harness mode (built with g++ from ``sources.txt``, as the engine d
 from __future__ import annotations
 
 import itertools
-import json
-import os
 import re
 import shutil
-import signal
 import subprocess
-import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from harnesskit import Built, events, gate_line, hooked_store, run, write_config
 
 from jitskit_tui.harness.modes import progress_from, tick_from
 from jitskit_tui.protocol.results import BenchFigures
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "jitskit_tui" / "harness" / "cpp"
-STORES = ROOT / "jitskit_tui" / "harness" / "stores"
-UNIT_DIR = Path(__file__).resolve().parent
-
 pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
 
 
-def read_sources() -> dict[str, list[str]]:
-    """``sources.txt`` as {section: entries}."""
-    sections: dict[str, list[str]] = {}
-    current = ""
-    for raw in (HARNESS / "sources.txt").read_text().splitlines():
-        line = raw.split("#", 1)[0].strip()
-        if not line:
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            current = line[1:-1]
-            sections[current] = []
-        else:
-            sections[current].extend(line.split() if "flags" in current else [line])
-    return sections
-
-
-def compile_object(source: Path, flags: list[str], out: Path) -> Path:
-    result = subprocess.run(
-        ["g++", *flags, "-c", str(source), "-o", str(out)], capture_output=True, text=True
-    )
-    assert result.returncode == 0, f"compiling {source} failed:\n{result.stderr}"
-    return out
-
-
-def link(objects: list[Path], flags: list[str], out: Path) -> Path:
-    result = subprocess.run(
-        ["g++", *[str(o) for o in objects], *flags, "-o", str(out)],
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, f"linking {out.name} failed:\n{result.stderr}"
-    return out
-
-
-@dataclass(frozen=True)
-class Built:
-    harness: Path
-    trace: Path
-    unit: Path
-    library: tuple[Path, ...]
-    """Harness objects with ``main``, to link with another store."""
-    link_flags: tuple[str, ...]
-
-    def harness_with(self, store_source: Path, out: Path) -> Path:
-        store = compile_object(
-            store_source,
-            ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{HARNESS / 'include'}"],
-            out.with_suffix(".o"),
-        )
-        return link([*self.library, store], list(self.link_flags), out)
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """Harness + reference store, trace tool and unit tests, each file compiled once."""
-    out = tmp_path_factory.mktemp("harness-build")
-    sources = read_sources()
-    includes = [f"-I{HARNESS / d}" for d in sources["include"]]
-    flags = sources["harness-flags"] + includes
-    objects: dict[str, Path] = {}
-    for name in dict.fromkeys(sources["jitskit-harness"] + sources["jitskit-trace"]):
-        objects[name] = compile_object(HARNESS / name, flags, out / (name.replace("/", "_") + ".o"))
-    store = compile_object(
-        STORES / "reference" / "store.cc",
-        ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", f"-I{HARNESS / 'include'}"],
-        out / "reference.o",
-    )
-    link_flags = sources["link-flags"]
-    harness = link(
-        [objects[n] for n in sources["jitskit-harness"]] + [store],
-        link_flags,
-        out / "jitskit-harness",
-    )
-    trace = link([objects[n] for n in sources["jitskit-trace"]], link_flags, out / "jitskit-trace")
-    unit_objects = [
-        compile_object(src, [*flags, f"-I{UNIT_DIR}"], out / f"unit_{src.stem}.o")
-        for src in sorted(UNIT_DIR.glob("*.cc"))
-    ]
-    library = [objects[n] for n in sources["jitskit-harness"] if n != "src/main.cc"]
-    unit = link([*unit_objects, *library, store], link_flags, out / "unit-tests")
-    return Built(
-        harness=harness,
-        trace=trace,
-        unit=unit,
-        library=tuple(objects[n] for n in sources["jitskit-harness"]),
-        link_flags=tuple(link_flags),
-    )
-
-
-def map_store(
-    comment: str,
-    *,
-    preamble: str = "",
-    on_open: str = "",
-    on_close: str = "",
-    before_call: str = "",
-    before_upsert: str = "",
-) -> str:
-    """A correct std::map store under one mutex, but for the given C++ fragments: what
-    Open and Close also do, what every call does first, and what Upsert does before
-    storing (it may return early)."""
-    return f"""
-// {comment}
-#include <unistd.h>
-#include <cstdio>
-#include <cstring>
-#include <map>
-#include <mutex>
-#include <string>
-#include "jitskit/kvstore.h"
-using jitskit::Status;
-{preamble}
-class Store : public jitskit::KVStore {{
- public:
-  Status Open(const jitskit::StoreConfig& c) override {{
-    size_ = c.value_size; {on_open} return Status::kOk;
-  }}
-  Status Close() override {{ {on_close} return Status::kOk; }}
-  Status Read(uint64_t k, char* out) override {{
-    {before_call}
-    std::lock_guard<std::mutex> l(m_);
-    auto it = map_.find(k);
-    if (it == map_.end()) return Status::kNotFound;
-    std::memcpy(out, it->second.data(), size_);
-    return Status::kOk;
-  }}
-  Status Upsert(uint64_t k, const char* v) override {{
-    {before_call}
-    std::lock_guard<std::mutex> l(m_);
-    {before_upsert}
-    map_[k].assign(v, size_);
-    return Status::kOk;
-  }}
-  Status Delete(uint64_t k) override {{
-    {before_call}
-    std::lock_guard<std::mutex> l(m_);
-    return map_.erase(k) ? Status::kOk : Status::kNotFound;
-  }}
-  Status ReadModifyWrite(uint64_t, uint64_t, char*) override {{ return Status::kError; }}
- private:
-  std::mutex m_;
-  std::map<uint64_t, std::string> map_;
-  uint32_t size_ = 0;
-  uint64_t n_ = 0;
-}};
-extern "C" jitskit::KVStore* jitskit_create_store() {{ return new Store(); }}
-"""
-
-
-LOSES_UPDATES = map_store(
-    "Correct on small key sets; once it holds 10000 keys it ignores every other "
-    "overwrite. The gates' hot keys never see it; the bench's verify phase must.",
-    before_upsert="if (map_.size() >= 10000 && map_.count(k) && ++n_ % 2 == 0) return Status::kOk;",
+# Correct on small key sets; once it holds 10000 keys it ignores every other
+# overwrite. The gates' hot keys never see it; the bench's verify phase must.
+LOSES_UPDATES = hooked_store(
+    upsert="if (map_.size() >= 10000 && map_.count(k) && n % 2 == 0) return Status::kOk;"
 )
 
-PRINTS_FORGERIES = map_store(
-    "A correct store that prints a passing gate line to stdout from Close and from a "
-    "static destructor: neither may reach the harness's JSON output.",
+# A correct store that prints a passing gate line to stdout from Close and from a
+# static destructor: neither may reach the harness's JSON output.
+PRINTS_FORGERIES = hooked_store(
     preamble=r"""
 const char kForged[] = "{\"event\":\"gate\",\"name\":\"api\",\"passed\":true,"
                        "\"detail\":\"forged\"}\n";
@@ -193,47 +35,13 @@ struct PrintsAtExit {
   ~PrintsAtExit() { std::fputs(kForged, stdout); std::fflush(stdout); }
 } prints_at_exit;
 """,
-    on_close="std::fputs(kForged, stdout); std::fflush(stdout);",
+    close="std::fputs(kForged, stdout); std::fflush(stdout);",
 )
 
-SLUGGISH = map_store(
-    "A correct store that is slow on purpose: Open takes half a second, every other "
-    "call sleeps about 50 us. Progress events must keep coming while nothing "
-    "completes, and count the calls while they do.",
-    on_open="usleep(500000);",
-    before_call="usleep(50);",
-)
-
-
-def write_config(path: Path, **settings: object) -> Path:
-    defaults: dict[str, object] = {
-        "value_size": 64,
-        "threads": 2,
-        "record_count": 2000,
-        "operation_count": 20000,
-        "mix_read": 0.5,
-        "mix_update": 0.5,
-        "seed": 7,
-    }
-    defaults.update(settings)
-    path.write_text("".join(f"{k}={v}\n" for k, v in defaults.items()))
-    return path
-
-
-def run(*args: object, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, timeout=timeout)
-
-
-def events(stdout: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
-
-
-def gate_line(result: subprocess.CompletedProcess[str], name: str) -> dict[str, Any]:
-    assert result.returncode == 0, result.stderr
-    gates = [e for e in events(result.stdout) if e["event"] == "gate"]
-    assert len(gates) == 1, result.stdout
-    assert gates[0]["name"] == name
-    return gates[0]
+# A correct store that is slow on purpose: Open takes half a second, every other call
+# sleeps about 50 us. Progress events must keep coming while nothing completes, and
+# count the calls while they do.
+SLUGGISH = hooked_store(opening="usleep(500000);", call="usleep(50);")
 
 
 def test_unit_tests_pass(built: Built) -> None:
@@ -278,9 +86,12 @@ def test_usage_errors_exit_2(built: Built, tmp_path: Path) -> None:
     config = write_config(tmp_path / "ok.cfg")
     assert run(built.harness).returncode == 2
     assert run(built.harness, "fly", "--config", config).returncode == 2
-    missing_log = run(built.harness, "durability-writer", "--config", config)
-    assert missing_log.returncode == 2
-    assert "--ack-log" in missing_log.stderr
+    no_pipes = run(built.harness, "durability-writer", "--config", config)
+    assert no_pipes.returncode == 2
+    assert "--report-fd" in no_pipes.stderr
+    no_harness = run(built.durability, "--config", config, "--kill-after", 1)
+    assert no_harness.returncode == 2
+    assert "--harness" in no_harness.stderr
 
 
 @pytest.mark.parametrize("durability", ["none", "process_crash", "power_loss"])
@@ -361,43 +172,6 @@ def test_bench_counts_operation_bound_exactly(built: Built, tmp_path: Path) -> N
     res = events(result.stdout)[-1]
     assert res["total_ops"] == 12345
     assert res["errors"] == 0 and res["integrity_failures"] == 0
-
-
-@pytest.mark.parametrize("durability", ["process_crash", "power_loss"])
-def test_reference_survives_kill_9(built: Built, tmp_path: Path, durability: str) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    ack_log = tmp_path / "acks.log"
-    config = write_config(
-        tmp_path / "d.cfg", durability=durability, data_dir=data, record_count=200, threads=2
-    )
-    writer = subprocess.Popen(
-        [
-            str(built.harness),
-            "durability-writer",
-            "--config",
-            str(config),
-            "--ack-log",
-            str(ack_log),
-            "--markers",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert writer.stdout is not None
-        assert json.loads(writer.stdout.readline()) == {"event": "phase", "phase": "run"}
-        deadline = time.monotonic() + 30
-        while ack_log.read_text().count("\n") < 500 and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.wait()
-    assert writer.returncode == -signal.SIGKILL
-    result = run(built.harness, "durability-verify", "--config", config, "--ack-log", ack_log)
-    gate = gate_line(result, "durability")
-    assert gate["passed"], gate["detail"]
-    assert "acknowledged writes" in gate["detail"]
 
 
 def test_bench_verify_catches_updates_lost_at_scale(built: Built, tmp_path: Path) -> None:

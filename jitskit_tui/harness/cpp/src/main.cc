@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <string>
 
 #include "config.h"
@@ -16,31 +17,80 @@ namespace {
 constexpr int kUsageError = 2;
 
 const char kUsage[] =
-    "usage: jitskit-harness MODE --config FILE [--ack-log PATH] [--markers] "
-    "[--token-fd N]\n"
+    "usage: jitskit-harness MODE --config FILE [--token-fd N]\n"
     "modes: bench, gate-api, gate-concurrency, durability-writer, "
-    "durability-verify\n";
+    "durability-verify\n"
+    "  durability-writer also takes --report-fd N:INODE --value-fd N "
+    "[--markers]\n"
+    "  durability-verify also takes --keys-fd N --results-fd N\n"
+    "(the durability modes are started by jitskit-durability, which holds "
+    "the pipes' other ends)\n";
 
 bool IsMode(const std::string& mode) {
   return mode == "bench" || mode == "gate-api" || mode == "gate-concurrency" ||
          mode == "durability-writer" || mode == "durability-verify";
 }
 
+int Usage(const std::string& problem) {
+  std::fprintf(stderr, "jitskit-harness: %s\n%s", problem.c_str(), kUsage);
+  return kUsageError;
+}
+
+// A descriptor number; false when `text` is not one.
+bool ParseFd(const std::string& text, int* fd) {
+  char* end = nullptr;
+  long value = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || value < 0 || value > 1 << 20) return false;
+  *fd = static_cast<int>(value);
+  return true;
+}
+
+// The durability options a mode needs, or a usage problem.
+std::string DurabilityOptions(const std::string& mode,
+                              std::map<std::string, std::string>& options,
+                              jitskit::harness::DurabilityPipes* pipes) {
+  auto take = [&](const char* name, int* fd) -> std::string {
+    auto found = options.find(name);
+    if (found == options.end()) return mode + " needs " + name + " N";
+    std::string text = found->second;
+    options.erase(found);
+    if (!ParseFd(text, fd)) {
+      return std::string(name) + " needs a descriptor number, got '" + text + "'";
+    }
+    return "";
+  };
+  std::string problem;
+  if (mode == "durability-writer") {
+    auto report = options.find("--report-fd");
+    if (report == options.end()) return mode + " needs --report-fd N:INODE";
+    std::string text = report->second;
+    options.erase(report);
+    size_t colon = text.find(':');
+    char* end = nullptr;
+    if (colon == std::string::npos ||
+        !ParseFd(text.substr(0, colon), &pipes->report_fd)) {
+      return "--report-fd needs N:INODE, got '" + text + "'";
+    }
+    pipes->report_inode = std::strtoull(text.c_str() + colon + 1, &end, 10);
+    if (*end != '\0') return "--report-fd needs N:INODE, got '" + text + "'";
+    problem = take("--value-fd", &pipes->value_fd);
+  } else if (mode == "durability-verify") {
+    problem = take("--keys-fd", &pipes->keys_fd);
+    if (problem.empty()) problem = take("--results-fd", &pipes->results_fd);
+  }
+  return problem;
+}
+
 int RunMode(const std::string& mode, const jitskit::harness::Config& config,
-            const std::string& ack_log, bool markers) {
+            const jitskit::harness::DurabilityPipes& pipes, bool markers) {
   using namespace jitskit::harness;
   if (mode == "bench") return RunBench(config);
   if (mode == "gate-api") return RunGateApi(config);
   if (mode == "gate-concurrency") return RunGateConcurrency(config);
   if (mode == "durability-writer") {
-    return RunDurabilityWriter(config, ack_log, markers);
+    return RunDurabilityWriter(config, pipes, markers);
   }
-  return RunDurabilityVerify(config, ack_log);
-}
-
-int Usage(const std::string& problem) {
-  std::fprintf(stderr, "jitskit-harness: %s\n%s", problem.c_str(), kUsage);
-  return kUsageError;
+  return RunDurabilityVerify(config, pipes);
 }
 
 }  // namespace
@@ -49,18 +99,15 @@ int main(int argc, char** argv) {
   using namespace jitskit::harness;
   if (argc < 2) return Usage("no mode given");
   std::string mode = argv[1];
-  std::string config_path;
-  std::string ack_log;
-  std::string token_fd;
+  std::map<std::string, std::string> options;
   bool markers = false;
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
-    if ((arg == "--config" || arg == "--ack-log" || arg == "--token-fd") &&
-        i + 1 < argc) {
-      std::string& target = arg == "--config"    ? config_path
-                             : arg == "--ack-log" ? ack_log
-                                                  : token_fd;
-      target = argv[++i];
+    bool takes_value = arg == "--config" || arg == "--token-fd" ||
+                       arg == "--report-fd" || arg == "--value-fd" ||
+                       arg == "--keys-fd" || arg == "--results-fd";
+    if (takes_value && i + 1 < argc) {
+      options[arg] = argv[++i];
     } else if (arg == "--markers") {
       markers = true;
     } else {
@@ -68,46 +115,51 @@ int main(int argc, char** argv) {
     }
   }
   if (!IsMode(mode)) return Usage("unknown mode '" + mode + "'");
-  if (!token_fd.empty()) {
-    char* end = nullptr;
-    long fd = std::strtol(token_fd.c_str(), &end, 10);
-    if (*end != '\0' || fd < 0 || fd > 1 << 20) {
-      return Usage("--token-fd needs a descriptor number, got '" + token_fd + "'");
+  auto token_fd = options.find("--token-fd");
+  if (token_fd != options.end()) {
+    int fd = -1;
+    if (!ParseFd(token_fd->second, &fd)) {
+      return Usage("--token-fd needs a descriptor number, got '" +
+                   token_fd->second + "'");
     }
-    if (!ReadToken(static_cast<int>(fd))) {
-      ExitTampered("descriptor " + token_fd + " held no token (16 to 64 "
-                   "letters and digits); if the engine wrote one, something "
+    if (!ReadToken(fd)) {
+      ExitTampered("descriptor " + token_fd->second + " held no token (16 to "
+                   "64 letters and digits); if the engine wrote one, something "
                    "in the process read it before the harness did");
     }
+    options.erase(token_fd);
   }
-  if (config_path.empty()) return Usage("--config FILE is required");
-  bool durability_mode =
-      mode == "durability-writer" || mode == "durability-verify";
-  if (durability_mode && ack_log.empty()) {
-    return Usage(mode + " needs --ack-log PATH");
+  auto config_path = options.find("--config");
+  if (config_path == options.end()) return Usage("--config FILE is required");
+  std::string path = config_path->second;
+  options.erase(config_path);
+  DurabilityPipes pipes;
+  std::string problem = DurabilityOptions(mode, options, &pipes);
+  if (!problem.empty()) return Usage(problem);
+  if (!options.empty()) {
+    return Usage(options.begin()->first + " does not apply to " + mode);
   }
-  if (!durability_mode && (!ack_log.empty() || markers)) {
-    return Usage("--ack-log and --markers only apply to durability modes");
-  }
-  if (mode == "durability-verify" && markers) {
+  if (markers && mode != "durability-writer") {
     return Usage("--markers only applies to durability-writer");
   }
 
   Config config;
   std::string error;
-  if (!LoadConfigFile(config_path, &config, &error)) {
+  if (!LoadConfigFile(path, &config, &error)) {
     std::fprintf(stderr, "jitskit-harness: %s\n", error.c_str());
     return kUsageError;
   }
+  bool durability_mode =
+      mode == "durability-writer" || mode == "durability-verify";
   if (durability_mode && config.durability == jitskit::Durability::kNone) {
     return Usage(mode + " needs durability process_crash or power_loss in " +
-                 config_path);
+                 path);
   }
   if (!ClaimStdout()) {
     std::fprintf(stderr, "jitskit-harness: cannot set up the JSON output\n");
     return kUsageError;
   }
-  int status = RunMode(mode, config, ack_log, markers);
+  int status = RunMode(mode, config, pipes, markers);
   CheckOutputIntact();
   std::fflush(nullptr);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)

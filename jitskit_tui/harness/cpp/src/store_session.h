@@ -8,12 +8,10 @@
 
 #include "config.h"
 #include "jitskit/kvstore.h"
+#include "store_names.h"
 
 namespace jitskit::harness {
 
-const char* StatusName(Status status);
-// "0x" and 16 hex digits.
-std::string HexKey(uint64_t key);
 StoreConfig MakeStoreConfig(const Config& config);
 
 // Creates the store with jitskit_create_store() and opens it. On failure

@@ -1,0 +1,160 @@
+"""The durability gate's supervisor (``jitskit-durability``): it never links the store,
+keeps the value key and the acknowledgements out of the store's reach, kills the writer
+mid-stream, and names what a store did wrong: tampered acknowledgements, a writer that
+stopped, values it could not have without the key."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from harnesskit import (
+    Built,
+    events,
+    gate_line,
+    hooked_store,
+    run,
+    write_config,
+)
+
+from jitskit_tui.harness.syscalls import check_sync_before_ack
+
+STRACE_CALLS = "access,write,pwrite64,writev,fsync,fdatasync,msync,mmap,sync,syncfs,openat"
+
+
+def hooked_harness(built: Built, tmp_path: Path, **hooks: str) -> Path:
+    source = tmp_path / "hooked.cc"
+    source.write_text(hooked_store(**hooks))
+    return built.harness_with(source, tmp_path / "harness-hooked")
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A directory an unprivileged user can use (pytest's own are private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="jitskit-durability-test-"))
+    path.chmod(0o777)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def durability_config(directory: Path, durability: str = "process_crash") -> Path:
+    data = directory / "data"
+    data.mkdir(mode=0o777)
+    data.chmod(0o777)
+    config = write_config(
+        directory / "d.cfg", durability=durability, data_dir=data, record_count=200, threads=2
+    )
+    config.chmod(0o644)
+    return config
+
+
+def supervise(
+    built: Built,
+    config: Path,
+    harness: Path,
+    *extra: object,
+    prefix: tuple[str, ...] = (),
+    kill_after: float = 1.0,
+) -> subprocess.CompletedProcess[str]:
+    return run(
+        *prefix,
+        built.durability,
+        "--config",
+        config,
+        "--harness",
+        harness,
+        "--kill-after",
+        kill_after,
+        *extra,
+        timeout=180,
+    )
+
+
+def unprivileged() -> tuple[str, ...]:
+    """As the sandbox runs stores: an ordinary user without CAP_SYS_PTRACE."""
+    if os.geteuid() != 0:
+        return ()
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv to drop to an ordinary user")
+    return ("setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", "--inh-caps=-all")
+
+
+def test_supervisor_does_not_link_the_store(built: Built) -> None:
+    supervisor = run("nm", built.durability).stdout
+    assert "jitskit_create_store" not in supervisor
+    assert "jitskit_create_store" in run("nm", built.harness).stdout
+
+
+def test_reference_store_passes_the_durability_gate(built: Built, tmp_path: Path) -> None:
+    result = supervise(built, durability_config(tmp_path), built.harness)
+    phases = [e["phase"] for e in events(result.stdout) if e["event"] == "phase"]
+    assert phases == ["run", "verify"]
+    gate = gate_line(result, "durability")
+    assert gate["passed"], gate["detail"]
+    assert "killed with SIGKILL" in gate["detail"] and "acknowledged writes" in gate["detail"]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_power_loss_trace_streams_back_with_every_write_synced(
+    built: Built, tmp_path: Path
+) -> None:
+    config = durability_config(tmp_path, "power_loss")
+    result = supervise(built, config, built.harness, "--strace-calls", STRACE_CALLS)
+    gate = gate_line(result, "durability")
+    assert gate["passed"], gate["detail"]
+    trace = "".join(e["text"] for e in events(result.stdout) if e["event"] == "trace")
+    check = check_sync_before_ack(trace, str(tmp_path / "data"))
+    assert check.passed and check.acknowledged > 10, check
+    # The writer inherits no descriptor of the trace: only its own pipes and stdio.
+    assert "/.jitskit-ack/" in trace and "pipe:" in trace
+
+
+@pytest.mark.parametrize(
+    ("upsert", "words"),
+    [
+        pytest.param(
+            # An acknowledgement of a write never sent, straight into the harness's pipe.
+            "if (n == 100) { uint64_t r[2] = {2, 999999}; (void)!::write(3, r, 16); }",
+            ["acknowledgement pipe tampering", "seq 999999"],
+            id="forged-acknowledgement",
+        ),
+        pytest.param(
+            'if (n == 100) { int fd = ::open("/dev/null", O_WRONLY); ::dup2(fd, 3); ::close(fd); }',
+            ["interfered with the harness", "pipe's descriptor was closed or replaced"],
+            id="descriptor-replaced",
+        ),
+    ],
+)
+def test_store_touching_the_acknowledgement_pipe_fails_as_tampering(
+    built: Built, tmp_path: Path, upsert: str, words: list[str]
+) -> None:
+    harness = hooked_harness(built, tmp_path, upsert=upsert)
+    gate = gate_line(supervise(built, durability_config(tmp_path), harness), "durability")
+    assert not gate["passed"]
+    assert all(word in gate["detail"] for word in words), gate["detail"]
+
+
+def test_writer_that_stops_acknowledging_fails_after_the_stall_limit(
+    built: Built, tmp_path: Path
+) -> None:
+    stall = "if (n > 200) { for (;;) std::this_thread::sleep_for(std::chrono::seconds(1)); }"
+    harness = hooked_harness(built, tmp_path, upsert=stall)
+    result = supervise(built, durability_config(tmp_path), harness, "--stall-limit", 1.5)
+    gate = gate_line(result, "durability")
+    assert not gate["passed"]
+    assert gate["detail"].startswith("acknowledgements stopped: writer thread")
+    assert "no acknowledged Upsert for" in gate["detail"]
+
+
+def test_store_that_cannot_open_gets_its_open_error(built: Built, tmp_path: Path) -> None:
+    harness = hooked_harness(built, tmp_path, opened="Status::kError")
+    gate = gate_line(supervise(built, durability_config(tmp_path), harness), "durability")
+    assert not gate["passed"]
+    assert gate["detail"].startswith("Open returned kError")
