@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from harnesskit import (
+    HACK_STORES,
     Built,
     events,
     gate_line,
@@ -158,3 +159,49 @@ def test_store_that_cannot_open_gets_its_open_error(built: Built, tmp_path: Path
     gate = gate_line(supervise(built, durability_config(tmp_path), harness), "durability")
     assert not gate["passed"]
     assert gate["detail"].startswith("Open returned kError")
+
+
+def _secret_hunt(built: Built, directory: Path, prefix: tuple[str, ...]) -> tuple[dict, str]:
+    harness = built.harness_with(HACK_STORES / "secret_hunt" / "store.cc", directory / "hunt")
+    supervisor = directory / "jitskit-durability"
+    shutil.copy(built.durability, supervisor)
+    for binary in (harness, supervisor):
+        binary.chmod(0o755)
+    config = durability_config(directory)
+    result = run(
+        *prefix,
+        supervisor,
+        "--config",
+        config,
+        "--harness",
+        harness,
+        "--kill-after",
+        1.0,
+        timeout=300,
+    )
+    return gate_line(result, "durability"), result.stderr
+
+
+def test_store_hunting_for_the_value_key_finds_nothing_and_loses_writes(
+    built: Built, shared_dir: Path
+) -> None:
+    gate, stderr = _secret_hunt(built, shared_dir, unprivileged())
+    assert not gate["passed"]
+    assert gate["detail"].startswith("lost acknowledged write"), gate["detail"]
+    # It did look: the supervisor's memory, environment and descriptors were refused.
+    supervisor = [line for line in stderr.splitlines() if "ancestor" in line and "durabil" in line]
+    assert any("/mem: Permission denied" in line for line in supervisor), stderr[-3000:]
+    assert any("/environ: Permission denied" in line for line in supervisor)
+    assert "no value key found" in stderr and "0 values forged" in stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the control needs CAP_SYS_PTRACE (root)")
+def test_store_hunting_for_the_value_key_forges_when_it_may_read_the_supervisor(
+    built: Built, shared_dir: Path
+) -> None:
+    # The control: with CAP_SYS_PTRACE, which the sandbox never grants, the hunt
+    # succeeds and the forged values pass. What stops it is the supervisor being
+    # non-dumpable to an ordinary user, not a weakness of the hunt.
+    gate, stderr = _secret_hunt(built, shared_dir, ())
+    assert "FOUND the value key" in stderr
+    assert gate["passed"], gate["detail"]

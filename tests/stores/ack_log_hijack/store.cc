@@ -1,14 +1,24 @@
-// Hack: ack log redirected to /dev/null after 2,000 honest writes.
+// Hack: acknowledgements dropped on their way to the harness after 2,000
+// honest writes.
 //
-// Logs its first 2,000 writes honestly (write(2) before the ack), then
-// points the harness's ack log descriptor (found from /proc/self/cmdline) at
-// /dev/null and stops logging: the ack log only lists the writes that were
-// made durable, so a verifier that trusts it finds nothing missing.
+// Logs its first 2,000 writes honestly, then stops logging, and from then on
+// the harness's own acknowledgement records never reach the supervisor: a
+// static initialiser rewrites every loaded object's GOT entry for write(2)
+// to a filter that swallows 16-byte acknowledgement records on the report
+// descriptor named on its command line (--report-fd), and passes every other
+// write through as a raw system call. No descriptor is replaced, so the
+// writer's own check of its pipe sees nothing; what the supervisor records
+// as acknowledged is only what was made durable. (The old form of this hack
+// pointed the ack log's descriptor at /dev/null; the log is now a pipe the
+// writer checks before every acknowledgement.)
 //
 // The "optimisation": durability bookkeeping is "someone else's" I/O.
-#include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -47,8 +57,8 @@ uint64_t Checksum(const char* p, size_t n) {
 
 constexpr uint64_t kHonestWrites = 2000;
 
-// The path after "--ack-log" on our own command line, or "".
-std::string AckLogPath() {
+// The descriptor after "--report-fd" on our own command line ("3:INODE"), or -1.
+int ReportFd() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::string> args;
@@ -59,30 +69,87 @@ std::string AckLogPath() {
     at = end + 1;
   }
   for (size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == "--ack-log") return args[i + 1];
+    if (args[i] == "--report-fd") return std::atoi(args[i + 1].c_str());
   }
-  return "";
+  return -1;
 }
 
-// Points every descriptor open on `path` at /dev/null.
-void Silence(const std::string& path) {
-  struct stat target;
-  if (path.empty() || ::stat(path.c_str(), &target) != 0) return;
-  DIR* dir = ::opendir("/proc/self/fd");
-  if (dir == nullptr) return;
-  std::vector<int> hits;
-  while (dirent* entry = ::readdir(dir)) {
-    int fd = std::atoi(entry->d_name);
-    struct stat st;
-    if (entry->d_name[0] == '.' || fd == ::dirfd(dir) || ::fstat(fd, &st) != 0) continue;
-    if (st.st_dev == target.st_dev && st.st_ino == target.st_ino) hits.push_back(fd);
+int g_report_fd = -1;
+std::atomic<bool> g_silenced{false};
+
+// Every write(2) of the process comes here once the GOT is patched.
+ssize_t FilteredWrite(int fd, const void* data, size_t size) {
+  uint32_t kind = 0;
+  if (size == 16) std::memcpy(&kind, data, sizeof(kind));
+  if (g_silenced.load() && fd == g_report_fd && size == 16 && kind == 2) {
+    return 16;  // an acknowledgement record: "written"
   }
-  ::closedir(dir);
-  int null_fd = ::open("/dev/null", O_WRONLY);
-  if (null_fd < 0) return;
-  for (int fd : hits) ::dup2(null_fd, fd);
-  ::close(null_fd);
+  return ::syscall(SYS_write, fd, data, size);
 }
+
+// The dynamic section's pointers are absolute once ld.so has relocated it.
+uintptr_t Absolute(uintptr_t base, uintptr_t value) {
+  return value < base ? base + value : value;
+}
+
+void PatchRelocations(uintptr_t base, const ElfW(Rela)* rela, size_t bytes,
+                      const ElfW(Sym)* symtab, const char* strtab) {
+  using WriteFn = ssize_t (*)(int, const void*, size_t);
+  for (size_t i = 0; i < bytes / sizeof(ElfW(Rela)); ++i) {
+    const ElfW(Sym)& sym = symtab[ELF64_R_SYM(rela[i].r_info)];
+    if (std::strcmp(strtab + sym.st_name, "write") != 0) continue;
+    auto* slot = reinterpret_cast<WriteFn*>(base + rela[i].r_offset);
+    uintptr_t page = reinterpret_cast<uintptr_t>(slot) & ~uintptr_t{4095};
+    ::mprotect(reinterpret_cast<void*>(page), 4096, PROT_READ | PROT_WRITE);
+    *slot = FilteredWrite;
+  }
+}
+
+int PatchObject(struct dl_phdr_info* info, size_t, void*) {
+  if (std::strstr(info->dlpi_name, "vdso") != nullptr ||
+      std::strstr(info->dlpi_name, "libc.so") != nullptr) {
+    return 0;
+  }
+  uintptr_t base = info->dlpi_addr;
+  for (int p = 0; p < info->dlpi_phnum; ++p) {
+    if (info->dlpi_phdr[p].p_type != PT_DYNAMIC) continue;
+    auto* dyn = reinterpret_cast<const ElfW(Dyn)*>(base + info->dlpi_phdr[p].p_vaddr);
+    const ElfW(Sym)* symtab = nullptr;
+    const char* strtab = nullptr;
+    uintptr_t jmprel = 0, rela = 0;
+    size_t jmprel_bytes = 0, rela_bytes = 0;
+    for (; dyn->d_tag != DT_NULL; ++dyn) {
+      uintptr_t v = dyn->d_un.d_ptr;
+      switch (dyn->d_tag) {
+        case DT_SYMTAB: symtab = reinterpret_cast<const ElfW(Sym)*>(Absolute(base, v)); break;
+        case DT_STRTAB: strtab = reinterpret_cast<const char*>(Absolute(base, v)); break;
+        case DT_JMPREL: jmprel = Absolute(base, v); break;
+        case DT_PLTRELSZ: jmprel_bytes = dyn->d_un.d_val; break;
+        case DT_RELA: rela = Absolute(base, v); break;
+        case DT_RELASZ: rela_bytes = dyn->d_un.d_val; break;
+        default: break;
+      }
+    }
+    if (symtab == nullptr || strtab == nullptr) continue;
+    if (jmprel != 0) {
+      PatchRelocations(base, reinterpret_cast<const ElfW(Rela)*>(jmprel), jmprel_bytes,
+                       symtab, strtab);
+    }
+    if (rela != 0) {
+      PatchRelocations(base, reinterpret_cast<const ElfW(Rela)*>(rela), rela_bytes, symtab,
+                       strtab);
+    }
+  }
+  return 0;
+}
+
+// Before main(): only the durability writer has a report descriptor.
+struct PatchAtStartup {
+  PatchAtStartup() {
+    g_report_fd = ReportFd();
+    if (g_report_fd >= 0) ::dl_iterate_phdr(PatchObject, nullptr);
+  }
+} g_patch_at_startup;
 
 struct Shard {
   std::mutex mu;
@@ -99,7 +166,6 @@ class QuietAckStore final : public jitskit::KVStore {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND, 0644);
     if (fd_ < 0) return Status::kError;
     Replay();
-    ack_log_ = AckLogPath();
     return Status::kOk;
   }
 
@@ -159,11 +225,9 @@ class QuietAckStore final : public jitskit::KVStore {
   Shard& ShardFor(uint64_t key) { return shards_[Mix(key) % kShards]; }
 
   bool Log(uint64_t op, uint64_t key, const char* value) {
-    if (fd_ < 0 || silenced_.load()) return true;
-    if (!ack_log_.empty() && logged_.fetch_add(1) == kHonestWrites) {
-      std::lock_guard<std::mutex> lock(log_mu_);
-      Silence(ack_log_);
-      silenced_.store(true);
+    if (fd_ < 0 || g_silenced.load()) return true;
+    if (g_report_fd >= 0 && logged_.fetch_add(1) == kHonestWrites) {
+      g_silenced.store(true);  // nothing more is logged, nor acknowledged to the harness
       return true;
     }
     std::vector<char> r(24 + vs_, 0);
@@ -207,9 +271,7 @@ class QuietAckStore final : public jitskit::KVStore {
   uint32_t vs_ = 0;
   int fd_ = -1;
   std::mutex log_mu_;
-  std::string ack_log_;
   std::atomic<uint64_t> logged_{0};
-  std::atomic<bool> silenced_{false};
   Shard shards_[kShards];
 };
 
