@@ -4,13 +4,14 @@ Usage (from the repository root, one evaluation at a time, ~15-40 s each):
 
     .venv/bin/python tests/stores/catch_matrix.py                 # every store
     .venv/bin/python tests/stores/catch_matrix.py torn_reads ...  # some
-    .venv/bin/python tests/stores/catch_matrix.py --control       # correct_fast only
+    .venv/bin/python tests/stores/catch_matrix.py --control       # the correct stores only
     .venv/bin/python tests/stores/catch_matrix.py --json out.json
 
 A store is CAUGHT when its manifest gate failed with every `detail_contains` word in
 the detail, CAUGHT-ELSEWHERE when only other gates failed (or the words are missing),
-and SLIPPED when every gate passed: a hole in the evaluator. The control store
-correct_fast must PASS at every durability level.
+and SLIPPED when every gate passed: a hole in the evaluator. The control stores must
+PASS: correct_fast at every durability level, correct_slow (one lock, a sync per
+write) at power_loss.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from jitskit_tui.spec import SpecCard, load_spec_text
 
 STORES = Path(__file__).resolve().parent
 CONTROL = "correct_fast"
+SLOW_CONTROL = "correct_slow"
 _OPERATION_NAMES = {"rmw": "read_modify_write"}
 
 
@@ -129,12 +131,13 @@ def run(names: list[str], control: bool) -> list[Outcome]:
     entries = {e["name"]: e for e in manifest}
     outcomes: list[Outcome] = []
     if control:
-        for durability in ("none", "process_crash", "power_loss"):
-            ops = ["read", "upsert", "delete", "rmw", "scan"]
+        ops = ["read", "upsert", "delete", "rmw", "scan"]
+        runs = [(CONTROL, d) for d in ("none", "process_crash", "power_loss")]
+        for name, durability in [*runs, (SLOW_CONTROL, "power_loss")]:
             started = time.monotonic()
-            result = evaluate_one(CONTROL, small_spec(durability, ops))
+            result = evaluate_one(name, small_spec(durability, ops))
             verdict = "PASS" if result.verdict == "pass" else "FALSE-POSITIVE"
-            outcomes.append(_outcome(CONTROL, durability, "-", verdict, result, started))
+            outcomes.append(_outcome(name, durability, "-", verdict, result, started))
             _print(outcomes[-1])
         return outcomes
     for name in names or list(entries):
@@ -184,7 +187,7 @@ def _print(o: Outcome) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="stores to run (default: all)")
-    parser.add_argument("--control", action="store_true", help="run correct_fast only")
+    parser.add_argument("--control", action="store_true", help="run the correct stores only")
     parser.add_argument("--json", type=Path, help="write the outcomes here")
     args = parser.parse_args()
     outcomes = run(args.names, args.control)

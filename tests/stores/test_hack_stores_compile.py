@@ -21,6 +21,8 @@ STORES = Path(__file__).resolve().parent
 REPO = STORES.parent.parent
 HARNESS = REPO / "jitskit_tui" / "harness" / "cpp"
 CONTROL = "correct_fast"
+CONTROLS = (CONTROL, "correct_slow")
+"""Correct stores: fast (every durability), and slow with a sync per write (power_loss)."""
 FLAGS = ("-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror")
 
 Gate = Literal["build", "api", "concurrency", "durability", "memory", "integrity", "benchmark"]
@@ -81,16 +83,16 @@ BY_NAME = {entry.name: entry for entry in MANIFEST.stores}
 def test_every_store_directory_is_in_the_manifest_and_back() -> None:
     names = [entry.name for entry in MANIFEST.stores]
     assert len(names) == len(set(names)), "a store is listed twice in hacks.yaml"
-    on_disk = set(store_dirs()) - {CONTROL}
+    on_disk = set(store_dirs()) - set(CONTROLS)
     assert on_disk - set(names) == set(), "store directories missing from hacks.yaml"
     assert set(names) - on_disk == set(), "hacks.yaml lists stores with no store.cc"
-    assert (STORES / CONTROL / "store.cc").is_file()
+    assert all((STORES / name / "store.cc").is_file() for name in CONTROLS)
 
 
 def test_each_store_states_its_hack_in_its_first_line() -> None:
     for name in store_dirs():
         first = (STORES / name / "store.cc").read_text().splitlines()[0]
-        expected = "// Control" if name == CONTROL else "// Hack:"
+        expected = "// Control" if name in CONTROLS else "// Hack:"
         assert first.startswith(expected), f"{name}/store.cc starts with {first!r}"
 
 
