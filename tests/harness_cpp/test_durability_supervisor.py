@@ -6,6 +6,7 @@ stopped, values it could not have without the key."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -23,6 +24,7 @@ from harnesskit import (
     write_config,
 )
 
+from jitskit_tui.harness.modes import progress_from
 from jitskit_tui.harness.syscalls import check_sync_before_ack
 
 STRACE_CALLS = "access,write,pwrite64,writev,fsync,fdatasync,msync,mmap,sync,syncfs,openat"
@@ -100,6 +102,30 @@ def test_reference_store_passes_the_durability_gate(built: Built, tmp_path: Path
     gate = gate_line(result, "durability")
     assert gate["passed"], gate["detail"]
     assert "killed with SIGKILL" in gate["detail"] and "acknowledged writes" in gate["detail"]
+
+
+def test_supervisor_reports_acknowledged_writes_and_keys_read_back_as_progress(
+    built: Built, tmp_path: Path
+) -> None:
+    # Open takes 300 ms and every call 2 ms: each phase starts with nothing done.
+    harness = hooked_harness(built, tmp_path, opening="usleep(300000);", call="usleep(2000);")
+    config = durability_config(tmp_path)
+    with config.open("a") as settings:
+        settings.write("tick_ms=20\n")
+    out = events(supervise(built, config, harness).stdout)
+    marks = {"durability-write": "w", "durability-verify": "v", "verify": "V"}
+    order = "".join(marks.get(e.get("phase", ""), "G" if e["event"] == "gate" else "") for e in out)
+    assert re.fullmatch(r"w+Vv+G", order), f"writes, the verify phase, reads, verdict: {order}"
+    progress = [progress_from(e) for e in out if e["event"] == "progress"]
+    write = [p for p in progress if p.phase == "durability-write"]
+    verify = [p for p in progress if p.phase == "durability-verify"]
+    assert write[0].done == 0, "ticks come while the writer's Open has not returned"
+    assert write[-1].done > 0 and all(p.total == 0 for p in write)
+    assert [p.done for p in write] == sorted(p.done for p in write)
+    assert verify[0].done == 0, "ticks come while the store reopens"
+    assert {p.total for p in verify} == {200}, "2 threads x 100 keys each"
+    assert [p.done for p in verify] == sorted(p.done for p in verify)
+    assert verify[-1].done <= 200
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")

@@ -57,17 +57,23 @@ bool ReadAvailable(int fd, std::string* into) {
 class Feeder {
  public:
   Feeder(const Config& config, const DurabilityLayout& layout, const SealedValues& values,
-         const FeedPlan& plan)
+         const FeedPlan& plan, ProgressTicker* progress)
       : config_(config),
         layout_(layout),
         values_(values),
         plan_(plan),
+        progress_(progress),
         acks_(layout.threads),
         value_pipes_(layout.threads),
         outgoing_(layout.threads) {}
 
   FeedOutcome Run() {
-    if (!Start()) return Outcome();
+    // From the writer's start: ticks with done 0 while Open has not returned.
+    progress_->BeginPhase("durability-write", 0);
+    if (!Start()) {
+      progress_->EndPhase();
+      return Outcome();
+    }
     double started = MonotonicSeconds();
     bool ended_early = false;
     while (failure_.empty()) {
@@ -92,6 +98,7 @@ class Feeder {
     }
     Stop();
     Drain();
+    progress_->EndPhase();
     if (failure_.empty() && ended_early) Fail(EndedEarly());
     if (failure_.empty() && acks_.tally().acks == 0) {
       Fail("the writer acknowledged no writes before it was killed: Upsert never returned");
@@ -223,7 +230,11 @@ class Feeder {
   void Pump() {
     if (report_.read >= 0 && !ReadAvailable(report_.read, &inbound_)) CloseFd(&report_.read);
     bool was_ready = acks_.ready();
+    uint64_t acks_before = acks_.tally().acks;
     acks_.Take(&inbound_, MonotonicSeconds());
+    // Counted here, as they reach the supervisor: nothing the store's
+    // processes print can move this count.
+    progress_->Add(0, acks_.tally().acks - acks_before);
     if (!was_ready && acks_.ready()) EmitPhase("run");
     Fail(acks_.failure());
     if (trace_.read >= 0) {
@@ -359,6 +370,7 @@ class Feeder {
   const DurabilityLayout& layout_;
   const SealedValues& values_;
   const FeedPlan& plan_;
+  ProgressTicker* progress_;
   AckLedger acks_;
   std::string failure_;
   double killed_after_s_ = 0;
@@ -379,8 +391,9 @@ class Feeder {
 }  // namespace
 
 FeedOutcome FeedAndKill(const Config& config, const DurabilityLayout& layout,
-                        const SealedValues& values, const FeedPlan& plan) {
-  return Feeder(config, layout, values, plan).Run();
+                        const SealedValues& values, const FeedPlan& plan,
+                        ProgressTicker* progress) {
+  return Feeder(config, layout, values, plan, progress).Run();
 }
 
 }  // namespace jitskit::harness

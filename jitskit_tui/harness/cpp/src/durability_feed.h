@@ -12,6 +12,7 @@
 #include "config.h"
 #include "durability_layout.h"
 #include "durability_verdict.h"
+#include "progress.h"
 #include "sealed_values.h"
 
 namespace jitskit::harness {
@@ -43,8 +44,11 @@ struct FeedOutcome {
   explicit FeedOutcome(uint32_t threads) : tally(threads) {}
 };
 
+// Reports the writes acknowledged so far as `progress` phase
+// "durability-write" (total 0: the kill moment, not the work, ends it).
 FeedOutcome FeedAndKill(const Config& config, const DurabilityLayout& layout,
-                        const SealedValues& values, const FeedPlan& plan);
+                        const SealedValues& values, const FeedPlan& plan,
+                        ProgressTicker* progress);
 
 }  // namespace jitskit::harness
 

@@ -20,11 +20,20 @@ namespace {
 class Recall {
  public:
   Recall(const Config& config, RecoveryCheck* check, FailureLog* failures,
-         const RecallPlan& plan)
+         const RecallPlan& plan, ProgressTicker* progress)
       : config_(config), check_(check), failures_(failures), plan_(plan),
-        keys_(check->Keys()) {}
+        progress_(progress), keys_(check->Keys()) {}
 
   std::string Run() {
+    // From the verifier's start: ticks with done 0 while it reopens the store.
+    progress_->BeginPhase("durability-verify", keys_.size());
+    std::string failure = Recalled();
+    progress_->EndPhase();
+    return failure;
+  }
+
+ private:
+  std::string Recalled() {
     if (!Start()) return failure_;
     double deadline = MonotonicSeconds() + plan_.timeout_s;
     bool exited = false;
@@ -56,7 +65,6 @@ class Recall {
     return failure_;
   }
 
- private:
   void Fail(const std::string& why) {
     if (failure_.empty()) failure_ = why;
   }
@@ -157,12 +165,14 @@ class Recall {
     auto status = static_cast<Status>(record.a);
     check_->Observe(answered_, status, status == Status::kOk ? value : nullptr, failures_);
     ++answered_;
+    progress_->Add(0);
   }
 
   const Config& config_;
   RecoveryCheck* check_;
   FailureLog* failures_;
   const RecallPlan& plan_;
+  ProgressTicker* progress_;
   std::vector<uint64_t> keys_;
   size_t keys_sent_ = 0;
   size_t answered_ = 0;
@@ -179,8 +189,9 @@ class Recall {
 }  // namespace
 
 std::string RecallAndJudge(const Config& config, RecoveryCheck* check,
-                           FailureLog* failures, const RecallPlan& plan) {
-  return Recall(config, check, failures, plan).Run();
+                           FailureLog* failures, const RecallPlan& plan,
+                           ProgressTicker* progress) {
+  return Recall(config, check, failures, plan, progress).Run();
 }
 
 }  // namespace jitskit::harness

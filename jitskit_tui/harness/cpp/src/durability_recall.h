@@ -9,6 +9,7 @@
 #include "config.h"
 #include "durability_verdict.h"
 #include "gate_report.h"
+#include "progress.h"
 
 namespace jitskit::harness {
 
@@ -19,9 +20,11 @@ struct RecallPlan {
 };
 
 // Returns "" once the verifier answered for every key (the answers judged
-// into `failures`), else why it did not.
+// into `failures`), else why it did not. Reports the keys answered for as
+// `progress` phase "durability-verify" (total: every key asked for).
 std::string RecallAndJudge(const Config& config, RecoveryCheck* check,
-                           FailureLog* failures, const RecallPlan& plan);
+                           FailureLog* failures, const RecallPlan& plan,
+                           ProgressTicker* progress);
 
 }  // namespace jitskit::harness
 

@@ -29,6 +29,7 @@
 #include "durability_verdict.h"
 #include "gate_report.h"
 #include "jsonout.h"
+#include "progress.h"
 #include "sealed_values.h"
 
 namespace {
@@ -190,7 +191,12 @@ int Supervise(const Config& config, Options& options) {
       options.feed.tracer = strace;
     }
   }
-  FeedOutcome fed = FeedAndKill(config, layout, values, options.feed);
+  // The supervisor's own count of what reached it, so the engine can tell a
+  // stuck store from a slow one while the gate runs. Each phase has ended
+  // before the gate line is printed, so no progress line follows it.
+  ProgressTicker progress(config.tick_ms, 1);
+  progress.Start();
+  FeedOutcome fed = FeedAndKill(config, layout, values, options.feed, &progress);
   if (!tracer_dir.empty()) {
     unlink(options.feed.tracer.c_str());
     rmdir(tracer_dir.c_str());
@@ -203,7 +209,7 @@ int Supervise(const Config& config, Options& options) {
   RecoveryCheck check(layout, values, fed.tally);
   FailureLog failures;
   failures.SetHeadlineOrder({"ack gap", "lost acknowledged write"});
-  std::string problem = RecallAndJudge(config, &check, &failures, options.recall);
+  std::string problem = RecallAndJudge(config, &check, &failures, options.recall, &progress);
   if (!problem.empty()) {
     EmitGate("durability", false, problem);
     return 0;
