@@ -277,3 +277,43 @@ def test_an_agent_no_backend_has_is_refused_naming_the_ones_there_are() -> None:
     line, col, msg = only_error(VALID + "loop:\n  agent: claude-kode\n")
     assert (line, col) == (16, 3)
     assert "`loop.agent`" in msg and "'claude-code'" in msg
+
+
+def test_trials_min_effect_and_floor_rate_default_to_the_documented_values() -> None:
+    loop = load_spec_text(VALID).loop
+    assert (loop.trials.min, loop.trials.max) == (5, 12)
+    assert loop.trials.target == 0.05 and loop.trials.max_seconds == 60.0
+    assert loop.min_effect == 0.02 and loop.floor_rate == 1000
+
+
+def test_trials_take_percentages_durations_and_counts() -> None:
+    spec = load_spec_text(
+        VALID
+        + "loop:\n  trials: {min: 3, max: 3, target: 2.5%, max_seconds: 2m}\n"
+        + "  min_effect: 1%\n  floor_rate: 5k\n"
+    )
+    trials = spec.loop.trials
+    assert (trials.min, trials.max, trials.target, trials.max_seconds) == (3, 3, 0.025, 120.0)
+    assert spec.loop.min_effect == 0.01 and spec.loop.floor_rate == 5000
+
+
+def test_trials_max_below_min_says_how_to_pin_them() -> None:
+    line, _, msg = only_error(VALID + "loop:\n  trials: {min: 6, max: 4}\n")
+    assert line == 16
+    assert "max (4) is below min (6)" in msg and "pin both" in msg
+
+
+def test_one_trial_gives_no_interval_so_min_is_at_least_two() -> None:
+    _, _, msg = only_error(VALID + "loop:\n  trials: {min: 1, max: 3}\n")
+    assert "`loop.trials.min`" in msg and "greater than or equal to 2" in msg
+
+
+@pytest.mark.parametrize("bad", ["5", "150%", "five", "0%"])
+def test_a_share_that_is_not_a_percentage_is_refused(bad: str) -> None:
+    _, _, msg = only_error(VALID + f"loop:\n  min_effect: {bad}\n")
+    assert "min_effect" in msg and "%" in msg
+
+
+def test_a_trial_longer_than_a_minute_is_refused_naming_what_duration_means() -> None:
+    _, _, msg = only_error(VALID + "loop:\n  quick: {duration: 90s}\n")
+    assert "loop.quick.duration" in msg and "one trial" in msg and "60s" in msg

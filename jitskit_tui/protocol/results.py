@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jitskit_tui.protocol.measurement import Comparison, Interval, MachineConditions
+
 GateName = Literal[
     "build", "api", "concurrency", "durability", "memory", "integrity", "benchmark", "audit"
 ]
@@ -133,6 +135,19 @@ class EvalResult(_Model):
     warnings: list[str] = Field(default_factory=list)
     logs: dict[str, str] = Field(default_factory=dict)
     """Build, gate and benchmark output (tails), by step name."""
+    # Trials (docs/measurement.md); the defaults read results written before them.
+    trials: list[TrialFigures] = Field(default_factory=list)
+    """The candidate's trials, in round order; `throughput_ops_s` is their median."""
+    throughput: Interval | None = None
+    """The candidate's throughput over its trials, with its interval."""
+    peers: dict[str, PeerOutcome] = Field(default_factory=dict)
+    """The sides measured beside it in the same evaluation, by name."""
+    comparisons: list[Comparison] = Field(default_factory=list)
+    """The candidate against each peer: paired ratios over the rounds."""
+    conditions: MachineConditions | None = None
+    floor_ns_per_op: float | None = None
+    """The driver's own cost per operation per thread (median over the trials): a store
+    whose `cpu_ns_per_op` is near it is measured mostly on the driver."""
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -141,6 +156,49 @@ class EvalResult(_Model):
     @property
     def counts(self) -> bool:
         return self.verdict == "pass"
+
+
+class TrialFigures(_Model):
+    """One trial of one side: a fresh harness process, its warm-up cut."""
+
+    side: str = "candidate"
+    """`candidate`, `incumbent`, `baseline:NAME`, or `A`/`B` in `jitskit compare`."""
+    index: int
+    """Its round, from 0; the sides of one round ran back to back in a random order."""
+    throughput_ops_s: float
+    """Operations per second over the steady window (after the warm-up cut)."""
+    whole_run_ops_s: float = 0.0
+    """Over the whole timed run, warm-up included."""
+    cpu_ns_per_op: float | None = None
+    """Process CPU time per operation over the steady window: steadier than throughput."""
+    ops: dict[str, OpStats] = Field(default_factory=dict)
+    steady_elapsed_s: float = 0.0
+    warmup_s: float = 0.0
+    """Where the warm-up was cut, seconds into the run."""
+    memory_peak_bytes: int = 0
+    floor_ns_per_op: float | None = None
+    """The driver's own cost per operation per thread, measured in this trial's process."""
+    unsteady: bool = False
+    """The steady window's first and second halves differed by more than 10%: still
+    counted, but shown."""
+
+
+class PeerOutcome(_Model):
+    """A side measured beside the candidate in the same evaluation."""
+
+    name: str
+    verdict: Literal["pass", "fail"] = "pass"
+    """`fail` when one of its gates failed (gated peers, and the benchmark gate of every
+    peer's trials): then its figures do not count and no comparison is made with it."""
+    gates: list[GateResult] = Field(default_factory=list)
+    trials: list[TrialFigures] = Field(default_factory=list)
+    throughput: Interval | None = None
+    throughput_ops_s: float = 0.0
+    """The median of its trials' steady throughputs."""
+
+    @property
+    def failed_gates(self) -> list[GateResult]:
+        return [g for g in self.gates if not g.passed and g.severity == "gate"]
 
 
 class BaselineReport(_Model):

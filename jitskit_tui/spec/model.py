@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from jitskit_tui.machine_kinds import address_forms, card_allows
 from jitskit_tui.spec.presets import PRESETS, YCSB_ZIPFIAN_CONSTANT, OpKind, PresetName
-from jitskit_tui.spec.units import ByteSize, Count, Duration
+from jitskit_tui.spec.units import ByteSize, Count, Duration, Share
 
 # The harness stores an integrity code, the key and a version in every value it writes,
 # besides the 8-byte counter that read-modify-write increments.
@@ -330,12 +330,54 @@ class Budget(_Strict):
     wall_time: Duration | None = None
 
 
+TRIAL_SECONDS = {"quick": 2.5, "full": 8.0}
+"""One trial's timed length, warm-up included, when the card gives no `duration`."""
+TRIAL_SECONDS_RANGE = (1.0, 60.0)
+
+
 class EvalSize(_Strict):
-    """How big one evaluation is; absent fields keep the workload's own."""
+    """How big one evaluation is; absent fields keep the workload's own (the duration the
+    default trial length)."""
 
     record_count: Count | None = Field(default=None, ge=1)
     operation_count: Count | None = Field(default=None, ge=1)
+    """How many operations the trace holds; a trial cycles through it."""
     duration: Duration | None = None
+    """One trial's timed length, warm-up included (1s to 60s; quick 2.5s, full 8s)."""
+
+    @field_validator("duration")
+    @classmethod
+    def _trial_length(cls, seconds: float | None) -> float | None:
+        low, high = TRIAL_SECONDS_RANGE
+        if seconds is not None and not low <= seconds <= high:
+            raise ValueError(
+                f"a trial lasts {low:g}s to {high:g}s (the duration is one trial's length, "
+                f"repeated over several trials), not {seconds:g}s"
+            )
+        return seconds
+
+
+class Trials(_Strict):
+    """How many trials a benchmark runs (docs/measurement.md)."""
+
+    min: int = Field(default=5, ge=2, le=100)
+    """Rounds before the first look; an interval needs at least two."""
+    max: int = Field(default=12, ge=2, le=100)
+    """Rounds at most."""
+    target: Share = 0.05
+    """Stop once every comparison's interval is within this of its point (±5%)."""
+    max_seconds: Duration = 60.0
+    """Wall time cap of the trials of one quick evaluation (a full one gets four times
+    this); a round is never cut in half."""
+
+    @model_validator(mode="after")
+    def _order(self) -> Trials:
+        if self.max < self.min:
+            raise ValueError(
+                f"max ({self.max}) is below min ({self.min}); pin both to run exactly "
+                "that many rounds"
+            )
+        return self
 
 
 AgentName = Literal["scripted", "anthropic", "claude-code"]
@@ -359,6 +401,12 @@ class Loop(_Strict):
     """In-loop evaluations; keep them short."""
     full: EvalSize = Field(default_factory=EvalSize)
     """The final measurement; defaults to the workload's sizes."""
+    trials: Trials = Field(default_factory=Trials)
+    min_effect: Share = 0.02
+    """The best moves only on a win whose interval's low end clears 1 + this."""
+    floor_rate: Count = Field(default=1000, ge=1)
+    """Operations per second every store is assumed to reach: the evaluator's phase
+    budgets are sized from it (docs/measurement.md)."""
 
 
 class SpecCard(_Strict):

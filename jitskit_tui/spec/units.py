@@ -1,7 +1,7 @@
-"""Human-friendly quantities in spec cards: byte sizes, counts and durations.
+"""Human-friendly quantities in spec cards: byte sizes, counts, durations and shares.
 
-Each accepts a plain number or a string with a unit (``256MiB``, ``2M``, ``90s``) and
-validates to an ``int`` (bytes, items) or a ``float`` (seconds).
+Each accepts a plain number or a string with a unit (``256MiB``, ``2M``, ``90s``, ``5%``)
+and validates to an ``int`` (bytes, items) or a ``float`` (seconds, a fraction).
 """
 
 from __future__ import annotations
@@ -89,6 +89,31 @@ def parse_duration(value: object) -> float:
     return seconds
 
 
+_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*%\s*$")
+
+
+def parse_share(value: object) -> float:
+    """``5%`` or ``0.05`` -> 0.05: a share between 0 and 1, exclusive."""
+    _reject_bool(value, "a percentage")
+    if isinstance(value, int | float):
+        share = float(value)
+        if share >= 1:
+            raise ValueError(
+                f"{value!r} is not a share: write a percentage such as '5%', or a fraction "
+                "below 1 such as 0.05"
+            )
+    elif isinstance(value, str):
+        match = _PERCENT.match(value)
+        if match is None:
+            raise ValueError(f"expected a percentage such as '5%', got {value!r}")
+        share = float(match.group(1)) / 100
+    else:
+        raise ValueError(f"expected a percentage such as '5%', got {type(value).__name__}")
+    if not 0 < share < 1:
+        raise ValueError(f"expected a percentage above 0% and below 100%, got {value!r}")
+    return share
+
+
 def format_bytes(n: int) -> str:
     """Bytes as the largest binary unit that keeps one decimal readable: ``256 MiB``."""
     for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -118,3 +143,4 @@ def format_duration(seconds: float) -> str:
 ByteSize = Annotated[int, BeforeValidator(parse_bytes)]
 Count = Annotated[int, BeforeValidator(parse_count)]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+Share = Annotated[float, BeforeValidator(parse_share)]
