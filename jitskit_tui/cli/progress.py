@@ -7,7 +7,7 @@ import time
 
 import click
 
-from jitskit_tui.protocol.results import BenchTick, GateResult
+from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
 
 
 class ProgressLine:
@@ -39,9 +39,22 @@ class ProgressLine:
             return
         self._last_plain = now
         ops = ", ".join(f"{op} {count:,}" for op, count in tick.per_op.items() if count)
+        trial = "" if tick.trial is None else f" {tick.side} trial {tick.trial + 1}"
         self._show(
-            f"{self.label}: benchmark {tick.t_s:5.1f}s  {tick.ops_s:>12,.0f} ops/s  "
+            f"{self.label}: benchmark{trial} {tick.t_s:5.1f}s  {tick.ops_s:>12,.0f} ops/s  "
             f"{tick.ops:,} ops ({ops})"
+        )
+
+    def on_trial(self, figures: TrialFigures) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self._last_plain < 2.0:
+            return
+        self._last_plain = now
+        cpu = f", {figures.cpu_ns_per_op:,.0f} CPU ns/op" if figures.cpu_ns_per_op else ""
+        unsteady = " (unsteady)" if figures.unsteady else ""
+        self._show(
+            f"{self.label}: {figures.side} trial {figures.index + 1}: "
+            f"{figures.throughput_ops_s:,.0f} ops/s{cpu}{unsteady}"
         )
 
     def on_gate(self, gate: GateResult) -> None:

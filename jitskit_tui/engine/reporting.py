@@ -21,8 +21,9 @@ from jitskit_tui.protocol.events import (
     RetryScheduled,
     Role,
     ToolCallForming,
+    TrialFinished,
 )
-from jitskit_tui.protocol.results import BenchTick, GateResult
+from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
 
 Emit = Callable[[Event], Event]
 SetState = Callable[[LoopState], None]
@@ -153,6 +154,22 @@ class EvalEvents:
                 ops=tick.ops,
                 ops_s=tick.ops_s,
                 per_op=dict(tick.per_op),
+                side=tick.side,
+                trial=tick.trial,
+            )
+        )
+
+    def on_trial(self, figures: TrialFigures) -> None:
+        self._emit(
+            TrialFinished(
+                iteration=self.iteration,
+                purpose=self.purpose,
+                side=figures.side,
+                trial=figures.index,
+                throughput_ops_s=figures.throughput_ops_s,
+                cpu_ns_per_op=figures.cpu_ns_per_op,
+                warmup_s=figures.warmup_s,
+                unsteady=figures.unsteady,
             )
         )
 

@@ -1,13 +1,16 @@
-"""Running the real baselines on a spec, caching their results, and picking the best.
+"""Running the real baselines on a spec, caching their results, and picking the ones a
+candidate is paired with.
 
-The best comparable baseline for a spec is the fastest adapter that meets the spec's
-durability and operations *and* passes the same gates a candidate must pass. Results
-are cached by spec, machine, library version, adapter and harness, so the loop's ratio
-is measured once per machine, not once per iteration.
+The best comparable baseline for a spec is the fastest adapter (by the median of its
+trials) that meets the spec's durability and operations *and* passes the same gates a
+candidate must pass. Results are cached by spec, machine, library version, adapter and
+harness, so the gates run once per machine; the loop's ratios are then measured paired,
+with the baselines as peers of each evaluation (:func:`baselines_to_pair`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -20,12 +23,19 @@ from jitskit_tui.harness.bundle import digest_of, file_digests, harness_digests
 from jitskit_tui.harness.config import Size, spec_sha256
 from jitskit_tui.harness.eval_run import EvalObserver, EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
+from jitskit_tui.harness.peers import Peer
 from jitskit_tui.protocol.results import BaselineReport, EvalResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec.model import SpecCard
 
-ADAPTER_FLAGS = ("-O2", f"-I{LAYOUT.store}")
+BASELINE_SIDE = "baseline:"
+"""A baseline measured beside a candidate is the side ``baseline:NAME``."""
+
+
+def adapter_flags(baseline: Baseline, store: str = LAYOUT.store) -> tuple[str, ...]:
+    """The fixed flags an adapter is compiled with, its sources in ``store``."""
+    return ("-O2", f"-I{store}", *baseline.defines)
 
 
 def cache_dir() -> Path:
@@ -73,6 +83,65 @@ def _adapter_store(baseline: Baseline, dest: Path) -> Path:
     return dest
 
 
+def adapter_store(baseline: Baseline) -> Path:
+    """The adapter laid out as a store directory that outlives this call (kept in the
+    cache by its sources' digest), for evaluations that measure it as a peer."""
+    digest = digest_of(
+        {
+            "adapter": digest_of(file_digests(baseline.source_dir())),
+            **{str(d): digest_of(file_digests(d)) for d in baseline.include_dirs()},
+        }
+    )[:16]
+    dest = cache_dir() / "adapters" / f"{baseline.name}-{digest}"
+    if not dest.is_dir():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{baseline.name}-", dir=dest.parent))
+        _adapter_store(baseline, staging / "store")
+        # Another process may have laid it out first: the same files.
+        with contextlib.suppress(OSError):
+            (staging / "store").rename(dest)
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
+
+
+def baseline_peer(baseline: Baseline) -> Peer:
+    """A baseline as a side of a candidate's evaluation: built and measured in its sandbox
+    (its gates were judged when it was measured alone)."""
+    side = BASELINE_SIDE + baseline.name
+    return Peer(
+        name=side,
+        store_dir=adapter_store(baseline),
+        store_flags=adapter_flags(baseline, f"{LAYOUT.peer(side)}/store"),
+        link_libraries=tuple(lib.removeprefix("-l") for lib in baseline.libraries),
+    )
+
+
+def baselines_to_pair(report: BaselineReport) -> list[Peer]:
+    """The baselines a candidate is paired with: the best comparable one and every other
+    passing comparable one whose interval overlaps it (docs/measurement.md), best first.
+    A figure without an interval (measured before trials) overlaps nothing."""
+    passing = [r for r in report.results if r.verdict == "pass"]
+    if not passing:
+        return []
+    best = max(passing, key=lambda r: r.throughput_ops_s)
+    paired = [best] + [
+        r
+        for r in sorted(passing, key=lambda r: -r.throughput_ops_s)
+        if r is not best and _overlaps(r, best)
+    ]
+    by_name = {b.name: b for b in select(None)}
+    return [baseline_peer(by_name[r.name]) for r in paired if r.name in by_name]
+
+
+def _overlaps(one: EvalResult, other: EvalResult) -> bool:
+    a, b = one.throughput, other.throughput
+    if a is None or b is None or a.insufficient or b.insufficient:
+        return False
+    assert a.ci_low is not None and a.ci_high is not None
+    assert b.ci_low is not None and b.ci_high is not None
+    return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
+
+
 async def run_baseline(
     spec: SpecCard,
     machine: BenchMachine,
@@ -96,7 +165,7 @@ async def run_baseline(
             name=baseline.name,
             size=size,
             run_id=f"baseline-{baseline.name}",
-            store_flags=(*ADAPTER_FLAGS, *baseline.defines),
+            store_flags=adapter_flags(baseline),
             link_libraries=tuple(lib.removeprefix("-l") for lib in baseline.libraries),
         )
         result = await evaluate(request, machine, observer)

@@ -15,6 +15,8 @@ from typing import Protocol
 from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.bundle import Bundle
 from jitskit_tui.harness.modes import ModeOutput, tampered
+from jitskit_tui.harness.peers import Peer
+from jitskit_tui.harness.stopping import TrialSettings
 from jitskit_tui.protocol.results import (
     BenchFigures,
     BenchTick,
@@ -22,6 +24,7 @@ from jitskit_tui.protocol.results import (
     GateResult,
     MachineFacts,
     TimelinePoint,
+    TrialFigures,
 )
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits
@@ -36,6 +39,8 @@ class EvalObserver(Protocol):
     def on_step(self, step: str) -> None: ...
     def on_tick(self, tick: BenchTick) -> None: ...
     def on_gate(self, gate: GateResult) -> None: ...
+    def on_trial(self, figures: TrialFigures) -> None:
+        """A trial of one side ended (``figures.side``, ``figures.index``)."""
 
 
 class QuietObserver:
@@ -48,6 +53,9 @@ class QuietObserver:
         pass
 
     def on_gate(self, gate: GateResult) -> None:
+        pass
+
+    def on_trial(self, figures: TrialFigures) -> None:
         pass
 
 
@@ -66,6 +74,13 @@ class EvalRequest:
     """Seeds the kill moment and the canary; ``None`` draws one."""
     prepare_bundle: Callable[[Bundle], None] | None = None
     """Test hook: runs on the host bundle before upload."""
+    peers: tuple[Peer, ...] = ()
+    """Sides measured beside this store in the same sandbox, round by round; the result
+    compares this store with each (``result.comparisons``)."""
+    trials: TrialSettings | None = None
+    """How many trials, how long; ``None`` takes them from the spec and the size."""
+    seed_override: int | None = None
+    """The trace's seed instead of the card's: a held-out trace for the headline."""
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
+from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.results import OpStats
 
 Role = Literal["planner", "coder", "critic", "auditor"]
@@ -390,6 +391,27 @@ class BenchTickEvent(_Event):
     ops: int
     ops_s: float
     per_op: dict[str, int] = Field(default_factory=dict)
+    side: str = "candidate"
+    """Whose trial: `candidate`, `incumbent`, `baseline:NAME` (logs before trials: the
+    one benchmark run, the candidate's)."""
+    trial: int | None = None
+    """The trial's round, from 0; ``None`` in logs written before trials."""
+    warm: bool = False
+    """Still in the warm-up that is cut from the trial's figures."""
+
+
+class TrialFinished(_Event):
+    """One trial of one side ended: its steady figures (the live chart's boundaries)."""
+
+    type: Literal["trial_finished"] = "trial_finished"
+    purpose: EvalPurpose
+    side: str = "candidate"
+    trial: int
+    throughput_ops_s: float
+    cpu_ns_per_op: float | None = None
+    warmup_s: float = 0.0
+    """Where its warm-up was cut, seconds into the trial."""
+    unsteady: bool = False
 
 
 class BenchResult(_Event):
@@ -408,6 +430,16 @@ class BenchResult(_Event):
     machine: str = ""
     """Where it was measured: `local: AMD EPYC, 2 CPUs`."""
     warnings: list[str] = Field(default_factory=list)
+    throughput: Interval | None = None
+    """The throughput over the trials with its interval (`None` in logs before trials)."""
+    comparisons: list[Comparison] = Field(default_factory=list)
+    """Paired against the peers measured in the same evaluation."""
+    trials: int = 0
+    """The candidate's trials (0 in logs before trials: one run)."""
+    conditions_warning: str = ""
+    """Set when the machine was busy during the trials."""
+    floor_ns_per_op: float | None = None
+    """The driver's own cost per operation per thread on the machine."""
 
 
 class BaselineKnown(_Event):
@@ -482,6 +514,7 @@ Event = Annotated[
     | EvalStep
     | GateResulted
     | BenchTickEvent
+    | TrialFinished
     | BenchResult
     | BaselineKnown
     | ErrorRaised

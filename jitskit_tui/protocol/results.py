@@ -223,6 +223,10 @@ class BenchTick:
     """The harness process's CPU seconds so far (0 from harnesses before it)."""
     warm: bool = False
     """True up to and including the tick that makes the warm-up cut."""
+    side: str = "candidate"
+    """Whose trial it is: `candidate`, or a peer's name."""
+    trial: int | None = None
+    """The trial's round, from 0; ``None`` outside trials."""
 
 
 @dataclass(frozen=True)

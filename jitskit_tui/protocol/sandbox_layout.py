@@ -11,6 +11,10 @@ Every evaluation, audit run, sandbox and benchmark image names its paths through
   holds the store's data directory (``/data/store``) and each audit test's;
 - ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``.
 
+The other sides of an evaluation (the incumbent, the baselines it is paired with, the
+other store of a compare) live in the working folder too, each in its own folder under
+``/work/peers``, uploaded and built before the gates start, like the candidate's.
+
 What the store may write is :attr:`SandboxLayout.store_writable`: its data directory's
 volume and its temporary directory. It may not write anywhere in the working folder
 (the harness, the build, the configurations, the output): a file it leaves there is
@@ -79,6 +83,19 @@ class SandboxLayout:
     def store_data(self) -> str:
         """The store's data directory, ``StoreConfig::data_dir`` in the harness's runs."""
         return f"{self.data}/store"
+
+    @property
+    def peers(self) -> str:
+        """The other sides measured in the same evaluation, one folder each."""
+        return f"{self.work}/peers"
+
+    def peer(self, side: str) -> str:
+        """One side's folder (``baseline:tbb-chm`` -> ``/work/peers/baseline-tbb-chm``):
+        its ``store/`` sources and its ``build/`` (objects and ``jitskit-harness``)."""
+        folder = "".join(c if c.isalnum() or c in "-_." else "-" for c in side).strip(".")
+        if not folder:
+            raise ValueError(f"{side!r} cannot name a side's folder")
+        return f"{self.peers}/{folder}"
 
     def config(self, name: str) -> str:
         """The path of the configuration ``name`` (``run``, ``canary``, ``durability``)."""

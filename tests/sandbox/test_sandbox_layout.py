@@ -29,6 +29,15 @@ def test_in_the_working_folder_only_the_harness_output_and_stamp_may_change() ->
     assert LAYOUT.writable_in_work() == ("/work/out", "/work/build/.stamp")
 
 
+def test_each_other_side_lives_in_its_own_folder_of_the_working_folder() -> None:
+    assert LAYOUT.peer("incumbent") == "/work/peers/incumbent"
+    assert LAYOUT.peer("baseline:tbb-chm") == "/work/peers/baseline-tbb-chm"
+    assert LAYOUT.peer("../etc") == "/work/peers/-etc"
+    with pytest.raises(ValueError):
+        LAYOUT.peer("..")
+    assert not any(p.startswith(LAYOUT.peers) for p in LAYOUT.writable_in_work())
+
+
 def test_a_durable_store_keeps_its_data_inside_the_data_volume() -> None:
     card = packaged("specs", "ycsb-a-power-loss.yaml")
     spec = load_spec_text(card.read_text(), file=str(card))

@@ -19,7 +19,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, SelectionList, Static
 
-from jitskit_tui.protocol.results import BaselineReport, BenchTick, GateResult
+from jitskit_tui.protocol.results import BaselineReport, BenchTick, GateResult, TrialFigures
 from jitskit_tui.spec import SpecCard
 from jitskit_tui.tui.run.formatting import ops_text
 
@@ -35,7 +35,15 @@ class _Progress:
         self.dialog.progress(f"{self.name}: {step}…")
 
     def on_tick(self, tick: BenchTick) -> None:
-        self.dialog.progress(f"{self.name}: benchmark {tick.t_s:.1f}s, {ops_text(tick.ops_s)}")
+        trial = "" if tick.trial is None else f" trial {tick.trial + 1}"
+        self.dialog.progress(
+            f"{self.name}: benchmark{trial} {tick.t_s:.1f}s, {ops_text(tick.ops_s)}"
+        )
+
+    def on_trial(self, figures: TrialFigures) -> None:
+        self.dialog.progress(
+            f"{self.name}: trial {figures.index + 1}, {ops_text(figures.throughput_ops_s)}"
+        )
 
     def on_gate(self, gate: GateResult) -> None:
         if not gate.passed:
