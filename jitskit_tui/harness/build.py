@@ -129,24 +129,12 @@ async def build(
     cxx = spec.environment.compiler.cxx
 
     async def step(argv: list[str], what: str) -> RunResult | None:
-        log.append("$ " + shlex.join(argv))
-        result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work)
-        outcome.steps.append(result)
-        log.append((result.stdout + result.stderr).rstrip())
-        if result.ok:
-            return result
-        outcome.detail = (
-            f"{what} timed out after {BUILD_TIMEOUT_S:.0f}s"
-            if result.timed_out
-            else f"{what} failed:\n{_failure_excerpt(result)}"
-        )
-        return None
+        return await _step(sandbox, outcome, log, argv, what)
 
     mkdir = ["mkdir", "-p", HARNESS_OBJECTS, STORE_OBJECTS]
     if await step(mkdir, "preparing the build directory") is None:
         return _finish(outcome, log)
 
-    include = f"-I{LAYOUT.harness}/include"
     harness_includes = [f"-I{LAYOUT.harness}/{d}" for d in sources.include]
     harness_objects = [_object_name(source, HARNESS_OBJECTS) for source in sources.harness]
     if object_cache is not None and (object_cache / SEALED_NAME).is_file():
@@ -186,7 +174,6 @@ async def build(
             return _finish(outcome, log)
         if object_cache is not None:
             await _fill_cache(sandbox, object_cache)
-    harness_objects = [SEALED]
     # The store is compiled against the contract header alone: the harness's sources
     # (its integrity code, its secret handling) are not there to include.
     hidden = " ".join(f"{LAYOUT.harness}/{name}" for name in ("src", "tools", "sources.txt"))
@@ -194,6 +181,64 @@ async def build(
     if await step(hide, "preparing the store build") is None:
         return _finish(outcome, log)
 
+    return await build_store(
+        sandbox,
+        bundle,
+        spec,
+        CANDIDATE_PLACE,
+        store_flags=store_flags,
+        link_libraries=link_libraries,
+        outcome=outcome,
+        log=log,
+    )
+
+
+@dataclass(frozen=True)
+class StorePlace:
+    """Where one side's store is compiled from and linked to, inside the sandbox."""
+
+    sources: str
+    objects: str
+    binary: str
+
+
+CANDIDATE_PLACE = StorePlace(sources=LAYOUT.store, objects=STORE_OBJECTS, binary=BINARY)
+
+
+def peer_place(side: str) -> StorePlace:
+    """A peer's place (``LAYOUT.peer(side)``): its build folder is laid out like the
+    candidate's, so the gates can run on it when it takes the candidate's place."""
+    folder = LAYOUT.peer(side)
+    build_dir = f"{folder}/build"
+    return StorePlace(
+        sources=f"{folder}/store",
+        objects=f"{build_dir}/{STORE_OBJECTS.rsplit('/', 1)[1]}",
+        binary=f"{build_dir}/{BINARY.rsplit('/', 1)[1]}",
+    )
+
+
+async def build_store(
+    sandbox: EvalSandbox,
+    bundle: Bundle,
+    spec: SpecCard,
+    place: StorePlace,
+    *,
+    store_flags: tuple[str, ...] | None = None,
+    link_libraries: tuple[str, ...] = (),
+    outcome: BuildOutcome | None = None,
+    log: list[str] | None = None,
+) -> BuildOutcome:
+    """Compiles ``bundle``'s store sources (uploaded to ``place.sources``) and links them
+    with the sealed harness object (already built) into ``place.binary``."""
+    outcome = outcome if outcome is not None else BuildOutcome(ok=False)
+    log = log if log is not None else []
+
+    async def step(argv: list[str], what: str) -> RunResult | None:
+        return await _step(sandbox, outcome, log, argv, what)
+
+    if await step(["mkdir", "-p", place.objects], "preparing the store build") is None:
+        return _finish(outcome, log)
+    include = f"-I{LAYOUT.harness}/include"
     flags = (
         list(store_flags)
         if store_flags is not None
@@ -209,24 +254,33 @@ async def build(
             return _finish(outcome, log)
     store_objects: list[str] = []
     for source in bundle.store_sources():
-        obj = _object_name(source, STORE_OBJECTS)
+        obj = _object_name(source, place.objects)
         store_objects.append(obj)
         argv = [
-            cxx,
+            spec.environment.compiler.cxx,
             "-std=c++17",
             "-pthread",
             *flags,
             include,
             "-c",
-            f"{LAYOUT.store}/{source}",
+            f"{place.sources}/{source}",
             "-o",
             obj,
         ]
         if await step(argv, f"compiling the store (store/{source})") is None:
             return _finish(outcome, log)
 
+    sources = read_sources(bundle.harness)
     libs = [f"-l{lib}" for lib in (*spec.environment.libraries, *link_libraries)]
-    link = [cxx, *sources.link_flags, *harness_objects, *store_objects, "-o", BINARY, *libs]
+    link = [
+        spec.environment.compiler.cxx,
+        *sources.link_flags,
+        SEALED,
+        *store_objects,
+        "-o",
+        place.binary,
+        *libs,
+    ]
     if await step(link, "linking the store against the harness") is None:
         if "undefined reference to `jitskit_create_store'" in log[-1]:
             outcome.detail += (
@@ -236,6 +290,24 @@ async def build(
 
     outcome.ok = True
     return _finish(outcome, log)
+
+
+async def _step(
+    sandbox: EvalSandbox, outcome: BuildOutcome, log: list[str], argv: list[str], what: str
+) -> RunResult | None:
+    """Runs one build command, logging it; on failure says what failed in ``outcome``."""
+    log.append("$ " + shlex.join(argv))
+    result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work)
+    outcome.steps.append(result)
+    log.append((result.stdout + result.stderr).rstrip())
+    if result.ok:
+        return result
+    outcome.detail = (
+        f"{what} timed out after {BUILD_TIMEOUT_S:.0f}s"
+        if result.timed_out
+        else f"{what} failed:\n{_failure_excerpt(result)}"
+    )
+    return None
 
 
 async def _fill_cache(sandbox: EvalSandbox, cache: Path) -> None:
