@@ -63,7 +63,7 @@ class Snapshot:
     """``(name (pid N), share of a CPU)`` of processes not ours, busiest first."""
 
 
-async def probe(sandbox: EvalSandbox, machine: BenchMachine) -> Snapshot:
+async def probe(sandbox: EvalSandbox, machine: BenchMachine | None) -> Snapshot:
     """Watches the machine for a quiet moment, through the sandbox (and this host's own
     ``/proc`` and ``/sys`` when the machine is this host)."""
     local = isinstance(machine, LocalMachine)

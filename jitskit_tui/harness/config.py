@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
-from jitskit_tui.spec.model import Hotspot, Latest, SpecCard, Uniform, Zipfian
+from jitskit_tui.spec.model import TRIAL_SECONDS, Hotspot, Latest, SpecCard, Uniform, Zipfian
 from jitskit_tui.spec.presets import OpKind
 
 Size = Literal["quick", "full"]
@@ -41,12 +41,18 @@ def spec_sha256(spec: SpecCard) -> str:
     return hashlib.sha256(spec.model_dump_json(exclude={"description"}).encode()).hexdigest()
 
 
+TRACE_OPS = (200_000, 8_000_000)
+"""The fewest and most operations a trial's trace holds: fewer lets the caches learn a
+cycled trace (docs/harness-protocol.md), more only costs memory and generation time."""
+
+
 @dataclass(frozen=True)
 class RunSize:
     record_count: int
     operation_count: int
-    """0 means the run is bounded by ``duration_s``."""
+    """The operations of the size's trace (a trial cycles through it); 0: not given."""
     duration_s: float
+    """One trial's timed length, warm-up included."""
 
 
 def run_size(spec: SpecCard, size: Size) -> RunSize:
@@ -54,12 +60,11 @@ def run_size(spec: SpecCard, size: Size) -> RunSize:
     chosen = spec.loop.quick if size == "quick" else spec.loop.full
     records = chosen.record_count or wl.record_count
     ops = chosen.operation_count or wl.operation_count
-    duration = chosen.duration or wl.duration
-    if size == "quick" and chosen.operation_count is None and chosen.duration is None:
-        # No quick size given: a tenth of the full run, and never more than 30 seconds.
-        ops = max(1, (wl.operation_count or 0) // 10) if wl.operation_count else None
-        duration = min(duration or 30.0, 30.0)
-    return RunSize(record_count=records, operation_count=ops or 0, duration_s=duration or 3600.0)
+    if size == "quick" and chosen.operation_count is None and wl.operation_count:
+        # No quick trace given: a tenth of the full one.
+        ops = max(1, wl.operation_count // 10)
+    duration = chosen.duration or TRIAL_SECONDS[size]
+    return RunSize(record_count=records, operation_count=ops or 0, duration_s=duration)
 
 
 def harness_config(
@@ -144,6 +149,32 @@ def canary_config(
         duration_s=5.0,
         driver_floor_ms=0,
     )
+
+
+def trial_config(
+    spec: SpecCard,
+    size: Size,
+    cpus: tuple[int, ...] | None,
+    *,
+    seconds: float,
+    warmup_s: float,
+    seed: int | None = None,
+) -> dict[str, str]:
+    """One trial: ``seconds`` long whatever the store's speed, cycling the size's trace,
+    its first ``warmup_s`` cut from the figures; ``seed`` a held-out trace's."""
+    low, high = TRACE_OPS
+    trace = min(max(run_size(spec, size).operation_count or high, low), high)
+    config = harness_config(
+        spec,
+        size,
+        cpus=cpus,
+        seed=seed,
+        operation_count=0,
+        duration_s=seconds,
+        warmup_s=warmup_s,
+    )
+    config["trace_ops"] = str(trace)
+    return config
 
 
 def render(config: dict[str, str]) -> str:

@@ -102,6 +102,8 @@ class EvalRun:
     """Harness files in the sandbox that differ from the packaged ones, before the build."""
     tampering: list[str] = field(default_factory=list)
     """Signs that the store interfered with the harness's measurement, found on the way."""
+    machine: BenchMachine | None = None
+    """The machine the sandbox is on (its conditions are read around the trials)."""
 
     @property
     def spec(self) -> SpecCard:

@@ -1,44 +1,35 @@
-"""One evaluation of a store for a spec: build, gates, benchmark and memory canary.
+"""One evaluation of a store for a spec: build, gates, trials and memory canary, with the
+other sides it is compared with (its peers) measured in the same sandbox.
 
-Everything runs in a sandbox opened on the benchmark machine; the host only prepares
-the bundle and reads results. A failed gate never stops the measurement: the result
-still carries the throughput, marked as not counting.
+Everything runs in one sandbox opened on the benchmark machine (one allocation on a
+cluster, so every side shares one window); the host only prepares the bundles and reads
+results. A failed gate never stops the measurement: the result still carries the
+throughput, marked as not counting.
 
-This module is the orchestration; the request, observer and result plumbing is in
-:mod:`eval_run`, each gate in its ``gate_*`` module.
+This module is the outline; the gates and trials inside the sandbox are in
+:mod:`measure` and :mod:`trials`, the peers' staging and builds in :mod:`peers`, the
+request, observer and result plumbing in :mod:`eval_run`, each gate in its ``gate_*``
+module.
 """
 
 from __future__ import annotations
 
 import random
 import tempfile
-import time
 from pathlib import Path
 
 from jitskit_tui.harness import config as harness_config
-from jitskit_tui.harness.build import BuildOutcome, build, harness_cache_dir
+from jitskit_tui.harness.build import BINARY, BuildOutcome, build, harness_cache_dir, peer_place
 from jitskit_tui.harness.bundle import BundleError, digest_of, harness_digests, make_bundle
-from jitskit_tui.harness.eval_run import (
-    GATE_TIMEOUT_S,
-    EvalObserver,
-    EvalRequest,
-    EvalRun,
-    QuietObserver,
-    eval_result,
-)
-from jitskit_tui.harness.gate_benchmark import benchmark_gate, clock_skew
-from jitskit_tui.harness.gate_durability import durability_gate
-from jitskit_tui.harness.gate_integrity import changed_harness_files, integrity_gate
-from jitskit_tui.harness.gate_memory import memory_gate
+from jitskit_tui.harness.eval_run import EvalObserver, EvalRequest, EvalRun, QuietObserver, eval_result
+from jitskit_tui.harness.gate_integrity import changed_harness_files
 from jitskit_tui.harness.limits import limits_for
-from jitskit_tui.harness.modes import figures_from, gate_from, run_mode
-from jitskit_tui.protocol.results import (
-    GATE_ORDER,
-    BenchTick,
-    EvalResult,
-    GateResult,
-    TimelinePoint,
-)
+from jitskit_tui.harness.measure import TRIAL_CONFIG, Measured, gates_and_trials
+from jitskit_tui.harness.outcome import median_figures, with_trials
+from jitskit_tui.harness.peers import SideObserver, StagedPeer, build_peer, stage_peers
+from jitskit_tui.harness.stopping import TrialSettings, trial_settings
+from jitskit_tui.harness.trials import Side
+from jitskit_tui.protocol.results import GATE_ORDER, EvalResult, GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import BenchMachine
 
@@ -49,13 +40,15 @@ __all__ = ["evaluate"]
 async def evaluate(
     request: EvalRequest, machine: BenchMachine, observer: EvalObserver | None = None
 ) -> EvalResult:
-    """Evaluates one store; returns the result whatever the store does."""
+    """Evaluates one store, and its peers beside it; returns the result whatever the
+    stores do."""
     observer = observer or QuietObserver()
     spec = request.spec
     limits, cpus, warnings = limits_for(spec, machine)
     rng = random.Random(
         request.seed if request.seed is not None else random.SystemRandom().random()
     )
+    settings = request.trials or trial_settings(spec, request.size)
     with tempfile.TemporaryDirectory(prefix="jitskit-bundle-") as tmp:
         pristine = harness_digests()
         try:
@@ -66,18 +59,8 @@ async def evaluate(
             return eval_result(request, [gate], None, [], {}, machine, warnings, limits)
         if request.prepare_bundle is not None:
             request.prepare_bundle(bundle)
-        configs = Path(tmp) / "configs"
-        configs.mkdir()
-        for name, values in {
-            "run": harness_config.harness_config(spec, request.size, cpus=cpus),
-            "canary": harness_config.canary_config(spec, cpus, rng),
-            # The durability writer runs until it is killed, whatever the run's bounds.
-            "durability": harness_config.harness_config(
-                spec, request.size, cpus=cpus, operation_count=0, duration_s=3600
-            ),
-        }.items():
-            # Named as the sandbox will see it once the folder is uploaded.
-            (configs / Path(LAYOUT.config(name)).name).write_text(harness_config.render(values))
+        staged = stage_peers(request.peers, Path(tmp) / "peers")
+        configs = _write_configs(request, cpus, rng, settings, Path(tmp) / "configs")
 
         sandbox = await machine.open(
             run_id=request.run_id,
@@ -87,7 +70,7 @@ async def evaluate(
         )
         async with sandbox:
             warnings += list(sandbox.limits_applied.warnings)
-            run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine)
+            run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine, machine=machine)
             await sandbox.upload(bundle.root, LAYOUT.work)
             await sandbox.upload(configs, LAYOUT.configs)
             run.harness_changed = await changed_harness_files(run)
@@ -105,10 +88,15 @@ async def evaluate(
             )
             run.logs["build"] = built.log[-20_000:]
             run.record(_build_gate(built))
+            candidate = Side(request.name, BINARY, run)
+            peers = [await _built_peer(run, one) for one in staged] if built.ok else []
+            measured = Measured()
             if built.ok:
-                await _gates_and_benchmark(run)
+                gated = {one.peer.name for one in staged if one.peer.gated}
+                measured = await gates_and_trials(candidate, peers, gated, settings)
+            run.figures = median_figures(candidate)
             gates = [run.gates[name] for name in GATE_ORDER if name in run.gates]
-            return eval_result(
+            result = eval_result(
                 request,
                 gates,
                 run.figures,
@@ -119,6 +107,66 @@ async def evaluate(
                 limits,
                 sandbox,
             )
+            return with_trials(result, candidate, peers, measured, settings.look_count)
+
+
+def _write_configs(
+    request: EvalRequest,
+    cpus: tuple[int, ...] | None,
+    rng: random.Random,
+    settings: TrialSettings,
+    folder: Path,
+) -> Path:
+    spec = request.spec
+    folder.mkdir()
+    for name, values in {
+        "run": harness_config.harness_config(spec, request.size, cpus=cpus),
+        TRIAL_CONFIG: harness_config.trial_config(
+            spec,
+            request.size,
+            cpus,
+            seconds=settings.seconds,
+            warmup_s=settings.warmup_s,
+            seed=request.seed_override,
+        ),
+        "canary": harness_config.canary_config(spec, cpus, rng),
+        # The durability writer runs until it is killed, whatever the run's bounds.
+        "durability": harness_config.harness_config(
+            spec, request.size, cpus=cpus, operation_count=0, duration_s=3600
+        ),
+    }.items():
+        # Named as the sandbox will see it once the folder is uploaded.
+        (folder / Path(LAYOUT.config(name)).name).write_text(harness_config.render(values))
+    return folder
+
+
+async def _built_peer(run: EvalRun, staged: StagedPeer) -> Side:
+    """One peer uploaded and built, as a side with its own evaluation state."""
+    peer = staged.peer
+    request = run.request
+    peer_request = EvalRequest(
+        spec=request.spec,
+        store_dir=peer.store_dir,
+        name=peer.name,
+        size=request.size,
+        run_id=request.run_id,
+        iteration=request.iteration,
+        store_flags=peer.store_flags,
+        link_libraries=peer.link_libraries,
+    )
+    observer = SideObserver(run.observer, peer)
+    peer_run = EvalRun(
+        peer_request, run.sandbox, observer, run.rng, run.cpus, pristine=run.pristine,
+        machine=run.machine,
+    )
+    peer_run.harness_changed = run.harness_changed
+    observer.on_step("build")
+    gate = await build_peer(run.sandbox, request.spec, staged)
+    peer_run.record(gate)
+    side = Side(peer.name, peer_place(peer.name).binary, peer_run, threshold=peer.threshold)
+    if not gate.passed:
+        side.broken = f"its build failed: {gate.detail.splitlines()[0] if gate.detail else ''}"
+    return side
 
 
 def _build_gate(built: BuildOutcome) -> GateResult:
@@ -126,62 +174,3 @@ def _build_gate(built: BuildOutcome) -> GateResult:
     if built.ok:
         return GateResult(name="build", passed=True, detail="compiled and linked", seconds=seconds)
     return GateResult(name="build", passed=False, detail=built.detail, seconds=seconds)
-
-
-async def _gates_and_benchmark(run: EvalRun) -> None:
-    spec = run.spec
-    await run.sh(f"mkdir -p {LAYOUT.out} && touch {LAYOUT.stamp}")
-    run.observer.on_step("integrity")
-    integrity = await integrity_gate(run)
-
-    run_conf = LAYOUT.config("run")
-    for gate in ("api", "concurrency"):
-        run.observer.on_step(gate)
-        await run.reset_data()
-        output = await run_mode(run.sandbox, f"gate-{gate}", run_conf, timeout_s=GATE_TIMEOUT_S)
-        run.log(gate, output)
-        run.record(gate_from(output, gate, GATE_TIMEOUT_S))
-
-    if spec.requirement.durability != "none":
-        run.observer.on_step("durability")
-        run.record(await durability_gate(run, LAYOUT.config("durability")))
-
-    run.observer.on_step("benchmark")
-    await run.reset_data()
-    sized = harness_config.run_size(spec, run.request.size)
-    timeout = sized.duration_s + 120 + sized.record_count / 20_000
-
-    arrivals: list[tuple[float, float]] = []
-
-    def tick(t: BenchTick) -> None:
-        arrivals.append((time.monotonic(), t.t_s))
-        run.timeline.append(TimelinePoint(t_s=t.t_s, ops_s=t.ops_s))
-        run.observer.on_tick(t)
-
-    bench = await run_mode(run.sandbox, "bench", run_conf, timeout_s=timeout, on_tick=tick)
-    run.log("benchmark", bench)
-    skew = clock_skew(arrivals)
-    if skew is not None:
-        run.tampering.append(skew)
-    run.figures = figures_from(bench)
-    if run.figures is not None and run.figures.clock_tampering:
-        run.tampering.append(f"clock tampering: {run.figures.clock_tampering}")
-    run.record(benchmark_gate(bench, run.figures, timeout))
-
-    run.observer.on_step("memory")
-    await run.reset_data()
-    canary = await run_mode(run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=120)
-    run.log("canary", canary)
-    run.record(memory_gate(spec, bench, run.figures, canary))
-
-    allowed = " ".join(f"! -path '{p}' ! -path '{p}/*'" for p in LAYOUT.writable_in_work())
-    stray = await run.sh(f"find {LAYOUT.work} -newer {LAYOUT.stamp} -type f {allowed} | head -5")
-    if stray.strip():
-        files = ", ".join(stray.split())
-        run.tampering.append(
-            f"the store wrote outside its data directory: {files}; a store may write "
-            "only under StoreConfig::data_dir and $TMPDIR"
-        )
-    if run.tampering and integrity.passed:
-        integrity = GateResult(name="integrity", passed=False, detail="; ".join(run.tampering))
-    run.record(integrity)

@@ -60,7 +60,9 @@ async def run_mode(
     on_tick: Callable[[BenchTick], None] | None = None,
     on_progress: Callable[[ProgressTick], None] | None = None,
     prefix: tuple[str, ...] = (),
+    binary: str = BINARY,
 ) -> ModeOutput:
+    """Runs ``binary`` (the candidate's harness unless another side's) in one mode."""
     events: list[dict[str, object]] = []
     garbage = 0
 
@@ -80,7 +82,7 @@ async def run_mode(
         elif event["event"] == "progress" and on_progress is not None:
             on_progress(progress_from(event))
 
-    argv = [*prefix, BINARY, mode, "--config", config_path, *extra]
+    argv = [*prefix, binary, mode, "--config", config_path, *extra]
     run = await sandbox.run(argv, timeout_s=timeout_s, on_stdout_line=on_line)
     return ModeOutput(run=run, events=events, garbage=garbage)
 

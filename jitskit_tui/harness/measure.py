@@ -1,0 +1,156 @@
+"""One evaluation inside its sandbox, once everything is built: the candidate's gates
+(and those of gated peers), the trials of every side interleaved, the benchmark gate over
+every trial, the memory canary and the check for stray files.
+
+Machine conditions are read just before the trials and just after them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from jitskit_tui.harness import config as harness_config
+from jitskit_tui.harness.conditions import conditions, probe
+from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, EvalRun
+from jitskit_tui.harness.gate_durability import durability_gate
+from jitskit_tui.harness.gate_integrity import integrity_gate
+from jitskit_tui.harness.gate_memory import memory_gate
+from jitskit_tui.harness.modes import gate_from, run_mode
+from jitskit_tui.harness.stopping import TrialSettings
+from jitskit_tui.harness.trials import Side, TrialsOutcome, run_rounds, trial_timeout, trials_gate
+from jitskit_tui.protocol.measurement import MachineConditions
+from jitskit_tui.protocol.results import GateResult
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
+
+TRIAL_CONFIG = "trial"
+"""The harness configuration of every trial (``LAYOUT.config("trial")``)."""
+HELD_BUILD = f"{LAYOUT.peers}/.held-build"
+"""Where the candidate's build waits while a gated peer's takes its place."""
+
+
+@dataclass
+class Measured:
+    """What the gates and trials gave, for the result."""
+
+    trials: TrialsOutcome | None = None
+    conditions: MachineConditions | None = None
+    peer_gates: dict[str, list[GateResult]] = field(default_factory=dict)
+
+
+async def gates_and_trials(
+    candidate: Side, peers: list[Side], gated: set[str], settings: TrialSettings
+) -> Measured:
+    """Runs the gates, the trials and the final checks; records every gate on the sides'
+    runs. Peers named in ``gated`` go through the correctness gates too."""
+    run = candidate.run
+    measured = Measured()
+    await run.sh(f"mkdir -p {LAYOUT.out} && touch {LAYOUT.stamp}")
+    run.observer.on_step("integrity")
+    integrity = await integrity_gate(run)
+    await correctness_gates(run)
+    gated_built = [p for p in peers if p.name in gated and p.run.gates["build"].passed]
+    for peer in gated_built:
+        async with in_place(run, peer):
+            peer.run.record(await integrity_gate(peer.run))
+            await correctness_gates(peer.run)
+
+    run.observer.on_step("benchmark")
+    before = await probe(run.sandbox, run.machine)
+    counting = all(
+        g.passed or g.severity == "log"
+        for side in (candidate, *gated_built)
+        for g in side.run.gates.values()
+    )
+    sized = harness_config.run_size(run.spec, run.request.size)
+    measured.trials = await run_rounds(
+        candidate,
+        peers,
+        settings,
+        config=LAYOUT.config(TRIAL_CONFIG),
+        record_count=sized.record_count,
+        counting=counting,
+    )
+    after = await probe(run.sandbox, run.machine)
+    measured.conditions = conditions(before, after)
+    timeout = trial_timeout(settings, sized.record_count)
+    run.record(trials_gate(candidate, timeout))
+    for peer in peers:
+        peer.run.record(trials_gate(peer, timeout))
+
+    await memory_canary(candidate)
+    for peer in gated_built:
+        async with in_place(run, peer):
+            await memory_canary(peer)
+
+    allowed = " ".join(f"! -path '{p}' ! -path '{p}/*'" for p in LAYOUT.writable_in_work())
+    stray = await run.sh(f"find {LAYOUT.work} -newer {LAYOUT.stamp} -type f {allowed} | head -5")
+    if stray.strip():
+        files = ", ".join(stray.split())
+        run.tampering.append(
+            f"the store wrote outside its data directory: {files}; a store may write "
+            "only under StoreConfig::data_dir and $TMPDIR"
+        )
+    run.record(_final_integrity(integrity, run.tampering))
+    for peer in peers:
+        checked = peer.run.gates.get("integrity", GateResult(name="integrity", passed=True))
+        if peer in gated_built or peer.run.tampering:
+            peer.run.record(_final_integrity(checked, peer.run.tampering))
+    return measured
+
+
+async def correctness_gates(run: EvalRun) -> None:
+    """The gates that judge what the store does: api, concurrency, durability."""
+    run_conf = LAYOUT.config("run")
+    for gate in ("api", "concurrency"):
+        run.observer.on_step(gate)
+        await run.reset_data()
+        output = await run_mode(run.sandbox, f"gate-{gate}", run_conf, timeout_s=GATE_TIMEOUT_S)
+        run.log(gate, output)
+        run.record(gate_from(output, gate, GATE_TIMEOUT_S))
+    if run.spec.requirement.durability != "none":
+        run.observer.on_step("durability")
+        run.record(await durability_gate(run, LAYOUT.config("durability")))
+
+
+async def memory_canary(side: Side) -> None:
+    """The memory gate: the trials' peaks, and a short run at a budget the store has not
+    seen."""
+    run = side.run
+    run.observer.on_step("memory")
+    await run.reset_data()
+    canary = await run_mode(run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=120)
+    run.log("canary", canary)
+    if not side.outputs:
+        return
+    # The trial that held the most memory, or the one the OOM killer ended, is judged.
+    worst = max(
+        range(len(side.outputs)),
+        key=lambda i: (
+            side.outputs[i].run.oom_killed,
+            side.figures[i].memory_peak_bytes if i < len(side.figures) else 0,
+        ),
+    )
+    figures = side.figures[worst] if worst < len(side.figures) else None
+    run.record(memory_gate(run.spec, side.outputs[worst], figures, canary))
+
+
+@contextlib.asynccontextmanager
+async def in_place(run: EvalRun, peer: Side) -> AsyncIterator[None]:
+    """Puts ``peer``'s build where the candidate's is while the gates run on it: the gates
+    find the binary, the store objects and the sealed harness where they always do."""
+    build = LAYOUT.build
+    theirs = peer.binary.rsplit("/", 1)[0]
+    await run.sh(f"mv {build} {HELD_BUILD} && mv {theirs} {build}")
+    try:
+        yield
+    finally:
+        await run.sh(f"mv {build} {theirs} && mv {HELD_BUILD} {build}")
+
+
+def _final_integrity(integrity: GateResult, tampering: list[str]) -> GateResult:
+    if tampering and integrity.passed:
+        return GateResult(name="integrity", passed=False, detail="; ".join(tampering))
+    return integrity
+
