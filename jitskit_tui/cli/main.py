@@ -20,6 +20,7 @@ COMMANDS = {
     "trace": "trace_cmd:trace",
     "bench": "bench_cmd:bench",
     "baselines": "baselines_cmd:baselines",
+    "compare": "compare_cmd:compare",
     "image": "image_cmd:image",
     "run": "run_cmd:run",
     "resume": "run_cmd:resume",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
-from jitskit_tui.protocol.results import EvalResult
+from jitskit_tui.protocol.measurement import MachineConditions
+from jitskit_tui.protocol.results import EvalResult, TrialFigures
+from jitskit_tui.protocol.texts import throughput_text
 from jitskit_tui.spec.units import format_bytes
 
 
@@ -19,7 +21,19 @@ def print_result(result: EvalResult) -> None:
             click.echo(f"         {'':<12} {line}")
     if result.throughput_ops_s:
         counts = "" if result.counts else "  (does not count: a gate failed)"
-        click.echo(f"  throughput: {result.throughput_ops_s:,.0f} ops/s{counts}")
+        figure = (
+            throughput_text(result.throughput)
+            if result.throughput
+            else f"{result.throughput_ops_s:,.0f} ops/s"
+        )
+        click.echo(f"  throughput: {figure}{counts}")
+        if result.trials:
+            print_trials(result.trials, indent="    ")
+        if result.floor_ns_per_op is not None:
+            click.echo(
+                f"  driver floor: {result.floor_ns_per_op:.1f} CPU ns per operation per thread "
+                "(the harness's own cost; a store near it is measured mostly on the driver)"
+            )
         click.echo(
             f"    {'op':<18}{'count':>12}{'ops/s':>14}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
         )
@@ -37,5 +51,29 @@ def print_result(result: EvalResult) -> None:
         f"  machine: {m.host}: {m.cpu_model}, {m.cpu_count} CPUs, "
         f"{format_bytes(m.memory_bytes)}, kernel {m.kernel}, {m.compiler}"
     )
+    if result.conditions is not None:
+        print_conditions(result.conditions, indent="  ")
     for warning in result.warnings:
         click.echo(f"  warning: {warning}")
+
+
+def print_trials(trials: list[TrialFigures], *, indent: str) -> None:
+    """Each trial on a line: its side, round, steady throughput, CPU time per operation."""
+    click.echo(f"{indent}{'side':<20}{'trial':>6}{'ops/s':>14}{'CPU ns/op':>11}{'warm-up':>9}")
+    for trial in trials:
+        cpu = f"{trial.cpu_ns_per_op:,.0f}" if trial.cpu_ns_per_op is not None else "-"
+        flag = "  unsteady" if trial.unsteady else ""
+        click.echo(
+            f"{indent}{trial.side:<20}{trial.index + 1:>6}{trial.throughput_ops_s:>14,.0f}"
+            f"{cpu:>11}{trial.warmup_s:>8.2f}s{flag}"
+        )
+
+
+def print_conditions(conditions: MachineConditions, *, indent: str) -> None:
+    """The machine's load, settings and pinned CPUs around the trials, on one line."""
+    before, after = conditions.load_before[0], conditions.load_after[0]
+    cpus = ",".join(map(str, conditions.pinned_cpus)) or "unknown"
+    click.echo(
+        f"{indent}conditions: load {before:.2f} before, {after:.2f} after; governor "
+        f"{conditions.governor}, SMT {conditions.smt}, THP {conditions.thp}; CPUs {cpus}"
+    )

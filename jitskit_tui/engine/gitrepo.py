@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import git
 
@@ -256,3 +257,21 @@ def worktree_diff(ws: Workspace, *paths: str) -> str:
 def changed_files(ws: Workspace, base: str, head: str) -> list[str]:
     out = _run(ws, "diff", "diff", "--name-only", base, head)
     return [line for line in out.splitlines() if line]
+
+
+def export_store(ws: Workspace, sha: str, dest: Path) -> Path:
+    """Writes the ``store/`` folder of commit ``sha`` into ``dest`` (created), as the
+    commit holds it, whatever the work tree holds now; returns ``dest``."""
+    repo = _repo(ws)
+    try:
+        tree = repo.commit(sha).tree / "store"
+    except (ValueError, KeyError, git.BadName) as exc:
+        raise GitError(f"{ws.root}: commit {sha[:10]} has no store/ folder ({exc})") from None
+    dest.mkdir(parents=True, exist_ok=True)
+    for item in tree.traverse():
+        if not isinstance(item, git.Blob):
+            continue
+        target = dest / Path(item.path).relative_to("store")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(item.data_stream.read())
+    return dest

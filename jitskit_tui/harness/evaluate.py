@@ -21,7 +21,13 @@ from pathlib import Path
 from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.build import BINARY, BuildOutcome, build, harness_cache_dir, peer_place
 from jitskit_tui.harness.bundle import BundleError, digest_of, harness_digests, make_bundle
-from jitskit_tui.harness.eval_run import EvalObserver, EvalRequest, EvalRun, QuietObserver, eval_result
+from jitskit_tui.harness.eval_run import (
+    EvalObserver,
+    EvalRequest,
+    EvalRun,
+    QuietObserver,
+    eval_result,
+)
 from jitskit_tui.harness.gate_integrity import changed_harness_files
 from jitskit_tui.harness.limits import limits_for
 from jitskit_tui.harness.measure import TRIAL_CONFIG, Measured, gates_and_trials
@@ -156,7 +162,12 @@ async def _built_peer(run: EvalRun, staged: StagedPeer) -> Side:
     )
     observer = SideObserver(run.observer, peer)
     peer_run = EvalRun(
-        peer_request, run.sandbox, observer, run.rng, run.cpus, pristine=run.pristine,
+        peer_request,
+        run.sandbox,
+        observer,
+        run.rng,
+        run.cpus,
+        pristine=run.pristine,
         machine=run.machine,
     )
     peer_run.harness_changed = run.harness_changed

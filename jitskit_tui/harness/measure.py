@@ -153,4 +153,3 @@ def _final_integrity(integrity: GateResult, tampering: list[str]) -> GateResult:
     if tampering and integrity.passed:
         return GateResult(name="integrity", passed=False, detail="; ".join(tampering))
     return integrity
-

@@ -69,9 +69,7 @@ def stage_peers(peers: tuple[Peer, ...], root: Path) -> list[StagedPeer]:
     return staged
 
 
-async def build_peer(
-    sandbox: EvalSandbox, spec: SpecCard, staged: StagedPeer
-) -> GateResult:
+async def build_peer(sandbox: EvalSandbox, spec: SpecCard, staged: StagedPeer) -> GateResult:
     """Uploads and builds one peer in its place; its `build` gate. Call after the
     candidate's build, whose sealed harness object it links with."""
     if staged.bundle is None:
@@ -94,9 +92,7 @@ async def build_peer(
     if peer.gated:
         # Its gates run with its build in the candidate's place: the same layout, the
         # same sealed harness.
-        copy = await sandbox.run(
-            ["cp", "-a", HARNESS_OBJECTS, f"{folder}/build/"], timeout_s=60
-        )
+        copy = await sandbox.run(["cp", "-a", HARNESS_OBJECTS, f"{folder}/build/"], timeout_s=60)
         if not copy.ok:
             return GateResult(
                 name="build", passed=False, detail=f"copying the harness objects: {copy.stderr}"
@@ -122,7 +118,9 @@ class SideObserver:
 
     def on_gate(self, gate: GateResult) -> None:
         if self.peer.gated or not gate.passed:
-            self.observer.on_gate(gate.model_copy(update={"name": f"{self.peer.name}: {gate.name}"}))
+            self.observer.on_gate(
+                gate.model_copy(update={"name": f"{self.peer.name}: {gate.name}"})
+            )
 
     def on_trial(self, figures: TrialFigures) -> None:
         self.observer.on_trial(figures)

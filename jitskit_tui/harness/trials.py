@@ -130,7 +130,7 @@ def compare(candidate: Side, peer: Side, looks: int) -> Comparison | None:
     )
 
 
-async def _trial(side: Side, index: int, config: str, timeout: float) -> None:
+async def _trial(side: Side, index: int, config: str, limit_s: float) -> None:
     run = side.run
     await run.reset_data()
     arrivals: list[tuple[float, float]] = []
@@ -144,7 +144,7 @@ async def _trial(side: Side, index: int, config: str, timeout: float) -> None:
         run.observer.on_tick(replace(t, side=side.name, trial=index))
 
     output = await run_mode(
-        run.sandbox, "bench", config, timeout_s=timeout, on_tick=tick, binary=side.binary
+        run.sandbox, "bench", config, timeout_s=limit_s, on_tick=tick, binary=side.binary
     )
     run.log("benchmark" if index == 0 else f"benchmark-trial-{index + 1}", output)
     side.outputs.append(output)
@@ -153,7 +153,7 @@ async def _trial(side: Side, index: int, config: str, timeout: float) -> None:
         run.tampering.append(f"{skew} (trial {index + 1})")
     figures = figures_from(output)
     if figures is None:
-        side.broken = f"trial {index + 1}: the benchmark {crash_reason(output.run, timeout)}"
+        side.broken = f"trial {index + 1}: the benchmark {crash_reason(output.run, limit_s)}"
         return
     if figures.clock_tampering:
         run.tampering.append(f"clock tampering in trial {index + 1}: {figures.clock_tampering}")

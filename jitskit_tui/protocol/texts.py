@@ -4,6 +4,7 @@ them without the engine. A line of text cut short and a ratio read the same ever
 
 from __future__ import annotations
 
+from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.spec.units import format_bytes
@@ -31,6 +32,40 @@ def ratio_text(ratio: float | None, unknown: str = "unknown") -> str:
     return f"{ratio:.2f}x" if ratio is not None else unknown
 
 
+RANGE_DASH = "\u2013"
+"""Between an interval's ends: ``[2.05<en dash>2.38]``."""
+
+
+def interval_ratio_text(interval: Interval) -> str:
+    """``2.21x [2.05-2.38]`` (an en dash between the ends); without an interval (one
+    round), ``2.21x [no interval]``."""
+    if interval.ci_low is None or interval.ci_high is None:
+        return f"{interval.point:.2f}x [no interval]"
+    return f"{interval.point:.2f}x [{interval.ci_low:.2f}{RANGE_DASH}{interval.ci_high:.2f}]"
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """``1.31x [1.20-1.43] faster than incumbent (paired, 8 rounds)``."""
+    verdict = {"faster": "faster than", "slower": "slower than", "same": "the same as"}[
+        comparison.verdict
+    ]
+    how = "paired" if comparison.paired else "unpaired"
+    return (
+        f"{interval_ratio_text(comparison.ratio)} {verdict} {comparison.other} "
+        f"({how}, {comparison.ratio.n} rounds)"
+    )
+
+
+def throughput_text(interval: Interval) -> str:
+    """``1,234,567 ops/s [1,200,000-1,270,000] over 8 trials``."""
+    if interval.ci_low is None or interval.ci_high is None:
+        return f"{ops_s(interval.point)} ({interval.n} trial, no interval)"
+    return (
+        f"{ops_s(interval.point)} [{interval.ci_low:,.0f}{RANGE_DASH}{interval.ci_high:,.0f}] over "
+        f"{interval.n} trials"
+    )
+
+
 def machine_text(result: EvalResult) -> str:
     m = result.machine
     return f"{m.host}: {m.cpu_model}, {m.cpu_count} CPUs"
@@ -51,7 +86,13 @@ def result_text(result: EvalResult, *, logs: bool = False, log_chars: int = 3000
         lines.append(f"  {gate.name}: {mark}: {detail}")
     if result.throughput_ops_s:
         counts = "" if result.counts else " (does not count: a gate failed)"
-        lines.append(f"throughput: {ops_s(result.throughput_ops_s)}{counts}")
+        figure = (
+            throughput_text(result.throughput)
+            if result.throughput
+            else ops_s(result.throughput_ops_s)
+        )
+        lines.append(f"throughput: {figure}{counts}")
+        lines += [f"  {comparison_text(c)}" for c in result.comparisons]
         for op, stats in result.ops.items():
             lines.append(
                 f"  {op}: {stats.ops_s:,.0f} ops/s, p50 {stats.p50_us:.2f} us, "
