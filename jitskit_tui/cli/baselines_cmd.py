@@ -10,9 +10,10 @@ import click
 from jitskit_tui.cli.bench_cmd import EXIT_USAGE, load_or_exit, machine_or_exit, on_machine
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
-from jitskit_tui.harness.baseline_runs import none_passed, run_baselines
+from jitskit_tui.harness.baseline_runs import none_passed, paired_baselines, run_baselines
 from jitskit_tui.harness.eval_run import EvalObserver
 from jitskit_tui.machine_kinds import address_forms
+from jitskit_tui.protocol.texts import throughput_text
 
 
 @click.command()
@@ -64,11 +65,24 @@ def baselines(
     for result in report.results:
         print_result(result)
     click.echo("")
+    for result in report.results:
+        figure = (
+            throughput_text(result.throughput)
+            if result.throughput
+            else f"{result.throughput_ops_s:,.0f} ops/s"
+        )
+        verdict = "pass" if result.counts else "FAIL"
+        cached = (
+            "  (cached: measured alone earlier, unpaired)" if result.name in report.cached else ""
+        )
+        click.echo(f"{result.name}: {verdict}, {figure}{cached}")
     for name, why in report.skipped.items():
         click.echo(f"{name}: not comparable ({why})")
     if report.best_comparable:
+        paired = ", ".join(paired_baselines(report))
         click.echo(
-            f"best comparable: {report.best_comparable} ({report.best_comparable_ops_s:,.0f} ops/s)"
+            f"best comparable: {report.best_comparable} ({report.best_comparable_ops_s:,.0f} "
+            f"ops/s); a candidate is paired against: {paired}"
         )
     else:
         click.echo(f"best comparable: {none_passed(report)}")

@@ -39,9 +39,8 @@ class HeadlessPrinter:
         self.narrator = Narrator()
         self.transcript = transcript
         self.tty = sys.stdout.isatty()
-        sized = run_size(spec, "quick")
-        self.duration_s = sized.duration_s
-        self.operations = sized.operation_count
+        self.duration_s = run_size(spec, "quick").duration_s
+        """One trial's length: the bar fills once per trial."""
         self._bar = 0
         self._mid_text = False
         self._label = ""
@@ -82,14 +81,12 @@ class HeadlessPrinter:
             self._mid_text = False
 
     def _draw_bar(self, tick: BenchTickEvent) -> None:
-        parts = [tick.t_s / self.duration_s if self.duration_s else 0.0]
-        if self.operations:
-            parts.append(tick.ops / self.operations)
-        done = min(1.0, max(parts))
+        done = min(1.0, tick.t_s / self.duration_s if self.duration_s else 0.0)
         filled = round(done * BAR_WIDTH)
+        trial = "" if tick.trial is None else f" {tick.side} trial {tick.trial + 1}"
         text = (
-            f"  benchmark{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done:4.0%} "
-            f"{tick.t_s:5.1f}s {tick.ops_s:>12,.0f} ops/s"
+            f"  benchmark{self._label}{trial} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            f"{done:4.0%} {tick.t_s:5.1f}s {tick.ops_s:>12,.0f} ops/s"
         )
         pad = max(0, self._bar - len(text))
         click.echo("\r" + text + " " * pad, nl=False)

@@ -60,10 +60,12 @@ def cache_key(spec: SpecCard, machine: BenchMachine, baseline: Baseline, size: S
 def _cached(key: str) -> EvalResult | None:
     path = cache_dir() / f"{key}.json"
     try:
-        return EvalResult.model_validate_json(path.read_text())
+        result = EvalResult.model_validate_json(path.read_text())
     except (OSError, ValueError):
         # A missing or damaged cache entry is measured again.
         return None
+    # Measured before trials (one run, no interval): measured again, as trials.
+    return result if result.throughput is not None else None
 
 
 def _store(key: str, result: EvalResult) -> None:
@@ -116,21 +118,22 @@ def baseline_peer(baseline: Baseline) -> Peer:
     )
 
 
-def baselines_to_pair(report: BaselineReport) -> list[Peer]:
-    """The baselines a candidate is paired with: the best comparable one and every other
-    passing comparable one whose interval overlaps it (docs/measurement.md), best first.
-    A figure without an interval (measured before trials) overlaps nothing."""
+def paired_baselines(report: BaselineReport) -> list[str]:
+    """The names of the baselines a candidate is paired with: the best comparable one
+    and every other passing comparable one whose interval overlaps it (the data cannot
+    tell them apart), best first. A figure without an interval overlaps nothing."""
     passing = [r for r in report.results if r.verdict == "pass"]
     if not passing:
         return []
     best = max(passing, key=lambda r: r.throughput_ops_s)
-    paired = [best] + [
-        r
-        for r in sorted(passing, key=lambda r: -r.throughput_ops_s)
-        if r is not best and _overlaps(r, best)
-    ]
+    others = sorted(passing, key=lambda r: -r.throughput_ops_s)
+    return [best.name] + [r.name for r in others if r is not best and _overlaps(r, best)]
+
+
+def baselines_to_pair(report: BaselineReport) -> list[Peer]:
+    """The baselines a candidate is paired with (:func:`paired_baselines`), as peers."""
     by_name = {b.name: b for b in select(None)}
-    return [baseline_peer(by_name[r.name]) for r in paired if r.name in by_name]
+    return [baseline_peer(by_name[name]) for name in paired_baselines(report) if name in by_name]
 
 
 def _overlaps(one: EvalResult, other: EvalResult) -> bool:
@@ -191,7 +194,7 @@ async def run_baselines(
         if baseline not in usable:
             report.skipped[baseline.name] = _why_not(baseline, spec)
     for baseline in usable:
-        result, _ = await run_baseline(
+        result, cached = await run_baseline(
             spec,
             machine,
             baseline,
@@ -200,6 +203,8 @@ async def run_baselines(
             observer=observer_for(baseline.name),
         )
         report.results.append(result)
+        if cached:
+            report.cached.append(result.name)
     passing = [r for r in report.results if r.verdict == "pass"]
     if passing:
         best = max(passing, key=lambda r: r.throughput_ops_s)

@@ -209,6 +209,10 @@ class BaselineReport(_Model):
     """Baselines not comparable for the spec, with why."""
     best_comparable: str | None = None
     best_comparable_ops_s: float = 0.0
+    """The best comparable baseline's median throughput over its trials."""
+    cached: list[str] = Field(default_factory=list)
+    """Baselines whose figures came from the cache: measured alone, at another time, so
+    a ratio to them is unpaired (the loop pairs against them in each evaluation)."""
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ loop:
   iterations: {iterations}
   audit_every: {audit_every}
   models: {{planner: {planner}, coder: {coder}, critic: {coder}, auditor: {planner}}}
-  quick: {{operation_count: 1M, duration: 1s}}
+  quick: {{operation_count: 300k, duration: 1s}}
+  trials: {{min: 2, max: 2}}
 {budget}"""
 
 

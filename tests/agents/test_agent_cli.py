@@ -45,7 +45,14 @@ def test_headless_run_with_the_anthropic_agent_completes_two_iterations(tmp_path
         env["ANTHROPIC_BASE_URL"] = server.url
         env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
         env.pop("JITSKIT_CONFIG", None)
-        argv = [str(JITSKIT), "run", str(DEMO), "--headless", "--agent", "anthropic"]
+        # The demo card with two short trials: this test is about the agent, not the numbers.
+        card = tmp_path / "demo.yaml"
+        card.write_text(
+            DEMO.read_text().replace(
+                "quick: {duration: 2.5s}", "quick: {duration: 1s}\n  trials: {min: 2, max: 2}"
+            )
+        )
+        argv = [str(JITSKIT), "run", str(card), "--headless", "--agent", "anthropic"]
         argv += ["--iterations", "2", "--no-baselines", "--workspace", str(ws_dir)]
         argv += ["--transcript", "--seed", "7"]
         done = subprocess.run(

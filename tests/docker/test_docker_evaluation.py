@@ -14,7 +14,7 @@ from dockerkit import LOCAL_URL, Sshd, TlsDaemon, leftovers
 
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
-from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult
+from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult, TrialFigures
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import Limits
 from jitskit_tui.sandbox.docker import DockerMachine, open_machine
@@ -53,7 +53,8 @@ environment:
   threads: 2
 loop:
   iterations: 3
-  quick: {{operation_count: 2M, duration: 2s}}
+  quick: {{operation_count: 300k, duration: 1.5s}}
+  trials: {{min: 2, max: 2}}
 """,
         file="docker-small.yaml",
     )
@@ -72,6 +73,9 @@ class Watch:
 
     def on_gate(self, gate: GateResult) -> None:
         self.gates.append(gate)
+
+    def on_trial(self, figures: TrialFigures) -> None:
+        pass
 
 
 class SharedObjects(DockerMachine):

@@ -49,7 +49,8 @@ environment:
   scan_length: {{distribution: uniform, min: 1, max: 20}}
 loop:
   iterations: 3
-  quick: {{operation_count: 100M, duration: 2s}}
+  quick: {{operation_count: 300k, duration: 1.5s}}
+  trials: {{min: 2, max: 2}}
 """
     return load_spec_text(text, file="small.yaml")
 

@@ -97,8 +97,8 @@ def test_bench_cli_exit_codes_and_json(tmp_path: Path) -> None:
         .read_text()
         .replace("record_count: 100k", "record_count: 20k")
         .replace(
-            "quick: {operation_count: 4M, duration: 10s}",
-            "quick: {operation_count: 2M, duration: 2s}",
+            "quick: {duration: 2.5s}",
+            "quick: {operation_count: 300k, duration: 1.5s}\n  trials: {min: 2, max: 2}",
         )
     )
     ok = run_jitskit("bench", str(spec), "--store", str(REFERENCE), "--json", str(out), timeout=600)
@@ -115,9 +115,17 @@ def test_bench_cli_exit_codes_and_json(tmp_path: Path) -> None:
         "timeline",
         "machine",
         "spec_sha256",
+        "trials",
+        "throughput",
+        "conditions",
+        "floor_ns_per_op",
     ):
         assert key in data
     assert data["verdict"] == "pass"
+    assert len(data["trials"]) == 2 and data["throughput"]["n"] == 2
+    assert data["throughput"]["ci_low"] <= data["throughput_ops_s"] <= data["throughput"]["ci_high"]
+    assert data["conditions"]["pinned_cpus"] == [0, 1]
+    assert "over 2 trials" in ok.stdout and "conditions: load" in ok.stdout
     assert {"name", "passed", "detail"} <= set(data["gates"][0])
 
     broken = _copy_reference(tmp_path)

@@ -15,7 +15,8 @@ from slurmkit import REPO, RecordingMachine, jobs_after_settling, processes_ment
 
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
-from jitskit_tui.protocol.results import BenchTick, GateResult
+from jitskit_tui.harness.stopping import trial_settings
+from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
 from jitskit_tui.sandbox.slurm import SlurmMachine
 from jitskit_tui.sandbox.slurm_jobs import job_name, run_jobs_prefix
 from jitskit_tui.spec import load_spec
@@ -23,6 +24,8 @@ from jitskit_tui.spec import load_spec
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 DEMO = load_spec(REPO / "specs" / "demo.yaml")
+PINNED = trial_settings(DEMO, "quick").pinned(2)
+"""Two trials: these tests are about the machine, not the measurement."""
 REFERENCE = REPO / "jitskit_tui" / "harness" / "stores" / "reference"
 
 
@@ -41,12 +44,15 @@ class FirstTick:
     def on_gate(self, gate: GateResult) -> None:
         pass
 
+    def on_trial(self, figures: TrialFigures) -> None:
+        pass
+
 
 async def test_evaluation_cancelled_mid_benchmark_leaves_no_job_and_no_process(
     machine: RecordingMachine, run_id: str
 ) -> None:
     watch = FirstTick()
-    request = EvalRequest(spec=DEMO, store_dir=REFERENCE, seed=7, run_id=run_id)
+    request = EvalRequest(spec=DEMO, trials=PINNED, store_dir=REFERENCE, seed=7, run_id=run_id)
     task = asyncio.create_task(evaluate(request, machine, watch))
     ticked = asyncio.create_task(watch.ticked.wait())
     await asyncio.wait({task, ticked}, timeout=600, return_when=asyncio.FIRST_COMPLETED)

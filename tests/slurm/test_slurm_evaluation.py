@@ -9,13 +9,16 @@ from slurmkit import REPO, RecordingMachine
 
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
-from jitskit_tui.protocol.results import BenchTick, GateResult
+from jitskit_tui.harness.stopping import trial_settings
+from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 DEMO = load_spec(REPO / "specs" / "demo.yaml")
+PINNED = trial_settings(DEMO, "quick").pinned(2)
+"""Two trials: these tests are about the machine, not the measurement."""
 REFERENCE = REPO / "jitskit_tui" / "harness" / "stores" / "reference"
 STORES = REPO / "tests" / "stores"
 
@@ -35,6 +38,9 @@ class Watch:
     def on_gate(self, gate: GateResult) -> None:
         self.gates.append(gate)
 
+    def on_trial(self, figures: TrialFigures) -> None:
+        pass
+
 
 def _catalog(name: str) -> dict[str, object]:
     stores = yaml.safe_load((STORES / "hacks.yaml").read_text())["stores"]
@@ -46,7 +52,9 @@ async def test_reference_store_passes_on_demo_card_with_live_ticks(
     machine: RecordingMachine, run_id: str
 ) -> None:
     watch = Watch()
-    request = EvalRequest(spec=DEMO, store_dir=REFERENCE, seed=7, run_id=run_id, iteration=1)
+    request = EvalRequest(
+        spec=DEMO, trials=PINNED, store_dir=REFERENCE, seed=7, run_id=run_id, iteration=1
+    )
     await machine.check()
     result = await evaluate(request, machine, watch)
     failed = {g.name: g.detail for g in result.gates if not g.passed}
@@ -65,10 +73,11 @@ async def test_torn_store_fails_the_gate_it_fails_locally(
     store = STORES / "torn_reads"
     hack = _catalog("torn_reads")
     on_slurm = await evaluate(
-        EvalRequest(spec=DEMO, store_dir=store, seed=7, run_id=run_id), machine
+        EvalRequest(spec=DEMO, trials=PINNED, store_dir=store, seed=7, run_id=run_id), machine
     )
     local = await evaluate(
-        EvalRequest(spec=DEMO, store_dir=store, seed=7, run_id=f"{run_id}-local"), LocalMachine()
+        EvalRequest(spec=DEMO, trials=PINNED, store_dir=store, seed=7, run_id=f"{run_id}-local"),
+        LocalMachine(),
     )
     failed_slurm = {g.name: g.detail for g in on_slurm.gates if not g.passed}
     failed_local = {g.name: g.detail for g in local.gates if not g.passed}

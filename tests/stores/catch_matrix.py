@@ -57,7 +57,7 @@ def small_spec(
     budget: str = "128MiB",
     value_size: int = 64,
     operation_count: str = "300k",
-    duration: str = "3s",
+    duration: str = "1.5s",
 ) -> SpecCard:
     """A two-thread card whose quick evaluation takes seconds (as tests/harness uses)."""
     ops = [_OPERATION_NAMES.get(op, op) for op in operations]
@@ -88,6 +88,7 @@ environment:
 loop:
   iterations: 3
   quick: {{operation_count: {operation_count}, duration: {duration}}}
+  trials: {{min: 2, max: 2}}
 """
     return load_spec_text(text, file=f"hack-{durability}.yaml")
 
