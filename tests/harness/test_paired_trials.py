@@ -14,35 +14,17 @@ from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.harness.peers import Peer
 from jitskit_tui.harness.stopping import trial_settings
-from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult, TrialFigures
+from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.sandbox.local import LocalMachine
 
 from support import REPO
+from support.observers import Recorder
 from support.twins import REFERENCE, slower_twin
 
 pytestmark = pytest.mark.slow
 
 
-class Watch:
-    def __init__(self) -> None:
-        self.trials: list[TrialFigures] = []
-        self.ticks: list[BenchTick] = []
-        self.gates: list[GateResult] = []
-
-    def on_step(self, step: str) -> None:
-        pass
-
-    def on_tick(self, tick: BenchTick) -> None:
-        self.ticks.append(tick)
-
-    def on_gate(self, gate: GateResult) -> None:
-        self.gates.append(gate)
-
-    def on_trial(self, figures: TrialFigures) -> None:
-        self.trials.append(figures)
-
-
-def run(request: EvalRequest, watch: Watch) -> EvalResult:
+def run(request: EvalRequest, watch: Recorder) -> EvalResult:
     return asyncio.run(evaluate(request, LocalMachine(), watch))
 
 
@@ -52,7 +34,7 @@ def test_peers_are_measured_in_interleaved_rounds_and_compared_paired(tmp_path: 
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "store.cc").write_text("#error this peer does not build\n")
-    watch = Watch()
+    watch = Recorder()
     request = EvalRequest(
         spec=spec,
         store_dir=REFERENCE,
@@ -103,7 +85,7 @@ def test_a_candidate_that_fails_a_gate_gets_exactly_the_minimum_of_rounds() -> N
             warmup_s=settings.warmup_s,
         ),
     )
-    result = run(request, Watch())
+    result = run(request, Recorder())
     assert result.verdict == "fail" and "concurrency" in [g.name for g in result.failed_gates]
     assert len(result.trials) == 2
     assert result.throughput_ops_s > 0 and not result.counts
