@@ -282,7 +282,7 @@ def test_an_agent_no_backend_has_is_refused_naming_the_ones_there_are() -> None:
 def test_trials_min_effect_and_floor_rate_default_to_the_documented_values() -> None:
     loop = load_spec_text(VALID).loop
     assert (loop.trials.min, loop.trials.max) == (5, 12)
-    assert loop.trials.target == 0.05 and loop.trials.max_seconds == 60.0
+    assert loop.trials.target == 0.05 and loop.trials.max_seconds == 45.0
     assert loop.min_effect == 0.02 and loop.floor_rate == 1000
 
 

@@ -159,9 +159,12 @@ def trial_config(
     seconds: float,
     warmup_s: float,
     seed: int | None = None,
+    floor: bool = True,
 ) -> dict[str, str]:
     """One trial: ``seconds`` long whatever the store's speed, cycling the size's trace,
-    its first ``warmup_s`` cut from the figures; ``seed`` a held-out trace's."""
+    its first ``warmup_s`` cut from the figures; ``seed`` a held-out trace's. ``floor``:
+    measure the driver's own cost first (a side's first trial is enough: it is the
+    machine's, not the store's)."""
     low, high = TRACE_OPS
     trace = min(max(run_size(spec, size).operation_count or high, low), high)
     config = harness_config(
@@ -172,6 +175,7 @@ def trial_config(
         operation_count=0,
         duration_s=seconds,
         warmup_s=warmup_s,
+        driver_floor_ms=None if floor else 0,
     )
     config["trace_ops"] = str(trace)
     return config

@@ -30,7 +30,7 @@ from jitskit_tui.harness.eval_run import (
 )
 from jitskit_tui.harness.gate_integrity import changed_harness_files
 from jitskit_tui.harness.limits import limits_for
-from jitskit_tui.harness.measure import TRIAL_CONFIG, Measured, gates_and_trials
+from jitskit_tui.harness.measure import FIRST_TRIAL_CONFIG, TRIAL_CONFIG, Measured, gates_and_trials
 from jitskit_tui.harness.outcome import median_figures, with_trials
 from jitskit_tui.harness.peers import SideObserver, StagedPeer, build_peer, stage_peers
 from jitskit_tui.harness.stopping import TrialSettings, trial_settings
@@ -127,14 +127,18 @@ def _write_configs(
     folder.mkdir()
     for name, values in {
         "run": harness_config.harness_config(spec, request.size, cpus=cpus),
-        TRIAL_CONFIG: harness_config.trial_config(
-            spec,
-            request.size,
-            cpus,
-            seconds=settings.seconds,
-            warmup_s=settings.warmup_s,
-            seed=request.seed_override,
-        ),
+        **{
+            name: harness_config.trial_config(
+                spec,
+                request.size,
+                cpus,
+                seconds=settings.seconds,
+                warmup_s=settings.warmup_s,
+                seed=request.seed_override,
+                floor=floor,
+            )
+            for name, floor in ((TRIAL_CONFIG, False), (FIRST_TRIAL_CONFIG, True))
+        },
         "canary": harness_config.canary_config(spec, cpus, rng),
         # The durability writer runs until it is killed, whatever the run's bounds.
         "durability": harness_config.harness_config(

@@ -25,7 +25,9 @@ from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 
 TRIAL_CONFIG = "trial"
-"""The harness configuration of every trial (``LAYOUT.config("trial")``)."""
+"""The harness configuration of every trial (``LAYOUT.config("trial")``)..."""
+FIRST_TRIAL_CONFIG = "trial-first"
+"""... but each side's first, which also measures the driver's floor."""
 HELD_BUILD = f"{LAYOUT.peers}/.held-build"
 """Where the candidate's build waits while a gated peer's takes its place."""
 
@@ -68,7 +70,7 @@ async def gates_and_trials(
         candidate,
         peers,
         settings,
-        config=LAYOUT.config(TRIAL_CONFIG),
+        configs=(LAYOUT.config(FIRST_TRIAL_CONFIG), LAYOUT.config(TRIAL_CONFIG)),
         record_count=sized.record_count,
         counting=counting,
     )

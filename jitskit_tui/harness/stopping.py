@@ -35,7 +35,8 @@ class TrialSettings:
     target: float
     """Stop once every watched interval's half-width is within this (0.05: ±5%)."""
     max_seconds: float
-    """Wall-time cap of the trials; the round under way when it is reached completes."""
+    """Wall-time cap of the trials: no round starts that would end past it (judged by
+    the last round's length), and a round is never cut in half."""
     seconds: float
     """One trial's timed length, warm-up included."""
     warmup_s: float
@@ -104,11 +105,14 @@ class Watched:
 def stop_reason(
     rounds: int, settings: TrialSettings, watched: Sequence[Watched], elapsed_s: float
 ) -> str | None:
-    """Why the trials stop after ``rounds`` complete rounds, or ``None`` to go on."""
+    """Why the trials stop after ``rounds`` complete rounds, or ``None`` to go on;
+    ``elapsed_s`` is when the next round would end."""
     if rounds >= settings.max:
         return f"{rounds} rounds, the most the card allows"
     if elapsed_s >= settings.max_seconds and rounds >= 2:
-        return f"the trials' time cap ({settings.max_seconds:g}s) after {rounds} rounds"
+        return (
+            f"{rounds} rounds: another would pass the trials' time cap ({settings.max_seconds:g}s)"
+        )
     if rounds not in settings.looks:
         return None
     if all(_done(w, settings.target) for w in watched):

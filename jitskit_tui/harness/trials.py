@@ -73,30 +73,33 @@ async def run_rounds(
     peers: list[Side],
     settings: TrialSettings,
     *,
-    config: str,
+    configs: tuple[str, str],
     record_count: int,
     counting: bool,
 ) -> TrialsOutcome:
     """Runs rounds until the stopping rule, the candidate's own failure, or (when the
-    candidate does not count, a gate having failed) exactly ``settings.min`` rounds."""
+    candidate does not count, a gate having failed) exactly ``settings.min`` rounds.
+    ``configs``: the harness configurations of a side's first trial and of the others."""
     run = candidate.run
     timeout = trial_timeout(settings, record_count)
     started = time.monotonic()
     rounds = 0
     while True:
+        began = time.monotonic()
         sides = [s for s in (candidate, *peers) if not s.broken]
         for side in run.rng.sample(sides, len(sides)):
-            await _trial(side, rounds, config, timeout)
+            await _trial(side, rounds, configs[0] if rounds == 0 else configs[1], timeout)
         rounds += 1
+        # The next round is expected to take as long as this one: the time cap holds when
+        # it would end past the cap (a round is never cut in half).
+        elapsed = time.monotonic() - started + (time.monotonic() - began)
         if candidate.broken:
             return TrialsOutcome(rounds, f"the candidate's trial failed: {candidate.broken}", 1)
         if not counting and rounds >= settings.min:
             return TrialsOutcome(
                 rounds, f"{rounds} rounds: a gate failed, so the figure does not count", 1
             )
-        reason = stop_reason(
-            rounds, settings, watched(candidate, peers, settings), time.monotonic() - started
-        )
+        reason = stop_reason(rounds, settings, watched(candidate, peers, settings), elapsed)
         if reason is not None:
             return TrialsOutcome(rounds, reason, settings.look_count)
 
@@ -146,7 +149,8 @@ async def _trial(side: Side, index: int, config: str, limit_s: float) -> None:
     output = await run_mode(
         run.sandbox, "bench", config, timeout_s=limit_s, on_tick=tick, binary=side.binary
     )
-    run.log("benchmark" if index == 0 else f"benchmark-trial-{index + 1}", output)
+    step = "benchmark" if index == 0 else f"benchmark-trial-{index + 1}"
+    run.log(step, output)
     side.outputs.append(output)
     skew = clock_skew(arrivals)
     if skew is not None:
@@ -175,6 +179,9 @@ async def _trial(side: Side, index: int, config: str, limit_s: float) -> None:
         unsteady=unsteady(ticks),
     )
     side.trials.append(trial)
+    if index and output.run.ok and not figures.errors and not figures.integrity_failures:
+        # The first trial's log stands for the others; a trial that went wrong keeps its own.
+        run.logs.pop(step, None)
     run.observer.on_trial(trial)
 
 

@@ -366,7 +366,7 @@ class Trials(_Strict):
     """Rounds at most."""
     target: Share = 0.05
     """Stop once every comparison's interval is within this of its point (±5%)."""
-    max_seconds: Duration = 60.0
+    max_seconds: Duration = 45.0
     """Wall time cap of the trials of one quick evaluation (a full one gets four times
     this); a round is never cut in half."""
 
