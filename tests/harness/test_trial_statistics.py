@@ -13,7 +13,8 @@ import pytest
 
 from jitskit_tui.harness import stats
 from jitskit_tui.harness.stopping import TrialSettings, Watched, stop_reason, trial_settings
-from jitskit_tui.protocol.measurement import Interval
+from jitskit_tui.protocol.measurement import Comparison, Interval
+from jitskit_tui.protocol.texts import comparison_text, interval_ratio_text, throughput_text
 from jitskit_tui.spec import load_spec_text
 
 SETTINGS = TrialSettings(min=5, max=12, target=0.05, max_seconds=60, seconds=2.5, warmup_s=0.5)
@@ -211,3 +212,15 @@ def test_a_20_percent_difference_is_found_at_least_95_percent_of_the_time(ratio:
         paired_noise(ratio, 0.05, 0.15), 1000, seed=2, threshold=1.0, looks=SETTINGS.look_count
     )
     assert share(found, "slower" if ratio < 1 else "faster") >= 0.95
+
+
+def test_intervals_read_with_their_ends_and_how_many_rounds() -> None:
+    ratio = Interval(point=2.21, ci_low=2.05, ci_high=2.38, n=8)
+    assert interval_ratio_text(ratio) == "2.21x [2.05\u20132.38]"
+    assert interval_ratio_text(Interval(point=1.5, n=1)) == "1.50x [no interval]"
+    comparison = Comparison(other="incumbent", ratio=ratio, verdict="faster")
+    assert comparison_text(comparison) == (
+        "2.21x [2.05\u20132.38] faster than incumbent (paired, 8 rounds)"
+    )
+    own = Interval(point=1_234_567, ci_low=1_200_000, ci_high=1_270_000, n=8)
+    assert throughput_text(own) == "1,234,567 ops/s [1,200,000\u20131,270,000] over 8 trials"
