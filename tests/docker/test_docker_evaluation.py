@@ -14,12 +14,14 @@ from dockerkit import LOCAL_URL, Sshd, TlsDaemon, leftovers
 
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
-from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult, TrialFigures
+from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import Limits
 from jitskit_tui.sandbox.docker import DockerMachine, open_machine
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import SpecCard, load_spec_text
+
+from support.observers import Recorder
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -60,24 +62,6 @@ loop:
     )
 
 
-class Watch:
-    def __init__(self) -> None:
-        self.ticks: list[BenchTick] = []
-        self.gates: list[GateResult] = []
-
-    def on_step(self, step: str) -> None:
-        pass
-
-    def on_tick(self, tick: BenchTick) -> None:
-        self.ticks.append(tick)
-
-    def on_gate(self, gate: GateResult) -> None:
-        self.gates.append(gate)
-
-    def on_trial(self, figures: TrialFigures) -> None:
-        pass
-
-
 class SharedObjects(DockerMachine):
     """Keeps harness objects under one key for every Docker host in these tests: they are
     built in the same image, so compiling them once per host only costs time."""
@@ -96,8 +80,8 @@ def _machine(
 
 async def _evaluate(
     machine: DockerMachine, spec: SpecCard, store: Path
-) -> tuple[EvalResult, Watch]:
-    watch = Watch()
+) -> tuple[EvalResult, Recorder]:
+    watch = Recorder()
     request = EvalRequest(
         spec=spec, store_dir=store, seed=7, run_id=f"test-eval-{uuid.uuid4().hex[:8]}"
     )
@@ -166,6 +150,10 @@ async def test_reference_store_passes_on_the_local_daemon_with_live_ticks(
     assert result.verdict == "pass", failed
     assert watch.ticks, "no progress tick reached the observer"
     assert result.throughput_ops_s > 0
+    # Trials, and the machine's conditions read from inside the container.
+    assert len(result.trials) == 2 and len(watch.trials) == 2
+    assert result.conditions is not None and result.conditions.cpu_count > 0
+    assert result.conditions.load_before != (0.0, 0.0, 0.0)
 
 
 async def test_reference_store_with_crash_durability_passes_using_the_data_volume(

@@ -10,9 +10,10 @@ from slurmkit import REPO, RecordingMachine
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.harness.stopping import trial_settings
-from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
+
+from support.observers import Recorder
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
@@ -21,25 +22,6 @@ PINNED = trial_settings(DEMO, "quick").pinned(2)
 """Two trials: these tests are about the machine, not the measurement."""
 REFERENCE = REPO / "jitskit_tui" / "harness" / "stores" / "reference"
 STORES = REPO / "tests" / "stores"
-
-
-class Watch:
-    def __init__(self) -> None:
-        self.steps: list[str] = []
-        self.ticks: list[BenchTick] = []
-        self.gates: list[GateResult] = []
-
-    def on_step(self, step: str) -> None:
-        self.steps.append(step)
-
-    def on_tick(self, tick: BenchTick) -> None:
-        self.ticks.append(tick)
-
-    def on_gate(self, gate: GateResult) -> None:
-        self.gates.append(gate)
-
-    def on_trial(self, figures: TrialFigures) -> None:
-        pass
 
 
 def _catalog(name: str) -> dict[str, object]:
@@ -51,7 +33,7 @@ def _catalog(name: str) -> dict[str, object]:
 async def test_reference_store_passes_on_demo_card_with_live_ticks(
     machine: RecordingMachine, run_id: str
 ) -> None:
-    watch = Watch()
+    watch = Recorder()
     request = EvalRequest(
         spec=DEMO, trials=PINNED, store_dir=REFERENCE, seed=7, run_id=run_id, iteration=1
     )
@@ -61,6 +43,9 @@ async def test_reference_store_passes_on_demo_card_with_live_ticks(
     assert result.verdict == "pass", failed
     assert result.machine.host == "slurm://bench"
     assert result.throughput_ops_s > 0
+    # Trials and the machine's conditions come back from the node like everything else.
+    assert len(result.trials) == 2 and result.throughput is not None
+    assert result.conditions is not None and result.conditions.pinned_cpus
     assert watch.ticks, "no benchmark tick came back from the node"
     # The whole evaluation ran in one allocation, released afterwards.
     assert len(machine.opened) == 1
