@@ -7,7 +7,7 @@ import textwrap
 from textual.content import Content
 
 from jitskit_tui.spec import SpecCard
-from jitskit_tui.spec.model import Hotspot, Latest, Uniform, Zipfian
+from jitskit_tui.spec.model import TRIAL_SECONDS, Hotspot, Latest, Uniform, Zipfian
 from jitskit_tui.spec.units import format_bytes, format_count, format_duration
 
 BAR_CELLS = 16
@@ -157,8 +157,9 @@ def card_summary_parts(spec: SpecCard) -> tuple[Content, Content]:
         quick.append(f"{format_count(loop.quick.record_count)} records")
     if loop.quick.operation_count is not None:
         quick.append(f"{format_count(loop.quick.operation_count)} ops")
-    if loop.quick.duration is not None:
-        quick.append(format_duration(loop.quick.duration))
-    if quick:
-        lines.append(_row("quick eval", ", ".join(quick)))
+    quick.append(f"{format_duration(loop.quick.duration or TRIAL_SECONDS['quick'])} trials")
+    trials = loop.trials
+    rounds = str(trials.min) if trials.min == trials.max else f"{trials.min} to {trials.max}"
+    quick.append(f"{rounds} rounds")
+    lines.append(_row("quick eval", ", ".join(quick)))
     return workload_part, Content("\n").join(lines)
