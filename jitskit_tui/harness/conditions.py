@@ -2,7 +2,7 @@
 
 Read through the evaluation's own sandbox, so it works on every kind of machine: the load
 averages and the CPU counters of ``/proc`` are the whole machine's even inside a jail or
-a container, and a quiet half second with nothing of ours running tells how much CPU the
+a container, and a quiet quarter second with nothing of ours running tells how much CPU the
 rest of the machine used. The jail's own view gives the CPUs the store may run on. Where
 the machine is this host, its processes and its ``/sys`` settings (which a jail does not
 show) are read here directly, so the busy processes can be named.
@@ -21,8 +21,9 @@ from jitskit_tui.protocol.measurement import MachineConditions
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox
 from jitskit_tui.sandbox.local import LocalMachine
 
-QUIET_S = 0.5
-"""How long each probe watches the machine with nothing of ours running."""
+QUIET_S = 0.25
+"""How long each probe watches the machine with nothing of ours running (the CPU
+counters tick every 10 ms: 50 ticks on two CPUs)."""
 BUSY_OTHER_CPU = 0.25
 """Others using a quarter of a CPU or more in the quiet window make the machine busy."""
 BUSY_PROCESS = 0.25

@@ -29,7 +29,8 @@ class TrialSettings:
     """How one evaluation's trials run: from ``spec.loop.trials`` and the size."""
 
     min: int
-    """Rounds before the first look (>= 2)."""
+    """Rounds before the first look (a card asks for at least 2, which an interval needs;
+    a caller that only wants the gates' verdicts may pin 1)."""
     max: int
     """Rounds at most (>= min)."""
     target: float
@@ -43,8 +44,8 @@ class TrialSettings:
     """The start of each trial cut from its figures."""
 
     def __post_init__(self) -> None:
-        if not 2 <= self.min <= self.max:
-            raise ValueError(f"trials need 2 <= min <= max, not min {self.min}, max {self.max}")
+        if not 1 <= self.min <= self.max:
+            raise ValueError(f"trials need 1 <= min <= max, not min {self.min}, max {self.max}")
         if not 0 <= self.warmup_s < self.seconds:
             raise ValueError(
                 f"the warm-up cut ({self.warmup_s:g}s) must be shorter than a trial "
