@@ -177,28 +177,28 @@ async def repeated(
 
 
 async def calibrated_twin(spec: SpecCard, folder: Path) -> tuple[Path, dict[str, object]]:
-    """A twin about 20% slower than the reference on this card: the extra work's cost per
-    step is read from one pinned evaluation of a heavy twin against the reference."""
-    probe_rounds = 400
-    heavy = slower_twin(folder / "heavy", probe_rounds)
-    settings = trial_settings(spec, "quick").pinned(3)
+    """A twin about 20% slower than the reference on this card: the slowdown per extra
+    step is read from the paired ratio of one pinned evaluation of a heavier twin (the
+    ratio is what the A/B runs measure; CPU time per operation would miss waiting)."""
+    probe_steps = 400
+    heavy = slower_twin(folder / "heavy", probe_steps)
+    settings = trial_settings(spec, "quick").pinned(5)
     request = EvalRequest(
         spec=spec, store_dir=REFERENCE, seed=1, trials=settings, peers=(Peer("heavy", heavy),)
     )
     result = await evaluate(request, LocalMachine(), Recorder())
-    mine = [t.cpu_ns_per_op for t in result.trials if t.cpu_ns_per_op]
-    theirs = [t.cpu_ns_per_op for t in result.peers["heavy"].trials if t.cpu_ns_per_op]
-    reference_ns, heavy_ns = statistics.median(mine), statistics.median(theirs)
-    per_step = max(0.05, (heavy_ns - reference_ns) / probe_rounds)
-    rounds = max(1, round(TARGET_SLOWDOWN * reference_ns / per_step))
+    (comparison,) = result.comparisons
+    per_step = max(1e-5, (comparison.ratio.point - 1.0) / probe_steps)
+    steps = max(1, round(TARGET_SLOWDOWN / per_step))
     notes = {
-        "reference_cpu_ns_per_op": reference_ns,
-        "ns_per_extra_step": per_step,
-        "twin_steps": rounds,
+        "probe_steps": probe_steps,
+        "probe_ratio": comparison.ratio.point,
+        "slowdown_per_step": per_step,
+        "twin_steps": steps,
         "intended_slowdown": TARGET_SLOWDOWN,
     }
     print(f"  calibration: {notes}", flush=True)
-    return slower_twin(folder / "twin", rounds), notes
+    return slower_twin(folder / "twin", steps), notes
 
 
 async def in_loop(spec: SpecCard, runs: int) -> Part:
