@@ -19,6 +19,7 @@ def print_result(result: EvalResult) -> None:
             click.echo(f"         {'':<12} {line}")
     if result.throughput_ops_s:
         counts = "" if result.counts else "  (does not count: a gate failed)"
+        counts += "  (smaller machine than the card)" if result.smaller_machine else ""
         click.echo(f"  throughput: {result.throughput_ops_s:,.0f} ops/s{counts}")
         click.echo(
             f"    {'op':<18}{'count':>12}{'ops/s':>14}{'p50 us':>10}{'p99 us':>10}{'p99.9 us':>10}"
@@ -32,10 +33,8 @@ def print_result(result: EvalResult) -> None:
             f"  memory: peak {format_bytes(result.memory_peak_bytes)} of "
             f"{format_bytes(result.memory_budget_bytes)} budget"
         )
-    m = result.machine
-    click.echo(
-        f"  machine: {m.host}: {m.cpu_model}, {m.cpu_count} CPUs, "
-        f"{format_bytes(m.memory_bytes)}, kernel {m.kernel}, {m.compiler}"
-    )
+    click.echo(f"  machine: {result.machine.describe()}")
+    if result.smaller_machine:
+        click.echo(f"  note: every figure above was {result.smaller_machine}")
     for warning in result.warnings:
         click.echo(f"  warning: {warning}")

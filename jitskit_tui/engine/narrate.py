@@ -145,7 +145,8 @@ class Narrator:
                     else ", ratio unknown"
                 )
                 verdict = "pass" if event.verdict == "pass" else "FAIL: does not count"
-                return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}"
+                smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
+                return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}{smaller}"
             case CommitMade():
                 return f"  commit {event.sha[:8]} on {event.branch}: {event.message}"
             case BestMoved():

@@ -23,8 +23,8 @@ from jitskit_tui.protocol.results import (
     MachineFacts,
     TimelinePoint,
 )
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
-from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
+from jitskit_tui.sandbox.base import EvalSandbox, Limits
 from jitskit_tui.spec.model import SpecCard
 
 GATE_TIMEOUT_S = 120.0
@@ -66,6 +66,9 @@ class EvalRequest:
     """Seeds the kill moment and the canary; ``None`` draws one."""
     prepare_bundle: Callable[[Bundle], None] | None = None
     """Test hook: runs on the host bundle before upload."""
+    allow_smaller_machine: bool = False
+    """Evaluate on a machine short of the card's CPUs, memory or disk instead of refusing;
+    the result then says so (``EvalResult.smaller_machine``)."""
 
 
 @dataclass
@@ -96,8 +99,10 @@ class EvalRun:
         self.gates[gate.name] = gate
         self.observer.on_gate(gate)
 
-    async def sh(self, script: str, timeout_s: float = 60.0) -> str:
-        result = await self.sandbox.run(["sh", "-c", script], timeout_s=timeout_s)
+    async def sh(self, script: str, timeout_s: float = 60.0, access: Access = "store") -> str:
+        """Runs a shell script in the sandbox; by default with the store's access, which
+        reads everything and writes only the data volume and /tmp."""
+        result = await self.sandbox.run(["sh", "-c", script], timeout_s=timeout_s, access=access)
         return result.stdout
 
     async def reset_data(self) -> None:
@@ -121,23 +126,45 @@ class EvalRun:
         self.logs[step] = text
 
 
+@dataclass(frozen=True)
+class MachineSetting:
+    """The machine an evaluation runs on, as read before anything was built."""
+
+    facts: MachineFacts
+    limits: Limits
+    warnings: list[str]
+    smaller_machine: str = ""
+    """Empty, or the sentence marking every figure (:mod:`machine_fit`)."""
+
+
 def eval_result(
     request: EvalRequest,
     gates: list[GateResult],
     figures: BenchFigures | None,
     timeline: list[TimelinePoint],
     logs: dict[str, str],
-    machine: BenchMachine,
-    warnings: list[str],
-    limits: Limits,
+    setting: MachineSetting,
     sandbox: EvalSandbox | None = None,
 ) -> EvalResult:
-    """The evaluation's result: its gates, figures and the machine facts it ran under."""
-    facts = figures.machine if figures else MachineFacts()
+    """The evaluation's result: its gates, figures and the machine facts it ran under,
+    complete whatever phase failed (the harness's own view fills what the machine could
+    not say)."""
+    limits, warnings = setting.limits, list(setting.warnings)
+    if sandbox is not None:
+        warnings += [w for w in sandbox.limits_applied.warnings if w not in warnings]
+    facts = setting.facts
+    if figures is not None:
+        inside = figures.machine
+        facts = facts.model_copy(
+            update={
+                name: getattr(inside, name)
+                for name in ("cpu_model", "kernel", "compiler")
+                if getattr(facts, name) == "unknown" and getattr(inside, name) != "unknown"
+            }
+        )
     applied = sandbox.limits_applied if sandbox else None
     facts = facts.model_copy(
         update={
-            "host": machine.label,
             "limits": {
                 "cpus": limits.cpus,
                 "cpuset": list(limits.cpuset) if limits.cpuset else None,
@@ -161,4 +188,5 @@ def eval_result(
         size=request.size,
         warnings=warnings,
         logs=logs,
+        smaller_machine=setting.smaller_machine,
     )

@@ -23,6 +23,7 @@ from jitskit_tui.harness.eval_run import (
     EvalObserver,
     EvalRequest,
     EvalRun,
+    MachineSetting,
     QuietObserver,
     eval_result,
 )
@@ -31,7 +32,9 @@ from jitskit_tui.harness.gate_durability import durability_gate
 from jitskit_tui.harness.gate_integrity import changed_harness_files, integrity_gate
 from jitskit_tui.harness.gate_memory import memory_gate
 from jitskit_tui.harness.limits import limits_for
+from jitskit_tui.harness.machine_fit import check_fit
 from jitskit_tui.harness.modes import figures_from, gate_from, run_mode
+from jitskit_tui.harness.write_attempts import WriteAttempts
 from jitskit_tui.protocol.results import (
     GATE_ORDER,
     BenchTick,
@@ -52,7 +55,8 @@ async def evaluate(
     """Evaluates one store; returns the result whatever the store does."""
     observer = observer or QuietObserver()
     spec = request.spec
-    limits, cpus, warnings = limits_for(spec, machine)
+    setting, cpus = await machine_setting(request, machine)
+    limits = setting.limits
     rng = random.Random(
         request.seed if request.seed is not None else random.SystemRandom().random()
     )
@@ -63,7 +67,7 @@ async def evaluate(
         except BundleError as exc:
             gate = GateResult(name="build", passed=False, detail=str(exc))
             observer.on_gate(gate)
-            return eval_result(request, [gate], None, [], {}, machine, warnings, limits)
+            return eval_result(request, [gate], None, [], {}, setting)
         if request.prepare_bundle is not None:
             request.prepare_bundle(bundle)
         configs = Path(tmp) / "configs"
@@ -86,7 +90,6 @@ async def evaluate(
             data_volume=spec.requirement.durability != "none",
         )
         async with sandbox:
-            warnings += list(sandbox.limits_applied.warnings)
             run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine)
             await sandbox.upload(bundle.root, LAYOUT.work)
             await sandbox.upload(configs, LAYOUT.configs)
@@ -109,16 +112,22 @@ async def evaluate(
                 await _gates_and_benchmark(run)
             gates = [run.gates[name] for name in GATE_ORDER if name in run.gates]
             return eval_result(
-                request,
-                gates,
-                run.figures,
-                run.timeline,
-                run.logs,
-                machine,
-                warnings,
-                limits,
-                sandbox,
+                request, gates, run.figures, run.timeline, run.logs, setting, sandbox
             )
+
+
+async def machine_setting(
+    request: EvalRequest, machine: BenchMachine
+) -> tuple[MachineSetting, tuple[int, ...] | None]:
+    """The machine's facts, read before anything is built; refuses a machine smaller
+    than the card unless allowed (:class:`MachineTooSmall`); the limits fitted to it and
+    the CPUs the harness pins its threads to."""
+    facts = await machine.facts()
+    smaller, warnings = check_fit(
+        request.spec, facts, allow_smaller=request.allow_smaller_machine
+    )
+    limits, cpus, fitted = limits_for(request.spec, machine, facts)
+    return MachineSetting(facts, limits, warnings + fitted, smaller), cpus
 
 
 def _build_gate(built: BuildOutcome) -> GateResult:
@@ -130,7 +139,7 @@ def _build_gate(built: BuildOutcome) -> GateResult:
 
 async def _gates_and_benchmark(run: EvalRun) -> None:
     spec = run.spec
-    await run.sh(f"mkdir -p {LAYOUT.out} && touch {LAYOUT.stamp}")
+    await run.sh(f"mkdir -p {LAYOUT.out} && touch {LAYOUT.stamp}", access="build")
     run.observer.on_step("integrity")
     integrity = await integrity_gate(run)
 
@@ -138,9 +147,21 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
     for gate in ("api", "concurrency"):
         run.observer.on_step(gate)
         await run.reset_data()
-        output = await run_mode(run.sandbox, f"gate-{gate}", run_conf, timeout_s=GATE_TIMEOUT_S)
+        # The api gate's run is traced for writes the read-only sandbox refused.
+        attempts = WriteAttempts()
+        output = await run_mode(
+            run.sandbox,
+            f"gate-{gate}",
+            run_conf,
+            timeout_s=GATE_TIMEOUT_S,
+            prefix=attempts.prefix() if gate == "api" else (),
+            take_line=attempts.take,
+        )
         run.log(gate, output)
         run.record(gate_from(output, gate, GATE_TIMEOUT_S))
+        finding = attempts.finding()
+        if finding is not None:
+            run.tampering.append(finding)
 
     if spec.requirement.durability != "none":
         run.observer.on_step("durability")

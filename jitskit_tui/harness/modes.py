@@ -60,7 +60,11 @@ async def run_mode(
     on_tick: Callable[[BenchTick], None] | None = None,
     on_progress: Callable[[ProgressTick], None] | None = None,
     prefix: tuple[str, ...] = (),
+    take_line: Callable[[str], bool] | None = None,
 ) -> ModeOutput:
+    """Runs one mode of the harness binary (after ``prefix``, a tracer's command line);
+    ``take_line`` is offered every line that is not JSON (the tracer's) and says
+    whether it was its own, so only the rest count as stray output."""
     events: list[dict[str, object]] = []
     garbage = 0
 
@@ -69,7 +73,8 @@ async def run_mode(
         try:
             event = json.loads(line)
         except ValueError:
-            garbage += 1
+            if take_line is None or not take_line(line):
+                garbage += 1
             return
         if not isinstance(event, dict) or "event" not in event:
             garbage += 1

@@ -71,6 +71,8 @@ class RunStarted(_Event):
     naive: bool = False
     """The naive experiment: one agent session, a benchmark tool that reports throughput
     only, and the gates judging each benchmarked store after the fact."""
+    allow_smaller_machine: bool = False
+    """Evaluations run even on a machine smaller than the card, their figures marked."""
 
 
 class RunResumed(_Event):
@@ -85,6 +87,7 @@ class RunResumed(_Event):
     """The iteration interrupted half-way, redone from its start."""
     pid: int
     naive: bool = False
+    allow_smaller_machine: bool = False
 
 
 class RunFinished(_Event):
@@ -408,6 +411,8 @@ class BenchResult(_Event):
     machine: str = ""
     """Where it was measured: `local: AMD EPYC, 2 CPUs`."""
     warnings: list[str] = Field(default_factory=list)
+    smaller_machine: str = ""
+    """Empty, or `measured on a smaller machine than the card: ...` (every figure here)."""
 
 
 class BaselineKnown(_Event):

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jitskit_tui.spec.units import format_bytes
+
 GateName = Literal[
     "build", "api", "concurrency", "durability", "memory", "integrity", "benchmark", "audit"
 ]
@@ -72,6 +74,25 @@ class MachineFacts(_Model):
     """The benchmark machine: `local`, or the Docker host's URL or context name."""
     limits: dict[str, object] = Field(default_factory=dict)
     """The limits that were applied (cpus, cpuset, memory, pids) and any warnings."""
+    cpu_ids: list[int] = Field(default_factory=list)
+    """The CPUs an evaluation may be pinned to (empty when the machine cannot tell)."""
+    data_medium: Literal["disk", "tmpfs", "unknown"] = "unknown"
+    """What backs the data volume: a disk survives power loss, a tmpfs does not."""
+    data_free_bytes: int = 0
+    """Free space where the data volume lives (0 when the machine cannot tell)."""
+
+    def known(self) -> bool:
+        """Whether the facts were read at all (results written before they were are not)."""
+        return self.cpu_count > 0
+
+    def describe(self) -> str:
+        """``local: Intel Xeon, 2 CPUs, 24 GiB, kernel Linux 6.1 x86_64, gcc 12.2.0``."""
+        memory = format_bytes(self.memory_bytes) if self.memory_bytes else "memory unknown"
+        cpus = f"{self.cpu_count} CPUs" if self.cpu_count else "CPUs unknown"
+        return (
+            f"{self.host}: {self.cpu_model}, {cpus}, {memory}, kernel {self.kernel}, "
+            f"{self.compiler}"
+        )
 
     def key(self) -> str:
         """Identifies a machine for caching: results from different machines never mix."""
@@ -133,6 +154,9 @@ class EvalResult(_Model):
     warnings: list[str] = Field(default_factory=list)
     logs: dict[str, str] = Field(default_factory=dict)
     """Build, gate and benchmark output (tails), by step name."""
+    smaller_machine: str = ""
+    """Empty, or the sentence ``measured on a smaller machine than the card: ...`` when
+    the evaluation ran on a machine short of what the card asks (allowed by the user)."""
 
     @property
     def failed_gates(self) -> list[GateResult]:

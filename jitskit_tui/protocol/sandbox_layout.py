@@ -4,25 +4,35 @@ Every evaluation, audit run, sandbox and benchmark image names its paths through
 :data:`LAYOUT`, so the boundary is written here once. Inside a sandbox:
 
 - the working folder (``/work``) holds what the harness brings and makes: its sources,
-  the candidate's ``store/``, the build, the run's configurations, the harness's output
-  and the stamp that dates the measured part of the run. It is also the home of the
-  image's user and every command's starting directory;
+  the candidate's ``store/``, the build, the run's configurations and the harness's
+  output. It is also the home of the image's user and every command's starting
+  directory;
 - the data volume (``/data``), mounted only when the spec's durability needs disk,
   holds the store's data directory (``/data/store``) and each audit test's;
-- ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``.
+- ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``: it vanishes with the command
+  that made it (bubblewrap) or with the evaluation, emptied before every run of the
+  store (a container).
 
-What the store may write is :attr:`SandboxLayout.store_writable`: its data directory's
-volume and its temporary directory. It may not write anywhere in the working folder
-(the harness, the build, the configurations, the output): a file it leaves there is
-tampering, found after the benchmark. The harness itself writes only
-:attr:`SandboxLayout.harness_writable`. Giving the store another place to write is one
-edit of ``store_writable``; the check for stray files follows it.
+Every command runs with an :data:`Access`: ``store`` for anything that runs the
+candidate's code (the harness's modes, audit tests) and ``build`` for the trusted tools
+that compile and prepare (the compiler, ``mkdir``, ``nm``). What a command may write is
+:meth:`SandboxLayout.writable`: a ``store`` command only the data volume and its
+temporary directory (:attr:`SandboxLayout.store_writable`), everything else (the
+working folder with the harness's binaries, the system) is read-only to it, so a write
+anywhere else fails while the store runs. Giving the store another place to write is
+one edit of ``store_writable`` plus the machine kinds' mounts (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Literal
+
+Access = Literal["store", "build"]
+"""What a sandboxed command may write: ``store``, the candidate's code runs in it (only
+:attr:`SandboxLayout.store_writable`); ``build``, a trusted tool compiles or prepares
+(the working folder too)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,12 @@ class SandboxLayout:
     def store_writable(self) -> tuple[str, ...]:
         """Where the store may write: its data volume and its temporary directory."""
         return (self.data, self.tmp)
+
+    def writable(self, access: Access) -> tuple[str, ...]:
+        """Where a command with ``access`` may write; the rest is read-only to it."""
+        if access == "store":
+            return self.store_writable
+        return (self.work, *self.store_writable)
 
     @property
     def harness_writable(self) -> tuple[str, ...]:

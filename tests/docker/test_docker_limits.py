@@ -100,7 +100,7 @@ async def test_container_has_no_network_and_a_read_only_root(
 
 
 async def test_host_facts_name_the_docker_host(local_machine: DockerMachine) -> None:
-    facts = await local_machine.facts()
+    facts = await local_machine.host_facts()
     assert facts.cpu_count >= 1
     assert facts.memory_bytes > 0
     assert facts.kernel

@@ -61,7 +61,7 @@ async def test_tcp_with_tls_runs_an_evaluation(tls_daemon: TlsDaemon, tmp_path: 
     try:
         await machine.check()
         run_id = await _exercise(machine, tmp_path)
-        facts = await machine.facts()
+        facts = await machine.host_facts()
     finally:
         await machine.aclose()
     api = tls_daemon.api()

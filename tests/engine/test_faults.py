@@ -93,7 +93,11 @@ async def test_a_fatal_agent_error_stops_the_run(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_the_ratio_is_against_the_best_comparable_baseline(tmp_path: Path) -> None:
     async def stub_baselines(
-        spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+        spec: SpecCard,
+        machine: BenchMachine,
+        observer_for: ObserverFor,
+        *,
+        allow_smaller_machine: bool = False,
     ) -> BaselineReport:
         # A stand-in report (the real one is `jitskit baselines`' and takes minutes).
         return BaselineReport(

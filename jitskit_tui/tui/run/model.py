@@ -174,7 +174,8 @@ class RunView:
                 if event.purpose == "iteration" and event.iteration is not None:
                     self.bench[event.iteration] = event
                     if event.machine and event.throughput_ops_s > 0:
-                        self.machine_detail = event.machine
+                        smaller = " · smaller than the card" if event.smaller_machine else ""
+                        self.machine_detail = event.machine + smaller
                     self._bump("bench", "status")
                 self._bump("live")
             case AuditTestAdded():
