@@ -21,10 +21,12 @@ from jitskit_tui.protocol.events import (
     AgentText,
     AgentTurnStarted,
     BenchTickEvent,
+    EvalProgress,
     EvalStarted,
     Event,
     RunFinished,
 )
+from jitskit_tui.protocol.results import PhaseProgress
 from jitskit_tui.spec import SpecCard
 
 EXIT_FAILED = 3
@@ -61,6 +63,11 @@ class HeadlessPrinter:
             if self.tty:
                 self._draw_bar(event)
             return
+        if isinstance(event, EvalProgress):
+            self.narrator.state.apply(event)
+            if self.tty and event.phase != "run":
+                self._draw_progress(event)
+            return
         if isinstance(event, AgentText):
             if self.transcript:
                 self._clear_bar()
@@ -91,6 +98,24 @@ class HeadlessPrinter:
             f"  benchmark{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done:4.0%} "
             f"{tick.t_s:5.1f}s {tick.ops_s:>12,.0f} ops/s"
         )
+        pad = max(0, self._bar - len(text))
+        click.echo("\r" + text + " " * pad, nl=False)
+        self._bar = len(text)
+
+    def _draw_progress(self, event: EvalProgress) -> None:
+        done = min(1.0, event.done / event.total) if event.total else 0.0
+        filled = round(done * BAR_WIDTH)
+        shown = PhaseProgress(
+            event.phase,
+            event.done,
+            event.total,
+            event.unit,
+            event.rate,
+            event.elapsed_s,
+            event.budget_s,
+        )
+        text = f"  {event.phase}{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+        text += shown.text().removeprefix(event.phase + " ")
         pad = max(0, self._bar - len(text))
         click.echo("\r" + text + " " * pad, nl=False)
         self._bar = len(text)

@@ -100,7 +100,7 @@ async def _measure(
 
     def observer_for(name: str) -> EvalObserver:
         run.emit(EvalStarted(purpose="baseline", name=name, size="quick", machine=machine.label))
-        return EvalEvents(run.emit, lambda state: None, "baseline", None)
+        return EvalEvents(run.emit, lambda state: None, "baseline", None, name)
 
     try:
         report = await source(

@@ -18,9 +18,11 @@ from jitskit_tui.harness.modes import ModeOutput, tampered
 from jitskit_tui.protocol.results import (
     BenchFigures,
     BenchTick,
+    EvalBudget,
     EvalResult,
     GateResult,
     MachineFacts,
+    PhaseProgress,
     TimelinePoint,
 )
 from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
@@ -36,6 +38,12 @@ class EvalObserver(Protocol):
     def on_step(self, step: str) -> None: ...
     def on_tick(self, tick: BenchTick) -> None: ...
     def on_gate(self, gate: GateResult) -> None: ...
+    def on_budget(self, budget: EvalBudget) -> None:
+        """The phases' budgets and the overall bound, once, before the build."""
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        """How far the running phase got, at every harness progress line (10 a second):
+        throttle before showing or logging."""
 
 
 class QuietObserver:
@@ -48,6 +56,12 @@ class QuietObserver:
         pass
 
     def on_gate(self, gate: GateResult) -> None:
+        pass
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        pass
+
+    def on_progress(self, progress: PhaseProgress) -> None:
         pass
 
 
@@ -90,6 +104,10 @@ class EvalRun:
     """Harness files in the sandbox that differ from the packaged ones, before the build."""
     tampering: list[str] = field(default_factory=list)
     """Signs that the store interfered with the harness's measurement, found on the way."""
+    budget: EvalBudget = field(default_factory=EvalBudget)
+    """Every phase's time budget (:mod:`budgets`), held to by the watchdogs."""
+    partial_ops_s: float = 0.0
+    """The throughput the benchmark's ticks showed when it ended without its result."""
 
     @property
     def spec(self) -> SpecCard:
@@ -145,6 +163,9 @@ def eval_result(
     logs: dict[str, str],
     setting: MachineSetting,
     sandbox: EvalSandbox | None = None,
+    *,
+    budget: EvalBudget | None = None,
+    partial_ops_s: float = 0.0,
 ) -> EvalResult:
     """The evaluation's result: its gates, figures and the machine facts it ran under,
     complete whatever phase failed (the harness's own view fills what the machine could
@@ -178,7 +199,8 @@ def eval_result(
         name=request.name,
         verdict="pass" if passed and figures is not None else "fail",
         gates=gates,
-        throughput_ops_s=figures.throughput_ops_s if figures else 0.0,
+        # A benchmark stopped before its result still shows what it measured: not counting.
+        throughput_ops_s=figures.throughput_ops_s if figures else partial_ops_s,
         ops=figures.ops if figures else {},
         memory_peak_bytes=figures.memory_peak_bytes if figures else 0,
         memory_budget_bytes=request.spec.environment.store_memory_budget,
@@ -189,4 +211,5 @@ def eval_result(
         warnings=warnings,
         logs=logs,
         smaller_machine=setting.smaller_machine,
+        budget=budget,
     )

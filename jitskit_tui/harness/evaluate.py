@@ -18,12 +18,17 @@ from pathlib import Path
 from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.build import BuildOutcome, build, harness_cache_dir
 from jitskit_tui.harness.bundle import BundleError, digest_of, harness_digests, make_bundle
+from jitskit_tui.harness.eval_bounds import (
+    announce_budget,
+    bench_watch,
+    bounded_build,
+    gate_watch,
+    machine_setting,
+)
 from jitskit_tui.harness.eval_run import (
-    GATE_TIMEOUT_S,
     EvalObserver,
     EvalRequest,
     EvalRun,
-    MachineSetting,
     QuietObserver,
     eval_result,
 )
@@ -31,8 +36,6 @@ from jitskit_tui.harness.gate_benchmark import benchmark_gate, clock_skew
 from jitskit_tui.harness.gate_durability import durability_gate
 from jitskit_tui.harness.gate_integrity import changed_harness_files, integrity_gate
 from jitskit_tui.harness.gate_memory import memory_gate
-from jitskit_tui.harness.limits import limits_for
-from jitskit_tui.harness.machine_fit import check_fit
 from jitskit_tui.harness.modes import figures_from, gate_from, run_mode
 from jitskit_tui.harness.write_attempts import WriteAttempts
 from jitskit_tui.protocol.results import (
@@ -83,6 +86,10 @@ async def evaluate(
             # Named as the sandbox will see it once the folder is uploaded.
             (configs / Path(LAYOUT.config(name)).name).write_text(harness_config.render(values))
 
+        cache = harness_cache_dir(
+            machine.build_cache_key, spec.environment.compiler.cxx, digest_of(pristine)
+        )
+        budget = announce_budget(request, bundle, cache, observer)
         sandbox = await machine.open(
             run_id=request.run_id,
             iteration=request.iteration,
@@ -90,15 +97,12 @@ async def evaluate(
             data_volume=spec.requirement.durability != "none",
         )
         async with sandbox:
-            run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine)
+            run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine, budget=budget)
             await sandbox.upload(bundle.root, LAYOUT.work)
             await sandbox.upload(configs, LAYOUT.configs)
             run.harness_changed = await changed_harness_files(run)
             observer.on_step("build")
-            cache = harness_cache_dir(
-                machine.build_cache_key, spec.environment.compiler.cxx, digest_of(pristine)
-            )
-            built = await build(
+            building = build(
                 sandbox,
                 bundle,
                 spec,
@@ -106,28 +110,23 @@ async def evaluate(
                 link_libraries=request.link_libraries,
                 object_cache=cache,
             )
+            built = await bounded_build(budget, building)
             run.logs["build"] = built.log[-20_000:]
             run.record(_build_gate(built))
             if built.ok:
                 await _gates_and_benchmark(run)
             gates = [run.gates[name] for name in GATE_ORDER if name in run.gates]
             return eval_result(
-                request, gates, run.figures, run.timeline, run.logs, setting, sandbox
+                request,
+                gates,
+                run.figures,
+                run.timeline,
+                run.logs,
+                setting,
+                sandbox,
+                budget=budget,
+                partial_ops_s=run.partial_ops_s,
             )
-
-
-async def machine_setting(
-    request: EvalRequest, machine: BenchMachine
-) -> tuple[MachineSetting, tuple[int, ...] | None]:
-    """The machine's facts, read before anything is built; refuses a machine smaller
-    than the card unless allowed (:class:`MachineTooSmall`); the limits fitted to it and
-    the CPUs the harness pins its threads to."""
-    facts = await machine.facts()
-    smaller, warnings = check_fit(
-        request.spec, facts, allow_smaller=request.allow_smaller_machine
-    )
-    limits, cpus, fitted = limits_for(request.spec, machine, facts)
-    return MachineSetting(facts, limits, warnings + fitted, smaller), cpus
 
 
 def _build_gate(built: BuildOutcome) -> GateResult:
@@ -149,16 +148,18 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
         await run.reset_data()
         # The api gate's run is traced for writes the read-only sandbox refused.
         attempts = WriteAttempts()
+        watch, timeout = gate_watch(run, gate)
         output = await run_mode(
             run.sandbox,
             f"gate-{gate}",
             run_conf,
-            timeout_s=GATE_TIMEOUT_S,
+            timeout_s=timeout,
             prefix=attempts.prefix() if gate == "api" else (),
             take_line=attempts.take,
+            watch=watch,
         )
         run.log(gate, output)
-        run.record(gate_from(output, gate, GATE_TIMEOUT_S))
+        run.record(gate_from(output, gate, timeout))
         finding = attempts.finding()
         if finding is not None:
             run.tampering.append(finding)
@@ -169,8 +170,7 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
 
     run.observer.on_step("benchmark")
     await run.reset_data()
-    sized = harness_config.run_size(spec, run.request.size)
-    timeout = sized.duration_s + 120 + sized.record_count / 20_000
+    watch, timeout = bench_watch(run)
 
     arrivals: list[tuple[float, float]] = []
 
@@ -179,7 +179,9 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
         run.timeline.append(TimelinePoint(t_s=t.t_s, ops_s=t.ops_s))
         run.observer.on_tick(t)
 
-    bench = await run_mode(run.sandbox, "bench", run_conf, timeout_s=timeout, on_tick=tick)
+    bench = await run_mode(
+        run.sandbox, "bench", run_conf, timeout_s=timeout, on_tick=tick, watch=watch
+    )
     run.log("benchmark", bench)
     skew = clock_skew(arrivals)
     if skew is not None:
@@ -187,13 +189,18 @@ async def _gates_and_benchmark(run: EvalRun) -> None:
     run.figures = figures_from(bench)
     if run.figures is not None and run.figures.clock_tampering:
         run.tampering.append(f"clock tampering: {run.figures.clock_tampering}")
-    run.record(benchmark_gate(bench, run.figures, timeout))
+    if run.figures is None:
+        run.partial_ops_s = watch.run_ops_s
+    run.record(benchmark_gate(bench, run.figures, timeout, run.partial_ops_s))
 
     run.observer.on_step("memory")
     await run.reset_data()
-    canary = await run_mode(run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=120)
+    watch, timeout = gate_watch(run, "canary")
+    canary = await run_mode(
+        run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=timeout, watch=watch
+    )
     run.log("canary", canary)
-    run.record(memory_gate(spec, bench, run.figures, canary))
+    run.record(memory_gate(spec, bench, run.figures, canary, timeout))
 
     allowed = " ".join(f"! -path '{p}' ! -path '{p}/*'" for p in LAYOUT.writable_in_work())
     stray = await run.sh(f"find {LAYOUT.work} -newer {LAYOUT.stamp} -type f {allowed} | head -5")

@@ -376,6 +376,38 @@ class EvalStep(_Event):
     `audit`."""
 
 
+class EvalBudgetAnnounced(_Event):
+    """An evaluation's phase budgets and overall bound, as it starts (before the build)."""
+
+    type: Literal["eval_budget"] = "eval_budget"
+    purpose: EvalPurpose
+    name: str = "candidate"
+    phases: dict[str, float] = Field(default_factory=dict)
+    """Seconds by phase, in the order they run."""
+    overall_s: float
+    rate: float = 0.0
+    """The floor the work was reckoned at (operations per second)."""
+    floor_rate: float = 0.0
+    """The card's `loop.floor_rate`; less than ``rate`` when the cap raised it."""
+    note: str = ""
+
+
+class EvalProgress(_Event):
+    """How far a phase got against its budget (throttled to a few a second)."""
+
+    type: Literal["eval_progress"] = "eval_progress"
+    purpose: EvalPurpose
+    phase: str
+    done: int
+    total: int = 0
+    """0 when the phase's work is not known in advance."""
+    unit: str = ""
+    rate: float = 0.0
+    """``done`` per second since the phase began."""
+    budget_s: float = 0.0
+    elapsed_s: float = 0.0
+
+
 class GateResulted(_Event):
     type: Literal["gate_result"] = "gate_result"
     purpose: EvalPurpose
@@ -485,6 +517,8 @@ Event = Annotated[
     | ControlReceived
     | EvalStarted
     | EvalStep
+    | EvalBudgetAnnounced
+    | EvalProgress
     | GateResulted
     | BenchTickEvent
     | BenchResult

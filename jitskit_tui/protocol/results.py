@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jitskit_tui.spec.units import format_bytes
+from jitskit_tui.spec.units import format_amount, format_bytes, format_rate, format_span
 
 GateName = Literal[
     "build", "api", "concurrency", "durability", "memory", "integrity", "benchmark", "audit"
@@ -135,6 +135,66 @@ class BenchFigures(_Model):
     written before sampling timed every operation); ``None`` when none was timed."""
 
 
+class PhaseBudget(_Model):
+    """One phase's time budget and how it was reckoned: ``allowance_s + work / rate``."""
+
+    phase: str
+    """`build`, `integrity`, `api`, `concurrency`, `durability`, `load`, `run`, `verify`,
+    `canary`, `setup`."""
+    seconds: float
+    allowance_s: float
+    """The fixed part: process start, trace generation, Open, compiling the harness."""
+    work: int = 0
+    """What the phase does, counted in ``unit`` (records to load, keys to verify)."""
+    unit: str = ""
+    rate: float = 0.0
+    """The rate the work is reckoned at: the card's floor (or the raised one), per
+    second; for the build, bytes of sources per second."""
+
+    def formula(self) -> str:
+        """``20 s + 1M records at the 1k/s floor``, or ``30 s`` when there is no work."""
+        if not self.work or not self.rate:
+            return format_span(self.allowance_s)
+        if self.unit == "bytes of sources":
+            return (
+                f"{format_span(self.allowance_s)} + {format_bytes(self.work)} of sources at "
+                f"{format_bytes(int(self.rate))}/s"
+            )
+        return (
+            f"{format_span(self.allowance_s)} + {format_amount(self.work)} {self.unit} at the "
+            f"{format_rate(self.rate)} floor"
+        )
+
+
+class EvalBudget(_Model):
+    """Every phase's budget and the bound of the whole evaluation, announced at its start."""
+
+    phases: list[PhaseBudget] = Field(default_factory=list)
+    overall_s: float = 0.0
+    floor_rate: float = 0.0
+    """The card's `loop.floor_rate`."""
+    rate: float = 0.0
+    """The floor the work was reckoned at: the card's, or higher when capped."""
+    cap_s: float = 0.0
+    note: str = ""
+    """Why the floor was raised, when the formula gave more than the cap."""
+
+    def of(self, phase: str) -> PhaseBudget | None:
+        return next((p for p in self.phases if p.phase == phase), None)
+
+    def seconds(self, phase: str, default: float = 0.0) -> float:
+        found = self.of(phase)
+        return found.seconds if found else default
+
+    def line(self) -> str:
+        """``build 41 s · api 1.6 min · ... · at most 9.5 min (floor 1k/s)``."""
+        parts = [f"{p.phase} {format_span(p.seconds)}" for p in self.phases]
+        floor = f"floor {format_rate(self.rate)}" + (
+            f", raised from {format_rate(self.floor_rate)}" if self.rate > self.floor_rate else ""
+        )
+        return " · ".join(parts) + f" · at most {format_span(self.overall_s)} ({floor})"
+
+
 class EvalResult(_Model):
     """The whole evaluation of one store on one spec: the JSON `jitskit bench --json` writes."""
 
@@ -157,6 +217,8 @@ class EvalResult(_Model):
     smaller_machine: str = ""
     """Empty, or the sentence ``measured on a smaller machine than the card: ...`` when
     the evaluation ran on a machine short of what the card asks (allowed by the user)."""
+    budget: EvalBudget | None = None
+    """The phases' time budgets and the overall bound the evaluation ran under."""
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -204,3 +266,28 @@ class ProgressTick:
     """0 when the phase's amount of work is not known in advance."""
     t_s: float
     """Seconds since the phase began."""
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    """How far a phase of the evaluation got, against its budget (`eval_progress`)."""
+
+    phase: str
+    """The budget's phase: `load`, `api`, `verify`, ..."""
+    done: int
+    total: int
+    """0 when the phase's amount of work is not known in advance."""
+    unit: str
+    """What ``done`` counts: `records`, `store calls`, `keys`, `operations`."""
+    rate: float
+    """``done`` per second since the phase began."""
+    elapsed_s: float
+    budget_s: float
+
+    def text(self) -> str:
+        """``load 212k/1M records · 1.8k/s · budget 2 min``."""
+        amount = format_amount(self.done) + (f"/{format_amount(self.total)}" if self.total else "")
+        return (
+            f"{self.phase} {amount} {self.unit} · {format_rate(self.rate)} · "
+            f"budget {format_span(self.budget_s)}"
+        )

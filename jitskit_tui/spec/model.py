@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from jitskit_tui.machine_kinds import address_forms, card_allows
 from jitskit_tui.spec.presets import PRESETS, YCSB_ZIPFIAN_CONSTANT, OpKind, PresetName
-from jitskit_tui.spec.units import ByteSize, Count, Duration
+from jitskit_tui.spec.units import ByteSize, Count, Duration, Rate
 
 # The harness stores an integrity code, the key and a version in every value it writes,
 # besides the 8-byte counter that read-modify-write increments.
@@ -359,6 +359,11 @@ class Loop(_Strict):
     """In-loop evaluations; keep them short."""
     full: EvalSize = Field(default_factory=EvalSize)
     """The final measurement; defaults to the workload's sizes."""
+    floor_rate: Rate = 1000.0
+    """Operations per second every phase of an evaluation may assume the store manages at
+    least (records loaded, operations run, keys verified): each phase's time budget is a
+    fixed allowance plus its work at this rate (docs/evaluation.md). A store slower than
+    this gets a `slow` verdict naming the phase instead of hanging the loop."""
 
 
 class SpecCard(_Strict):

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from dockerkit import LOCAL_URL, Sshd, TlsDaemon, leftovers
 
-from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.eval_run import EvalRequest, QuietObserver
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.results import BenchTick, EvalResult, GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
@@ -59,7 +59,7 @@ loop:
     )
 
 
-class Watch:
+class Watch(QuietObserver):
     def __init__(self) -> None:
         self.ticks: list[BenchTick] = []
         self.gates: list[GateResult] = []

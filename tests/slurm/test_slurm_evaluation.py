@@ -7,7 +7,7 @@ import pytest
 import yaml
 from slurmkit import REPO, RecordingMachine
 
-from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.eval_run import EvalRequest, QuietObserver
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.protocol.results import BenchTick, GateResult
 from jitskit_tui.sandbox.local import LocalMachine
@@ -20,7 +20,7 @@ REFERENCE = REPO / "jitskit_tui" / "harness" / "stores" / "reference"
 STORES = REPO / "tests" / "stores"
 
 
-class Watch:
+class Watch(QuietObserver):
     def __init__(self) -> None:
         self.steps: list[str] = []
         self.ticks: list[BenchTick] = []
