@@ -246,10 +246,16 @@ class DockerMachine(BenchMachine):
         tmp_bytes = min(TMP_BYTES, max(16 << 20, limits.memory_bytes // 4))
         host_config = api.create_host_config(
             network_mode="none",
+            # No /dev/shm or /dev/mqueue: the store writes only /data and /tmp.
+            ipc_mode="none",
             read_only=True,
             init=True,
             binds=binds,
-            tmpfs={LAYOUT.tmp: f"rw,exec,nosuid,nodev,size={tmp_bytes},mode=1777"},
+            tmpfs={
+                LAYOUT.tmp: f"rw,exec,nosuid,nodev,size={tmp_bytes},mode=1777",
+                # Docker mounts POSIX message queues here whatever the IPC mode: covered.
+                "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=0755",
+            },
             mem_limit=limits.memory_bytes,
             memswap_limit=limits.memory_bytes,
             pids_limit=limits.pids,
