@@ -41,9 +41,13 @@ UNITS: dict[str, str] = {
     "gate-concurrency-final": "store calls",
     "gate-concurrency-hammer": "store calls",
     "gate-concurrency-storm": "store calls",
+    "durability-write": "acknowledged writes",
+    "durability-verify": "keys",
 }
 """What a harness phase's count counts; `open` and `close` count Open and Close."""
 SINGLE_CALLS = {"open": "Open", "close": "Close"}
+OPENS_INSIDE = frozenset({"gate-api", "durability-write", "durability-verify"})
+"""Phases whose count includes the store's Open (nothing is counted until it returns)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,13 @@ class _Step:
     total: int = 0
     moved: float = 0.0
     """When ``done`` last grew (or the step began)."""
+    t_s: float = 0.0
+    """Seconds since the step began, by the harness's clock (the rate's denominator)."""
+
+    def rate(self, now: float) -> float:
+        # The harness's own clock, else ours (its first event may come late).
+        ran = self.t_s if self.t_s > 0 else now - self.started
+        return self.done / ran if ran > 0.05 else 0.0
 
 
 class Watchdog:
@@ -119,16 +130,19 @@ class Watchdog:
         kind = event.get("event")
         if kind == "progress":
             self._count(
-                str(event.get("phase", "")), _int(event.get("done")), _int(event.get("total"))
+                str(event.get("phase", "")),
+                _int(event.get("done")),
+                _int(event.get("total")),
+                _float(event.get("t_s")),
             )
         elif kind == "tick":
             t_s = _float(event.get("t_s"))
             ops = _int(event.get("ops"))
             if t_s > 0:
                 self.run_ops_s = ops / t_s
-            self._count("run", ops, self.plan.totals.get("run", 0))
+            self._count("run", ops, self.plan.totals.get("run", 0), t_s)
 
-    def _count(self, name: str, done: int, total: int) -> None:
+    def _count(self, name: str, done: int, total: int, t_s: float) -> None:
         now = self.clock()
         self.last_event = now
         step = self.step
@@ -138,6 +152,7 @@ class Watchdog:
         if done > step.done:
             step.moved = now
         step.done, step.total = done, total or self.plan.totals.get(name, 0)
+        step.t_s = t_s
         if self.report is not None:
             self.report(self.progress(now))
 
@@ -146,13 +161,12 @@ class Watchdog:
         assert step is not None
         phase = self.plan.budget_of(step.name)
         budget = self.plan.budgets[phase]
-        ran = max(now - step.started, 1e-3)
         return PhaseProgress(
             phase=phase,
             done=step.done,
             total=step.total,
             unit=UNITS.get(step.name, SINGLE_CALLS.get(step.name, "calls")),
-            rate=step.done / ran,
+            rate=step.rate(now),
             elapsed_s=now - self.budget_started.get(phase, self.started),
             budget_s=budget.seconds,
         )
@@ -193,6 +207,9 @@ class Watchdog:
         call = SINGLE_CALLS.get(step.name)
         if call is not None:
             what = f"{call} did not return within {quiet:.0f} s"
+        elif step.done == 0:
+            first = " (Open is the first)" if step.name in OPENS_INSIDE else ""
+            what = f"no store call returned within {quiet:.0f} s of {step.name}'s start{first}"
         else:
             unit = UNITS.get(step.name, "store calls")
             after = format_amount(step.done) + (
@@ -210,16 +227,15 @@ class Watchdog:
             where = f" (in {SINGLE_CALLS.get(step.name, step.name)})" if step else ""
             return f"{phase}: not finished after {spent:.0f} s{where}; {formula}"
         unit = UNITS.get(step.name, "store calls")
-        ran = max(now - step.started, 1e-3)
-        rate = step.done / ran
+        rate = step.rate(now)
         amount = format_amount(step.done) + (
             f" of {format_amount(step.total)}" if step.total else ""
         )
         text = f"{phase}: {amount} {unit} in {spent:.0f} s, {format_amount(rate)} {unit}/s"
         if step.total and rate > 0:
-            whole = (now - step.started) * step.total / max(step.done, 1) + (
-                step.started - self.budget_started.get(phase, self.started)
-            )
+            # The whole phase at this rate, with what its budget spent before the step.
+            before = now - self.budget_started.get(phase, self.started) - step.done / rate
+            whole = max(before, 0.0) + step.total / rate
             text += f"; at this rate {format_span(whole)}"
         return f"{text}; {formula}"
 
