@@ -75,7 +75,14 @@ def _ratio(shown: ShownRatio) -> Text:
 
 
 def ratio_note(view: RunView) -> str:
-    """What the ratio column is against, in words (the table's tooltip)."""
+    """What the ratio column is against, in words (the table's tooltip), and what a †
+    after a figure means."""
+    smaller = next((b.smaller_machine for b in view.bench.values() if b.smaller_machine), "")
+    mark = f"; {SMALLER_MARK} {smaller}" if smaller else ""
+    return _ratio_words(view) + mark
+
+
+def _ratio_words(view: RunView) -> str:
     state = view.state
     if not state.baseline_ops_s:
         return "ratio: unknown until the baselines are measured (B runs them)"
@@ -88,9 +95,6 @@ def ratio_note(view: RunView) -> str:
             "; ~ marks a ratio restated against it (its commit has one against an earlier "
             "measurement, or none)"
         )
-    smaller = next((b.smaller_machine for b in view.bench.values() if b.smaller_machine), "")
-    if smaller:
-        note += f"; {SMALLER_MARK} {smaller}"
     return note
 
 
