@@ -26,7 +26,6 @@ one edit of ``store_writable`` plus the machine kinds' mounts (docs/architecture
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Literal
 
 Access = Literal["store", "build"]
@@ -76,11 +75,6 @@ class SandboxLayout:
         return f"{self.work}/out"
 
     @property
-    def stamp(self) -> str:
-        """Touched before the gates: a file in the working folder newer than this is stray."""
-        return f"{self.build}/.stamp"
-
-    @property
     def audit_run(self) -> str:
         """The audit suite's own tree: contract headers, the store, the tests, their build."""
         return f"{self.work}/audit-run"
@@ -114,18 +108,6 @@ class SandboxLayout:
         if access == "store":
             return self.store_writable
         return (self.work, *self.store_writable)
-
-    @property
-    def harness_writable(self) -> tuple[str, ...]:
-        """Where the harness writes in the working folder while the store runs."""
-        return (self.out, self.stamp)
-
-    def writable_in_work(self) -> tuple[str, ...]:
-        """The places in the working folder anything may write once the gates start; a new
-        file anywhere else there is stray."""
-        work = PurePosixPath(self.work)
-        places = (*self.store_writable, *self.harness_writable)
-        return tuple(p for p in places if work in PurePosixPath(p).parents)
 
     def env(self) -> dict[str, str]:
         """The environment every sandboxed command starts with, besides ``PATH``."""

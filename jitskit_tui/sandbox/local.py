@@ -314,6 +314,13 @@ class LocalMachine(BenchMachine):
                 "install it with `apt-get install bubblewrap`, or benchmark on a Docker host "
                 "with --machine",
             )
+        if shutil.which("strace") is None:
+            raise MachineError(
+                "local",
+                "strace is not installed: the evaluator traces the store's refused writes and "
+                "its syncs before acknowledgements with it",
+                "install it with `apt-get install strace` (scripts/setup-system.sh does)",
+            )
         probe = await asyncio.create_subprocess_exec(
             "bwrap",
             "--unshare-all",
