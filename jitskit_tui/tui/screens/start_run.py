@@ -116,7 +116,7 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
                 )
                 yield Label("Smaller", classes="form-label")
                 yield Checkbox(
-                    "allow a machine smaller than the card (figures marked)",
+                    "allow a machine smaller than the card (marked)",
                     d.allow_smaller_machine,
                     id="allow-smaller-machine",
                     classes="form-check",
