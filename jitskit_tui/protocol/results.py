@@ -286,6 +286,8 @@ class PhaseProgress:
 
     def text(self) -> str:
         """``load 212k/1M records · 1.8k/s · budget 2 min``."""
+        if self.unit in ("Open", "Close"):
+            return f"{self.phase}: waiting for {self.unit} · budget {format_span(self.budget_s)}"
         amount = format_amount(self.done) + (f"/{format_amount(self.total)}" if self.total else "")
         return (
             f"{self.phase} {amount} {self.unit} · {format_rate(self.rate)} · "

@@ -12,6 +12,7 @@ from pathlib import Path
 
 TEMPLATE = """\
 // A correct map store under one mutex, paced by the test that wrote it.
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <mutex>
@@ -92,7 +93,11 @@ def paced_store(folder: Path, *, open_pace: str = "", upsert_pace: str = "(void)
 
 
 STUCK_OPEN = "Forever();"
-STUCK_PAST = "if (held >= {keys}) Forever();"
+STUCK_AFTER = (
+    "static std::atomic<unsigned long> late{{0}};"
+    " if (held >= {keys} && ++late > {writes}) Forever();"
+)
+"""Upserts stop returning after ``writes`` more once the store holds ``keys`` keys."""
 CRAWL_PAST = (
     "if (held >= {keys}) std::this_thread::sleep_for(std::chrono::milliseconds({ms}));"
 )

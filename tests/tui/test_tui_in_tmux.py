@@ -127,8 +127,9 @@ def test_edit_run_steer_and_stop_in_a_real_terminal(tmp_path: Path, terminal: Te
     terminal.keys("C-r")
     terminal.wait_for(lambda s: "Run specs/tiny.yaml" in s and "Claude Code" in s)
     assert "  iterations: 2\n" in (tmp_path / "specs" / "tiny.yaml").read_text()
-    # From Start, back through the form: no baselines, the tests' trajectory, instant.
-    terminal.keys("BTab", "Space", "BTab")
+    # From Start, back through the form (past the smaller-machine box): no baselines, the
+    # tests' trajectory, instant.
+    terminal.keys("BTab", "BTab", "Space", "BTab")
     time.sleep(0.2)  # an escape sequence and the next key in one read can be misparsed
     terminal.keys(*str(TRAJECTORY))
     terminal.wait_for(lambda s: str(TRAJECTORY) in s)
