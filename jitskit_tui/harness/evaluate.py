@@ -138,7 +138,6 @@ def _build_gate(built: BuildOutcome) -> GateResult:
 
 async def _gates_and_benchmark(run: EvalRun) -> None:
     spec = run.spec
-    await run.sh(f"mkdir -p {LAYOUT.out}", access="build")
     run.observer.on_step("integrity")
     integrity = await integrity_gate(run)
 

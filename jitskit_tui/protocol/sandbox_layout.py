@@ -4,9 +4,8 @@ Every evaluation, audit run, sandbox and benchmark image names its paths through
 :data:`LAYOUT`, so the boundary is written here once. Inside a sandbox:
 
 - the working folder (``/work``) holds what the harness brings and makes: its sources,
-  the candidate's ``store/``, the build, the run's configurations and the harness's
-  output. It is also the home of the image's user and every command's starting
-  directory;
+  the candidate's ``store/``, the build and the run's configurations. It is also the
+  home of the image's user and every command's starting directory;
 - the data volume (``/data``), mounted only when the spec's durability needs disk,
   holds the store's data directory (``/data/store``) and each audit test's;
 - ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``: it vanishes with the command
@@ -39,7 +38,7 @@ class SandboxLayout:
     """The sandbox's paths, as the commands inside see them."""
 
     work: str = "/work"
-    """The working folder: harness, store, build, configurations, output."""
+    """The working folder: harness, store, build, configurations."""
     data: str = "/data"
     """The data volume; present only when the spec's durability needs disk."""
     tmp: str = "/tmp"
@@ -68,11 +67,6 @@ class SandboxLayout:
     def configs(self) -> str:
         """The harness configurations of one evaluation (run, canary, durability)."""
         return f"{self.work}/configs"
-
-    @property
-    def out(self) -> str:
-        """Where the harness writes its logs (the durability gate's acks and trace)."""
-        return f"{self.work}/out"
 
     @property
     def audit_run(self) -> str:
