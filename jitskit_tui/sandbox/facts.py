@@ -8,6 +8,7 @@ cannot be read stays unknown without hiding the others.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
 import subprocess
@@ -59,8 +60,9 @@ def kernel() -> str:
     return f"{uname.sysname} {uname.release} {uname.machine}"
 
 
+@functools.lru_cache(maxsize=4)
 def compiler(cxx: str = "g++") -> str:
-    """``gcc 12.2.0``, as the harness spells it, or ``unknown``."""
+    """``gcc 12.2.0``, as the harness spells it, or ``unknown`` (asked once a process)."""
     with contextlib.suppress(OSError, subprocess.SubprocessError):
         out = subprocess.run(
             [cxx, "-dumpfullversion", "-dumpversion"], capture_output=True, text=True, timeout=10

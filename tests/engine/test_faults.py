@@ -17,7 +17,7 @@ from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.protocol.agent import AgentFatalError, AgentSink, CodeContext, CodeOutcome, Plan
 from jitskit_tui.protocol.agent import PlanContext as PlanCtx
 from jitskit_tui.protocol.events import ErrorRaised, IterationFinished
-from jitskit_tui.protocol.results import BaselineReport
+from jitskit_tui.protocol.results import BaselineReport, MachineFacts
 from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits, MachineError
 from jitskit_tui.sandbox.local import LocalMachine
@@ -44,6 +44,9 @@ class NoMachine(BenchMachine):
 
     async def check(self) -> None:
         raise MachineError(self.label, "cannot connect", "start the Docker daemon")
+
+    async def facts(self) -> MachineFacts:
+        raise AssertionError("never asked: the connection check comes first")
 
     async def open(
         self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool
