@@ -26,7 +26,6 @@ from jitskit_tui.protocol.events import (
     Event,
     RunFinished,
 )
-from jitskit_tui.protocol.results import PhaseProgress
 from jitskit_tui.spec import SpecCard
 
 EXIT_FAILED = 3
@@ -105,17 +104,8 @@ class HeadlessPrinter:
     def _draw_progress(self, event: EvalProgress) -> None:
         done = min(1.0, event.done / event.total) if event.total else 0.0
         filled = round(done * BAR_WIDTH)
-        shown = PhaseProgress(
-            event.phase,
-            event.done,
-            event.total,
-            event.unit,
-            event.rate,
-            event.elapsed_s,
-            event.budget_s,
-        )
         text = f"  {event.phase}{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-        text += shown.text().removeprefix(event.phase + " ")
+        text += event.progress().text().removeprefix(event.phase + " ")
         pad = max(0, self._bar - len(text))
         click.echo("\r" + text + " " * pad, nl=False)
         self._bar = len(text)

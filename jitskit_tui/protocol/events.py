@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
-from jitskit_tui.protocol.results import OpStats
+from jitskit_tui.protocol.results import OpStats, PhaseProgress
 
 Role = Literal["planner", "coder", "critic", "auditor"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "critic", "auditor")
@@ -406,6 +406,18 @@ class EvalProgress(_Event):
     """``done`` per second since the phase began."""
     budget_s: float = 0.0
     elapsed_s: float = 0.0
+
+    def progress(self) -> PhaseProgress:
+        """The figures again, for their words (:meth:`PhaseProgress.text`)."""
+        return PhaseProgress(
+            self.phase,
+            self.done,
+            self.total,
+            self.unit,
+            self.rate,
+            self.elapsed_s,
+            self.budget_s,
+        )
 
 
 class GateResulted(_Event):

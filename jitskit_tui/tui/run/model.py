@@ -37,7 +37,7 @@ from jitskit_tui.protocol.events import (
     RunResumed,
     RunStarted,
 )
-from jitskit_tui.protocol.results import GATE_ORDER, PhaseProgress
+from jitskit_tui.protocol.results import GATE_ORDER
 from jitskit_tui.tui.run.series import Series
 from jitskit_tui.tui.run.transcript import Transcript
 
@@ -91,15 +91,7 @@ class LiveBench:
         shown = self.progress
         if shown is None or shown.phase == "run":
             return ""
-        return PhaseProgress(
-            shown.phase,
-            shown.done,
-            shown.total,
-            shown.unit,
-            shown.rate,
-            shown.elapsed_s,
-            shown.budget_s,
-        ).text()
+        return shown.progress().text()
 
 
 class RunView:
