@@ -120,7 +120,6 @@ class Watchdog:
         self.started = clock()
         self.step: _Step | None = None
         self.budget_started: dict[str, float] = {plan.budget_of("start"): self.started}
-        self.last_event = self.started
         self.run_ops_s = 0.0
         """Throughput of the run so far (operations over seconds), for a stopped run."""
 
@@ -144,7 +143,6 @@ class Watchdog:
 
     def _count(self, name: str, done: int, total: int, t_s: float) -> None:
         now = self.clock()
-        self.last_event = now
         step = self.step
         if step is None or step.name != name:
             step = self.step = _Step(name, now, moved=now)

@@ -81,10 +81,6 @@ class MachineFacts(_Model):
     data_free_bytes: int = 0
     """Free space where the data volume lives (0 when the machine cannot tell)."""
 
-    def known(self) -> bool:
-        """Whether the facts were read at all (results written before they were are not)."""
-        return self.cpu_count > 0
-
     def describe(self) -> str:
         """``local: Intel Xeon, 2 CPUs, 24 GiB, kernel Linux 6.1 x86_64, gcc 12.2.0``."""
         memory = format_bytes(self.memory_bytes) if self.memory_bytes else "memory unknown"
