@@ -48,7 +48,7 @@ async def _timed(times: dict[str, list[float]], step: str, action: Awaitable[T])
 
 async def measure(machine: BenchMachine, rounds: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {}
-    out = LAYOUT.out
+    out = f"{LAYOUT.work}/out"
     await machine.check()
     for index in range(rounds + 1):
         sample: dict[str, list[float]] = {}
@@ -67,6 +67,7 @@ async def measure(machine: BenchMachine, rounds: int) -> dict[str, list[float]]:
         await sandbox.run(
             ["sh", "-c", f"mkdir -p {out} && head -c 1048576 /dev/zero > {out}/r.bin"],
             timeout_s=60,
+            access="build",  # the working folder is read-only to a store's commands
         )
         with tempfile.TemporaryDirectory() as down:
             await _timed(sample, "download", sandbox.download(out, Path(down)))

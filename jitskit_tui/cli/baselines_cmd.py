@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from jitskit_tui.cli.bench_cmd import EXIT_USAGE, load_or_exit, machine_or_exit, on_machine
+from jitskit_tui.cli.bench_cmd import (
+    EXIT_USAGE,
+    allow_smaller_machine_option,
+    load_or_exit,
+    machine_or_exit,
+    on_machine,
+)
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.report import print_result
 from jitskit_tui.harness.baseline_runs import none_passed, paired_baselines, run_baselines
@@ -28,6 +34,7 @@ from jitskit_tui.protocol.texts import throughput_text
     help="Write every result and the best comparable one as JSON to this file.",
 )
 @click.option("--machine", help=f"Benchmark machine: {address_forms()}.")
+@allow_smaller_machine_option
 def baselines(
     spec: Path,
     only: str | None,
@@ -35,6 +42,7 @@ def baselines(
     full: bool,
     json_out: Path | None,
     machine: str | None,
+    allow_smaller_machine: bool,
 ) -> None:
     """Run each baseline on SPEC and name the best comparable one.
 
@@ -57,6 +65,7 @@ def baselines(
                 refresh=refresh,
                 size="full" if full else "quick",
                 observer_for=observer,
+                allow_smaller_machine=allow_smaller_machine,
             ),
         )
     except ValueError as exc:

@@ -25,6 +25,13 @@ EXIT_MACHINE = 3
 
 T = TypeVar("T")
 
+allow_smaller_machine_option = click.option(
+    "--allow-smaller-machine",
+    is_flag=True,
+    help="Evaluate even when the machine has fewer CPUs, less memory or no disk where the "
+    "card asks for them; every figure is then marked as measured on a smaller machine.",
+)
+
 
 def load_or_exit(path: Path) -> SpecCard:
     try:
@@ -92,13 +99,21 @@ def on_machine(machine: BenchMachine, work: Callable[[], Awaitable[T]]) -> T:
 )
 @click.option("--machine", help=f"Benchmark machine: {address_forms()}.")
 @click.option("--seed", type=int, help="Seed for the kill moment and canary (default: random).")
+@allow_smaller_machine_option
 def bench(
-    spec: Path, store: Path, size: str, json_out: Path | None, machine: str | None, seed: int | None
+    spec: Path,
+    store: Path,
+    size: str,
+    json_out: Path | None,
+    machine: str | None,
+    seed: int | None,
+    allow_smaller_machine: bool,
 ) -> None:
     """Build, gate and benchmark the store in DIR for SPEC.
 
     Exit 0 when every gate passes, 1 when a gate fails, 2 for a usage or spec error,
-    3 when the machine cannot evaluate (with what to install).
+    3 when the machine cannot evaluate (with what to install) or is smaller than the card
+    (without --allow-smaller-machine).
     """
     card = load_or_exit(spec)
     if not store.is_dir():
@@ -109,7 +124,11 @@ def bench(
     bench_machine = machine_or_exit(machine or card.environment.machine)
     progress = ProgressLine(card.name)
     request = EvalRequest(
-        spec=card, store_dir=store, size="full" if size == "full" else "quick", seed=seed
+        spec=card,
+        store_dir=store,
+        size="full" if size == "full" else "quick",
+        seed=seed,
+        allow_smaller_machine=allow_smaller_machine,
     )
     try:
         result = on_machine(bench_machine, lambda: evaluate(request, bench_machine, progress))

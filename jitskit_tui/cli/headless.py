@@ -21,6 +21,7 @@ from jitskit_tui.protocol.events import (
     AgentText,
     AgentTurnStarted,
     BenchTickEvent,
+    EvalProgress,
     EvalStarted,
     Event,
     RunFinished,
@@ -60,6 +61,11 @@ class HeadlessPrinter:
             if self.tty:
                 self._draw_bar(event)
             return
+        if isinstance(event, EvalProgress):
+            self.narrator.state.apply(event)
+            if self.tty and event.phase != "run":
+                self._draw_progress(event)
+            return
         if isinstance(event, AgentText):
             if self.transcript:
                 self._clear_bar()
@@ -88,6 +94,15 @@ class HeadlessPrinter:
             f"  benchmark{self._label}{trial} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
             f"{done:4.0%} {tick.t_s:5.1f}s {tick.ops_s:>12,.0f} ops/s"
         )
+        pad = max(0, self._bar - len(text))
+        click.echo("\r" + text + " " * pad, nl=False)
+        self._bar = len(text)
+
+    def _draw_progress(self, event: EvalProgress) -> None:
+        done = min(1.0, event.done / event.total) if event.total else 0.0
+        filled = round(done * BAR_WIDTH)
+        text = f"  {event.phase}{self._label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+        text += event.progress().text().removeprefix(event.phase + " ")
         pad = max(0, self._bar - len(text))
         click.echo("\r" + text + " " * pad, nl=False)
         self._bar = len(text)

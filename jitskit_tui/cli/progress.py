@@ -7,7 +7,13 @@ import time
 
 import click
 
-from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
+from jitskit_tui.protocol.results import (
+    BenchTick,
+    EvalBudget,
+    GateResult,
+    PhaseProgress,
+    TrialFigures,
+)
 
 
 class ProgressLine:
@@ -44,6 +50,20 @@ class ProgressLine:
             f"{self.label}: benchmark{trial} {tick.t_s:5.1f}s  {tick.ops_s:>12,.0f} ops/s  "
             f"{tick.ops:,} ops ({ops})"
         )
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        self._show(f"{self.label}: budget: {budget.line()}", final=True)
+        if budget.note:
+            self._show(f"{self.label}: budget: {budget.note}", final=True)
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        if progress.phase == "run":
+            return  # the run phase shows its ticks
+        now = time.monotonic()
+        if now - self._last_plain < (0.25 if self.tty else 2.0):
+            return
+        self._last_plain = now
+        self._show(f"{self.label}: {progress.text()}")
 
     def on_trial(self, figures: TrialFigures) -> None:
         now = time.monotonic()

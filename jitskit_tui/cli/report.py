@@ -21,6 +21,7 @@ def print_result(result: EvalResult) -> None:
             click.echo(f"         {'':<12} {line}")
     if result.throughput_ops_s:
         counts = "" if result.counts else "  (does not count: a gate failed)"
+        counts += "  (smaller machine than the card)" if result.smaller_machine else ""
         figure = (
             throughput_text(result.throughput)
             if result.throughput
@@ -46,13 +47,11 @@ def print_result(result: EvalResult) -> None:
             f"  memory: peak {format_bytes(result.memory_peak_bytes)} of "
             f"{format_bytes(result.memory_budget_bytes)} budget"
         )
-    m = result.machine
-    click.echo(
-        f"  machine: {m.host}: {m.cpu_model}, {m.cpu_count} CPUs, "
-        f"{format_bytes(m.memory_bytes)}, kernel {m.kernel}, {m.compiler}"
-    )
+    click.echo(f"  machine: {result.machine.describe()}")
     if result.conditions is not None:
         print_conditions(result.conditions, indent="  ")
+    if result.smaller_machine:
+        click.echo(f"  note: every figure above was {result.smaller_machine}")
     for warning in result.warnings:
         click.echo(f"  warning: {warning}")
 

@@ -108,6 +108,13 @@ _transcript_option = click.option(
     help="With --headless: print the agents' words as they stream (the app always does).",
 )
 _seed_option = click.option("--seed", type=int, hidden=True)
+_smaller_option = click.option(
+    "--allow-smaller-machine",
+    is_flag=True,
+    default=None,
+    help="Evaluate even when the machine has fewer CPUs, less memory or no disk where the "
+    "card asks for them; every figure is marked (recorded with the run).",
+)
 
 
 @click.command("run")
@@ -131,6 +138,7 @@ _seed_option = click.option("--seed", type=int, hidden=True)
 @_baselines_option
 @_transcript_option
 @_seed_option
+@_smaller_option
 def run(
     spec: Path,
     headless: bool,
@@ -142,6 +150,7 @@ def run(
     baselines: bool,
     transcript: bool,
     seed: int | None,
+    allow_smaller_machine: bool | None,
     **flags: Any,
 ) -> None:
     """Synthesize a store for SPEC: plan, code, gate, benchmark, critique, commit; repeat.
@@ -152,7 +161,7 @@ def run(
     configured, else the offline scripted agent.
 
     Exit 0 when the budget is used up or the run is stopped, 3 when it cannot go on (no
-    compiler, unreachable machine), 4 when aborted.
+    compiler, unreachable machine, a machine smaller than the card), 4 when aborted.
     """
     if not headless:
         app_needs_terminal()
@@ -165,12 +174,13 @@ def run(
         workspace=workspace,
         seed=seed,
         naive=naive,
+        allow_smaller_machine=bool(allow_smaller_machine),
     )
     try:
         engine = start_run(spec, choices)
     except LaunchError as exc:
         raise _launch_failed(exc) from None
-    later = _app_defaults(engine, baselines, machine)
+    later = _app_defaults(engine, choices, machine)
     _go(engine, later, headless=headless, transcript=transcript, spec=spec)
 
 
@@ -186,6 +196,7 @@ def run(
 @_baselines_option
 @_transcript_option
 @_seed_option
+@_smaller_option
 def resume(
     run_name: str,
     headless: bool,
@@ -196,6 +207,7 @@ def resume(
     baselines: bool,
     transcript: bool,
     seed: int | None,
+    allow_smaller_machine: bool | None,
     **flags: Any,
 ) -> None:
     """Continue RUN (a workspace path or name) from its last complete iteration.
@@ -219,22 +231,24 @@ def resume(
             baselines=baselines,
             fork_from=fork_from,
             seed=seed,
+            allow_smaller_machine=allow_smaller_machine or recorded.allow_smaller_machine,
         )
         engine = resume_run(ws, choices)
     except LaunchError as exc:
         raise _launch_failed(exc) from None
-    later = _app_defaults(engine, baselines, machine)
+    later = _app_defaults(engine, choices, machine)
     _go(engine, later, headless=headless, transcript=transcript)
 
 
-def _app_defaults(engine: Engine, baselines: bool, machine: str | None) -> RunChoices:
+def _app_defaults(engine: Engine, choices: RunChoices, machine: str | None) -> RunChoices:
     """This command's choices, as the app's defaults when the run is resumed or forked
     from the app later (not its budget, folder or fork)."""
     return RunChoices(
         agent=engine.agent.name,
         agent_options=dict(engine.options.agent_options),
-        baselines=baselines,
+        baselines=choices.baselines,
         machine=machine,
+        allow_smaller_machine=choices.allow_smaller_machine,
     )
 
 

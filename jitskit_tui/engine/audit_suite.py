@@ -79,7 +79,7 @@ async def run_suite(
     """Builds and runs every test of ``suite`` against the store; one gate per test."""
     if not suite.tests:
         return []
-    limits, _, _ = limits_for(spec, machine)
+    limits, _, _ = limits_for(spec, machine, await machine.facts())
     with tempfile.TemporaryDirectory(prefix="jitskit-audit-") as tmp:
         staged = Path(tmp) / "audit-run"
         _stage(store_dir, audit_dir, suite, staged)
@@ -123,7 +123,7 @@ async def _build_store(sandbox: EvalSandbox, spec: SpecCard, bundle: Bundle) -> 
     if refused:
         return refused
     cxx = spec.environment.compiler.cxx
-    await sandbox.run(["mkdir", "-p", f"{ROOT}/build"], timeout_s=30)
+    await sandbox.run(["mkdir", "-p", f"{ROOT}/build"], timeout_s=30, access="build")
     objects = []
     sources = sorted(
         p.relative_to(bundle.store).as_posix()
@@ -134,7 +134,7 @@ async def _build_store(sandbox: EvalSandbox, spec: SpecCard, bundle: Bundle) -> 
         obj = f"{ROOT}/build/store{index}.o"
         argv = [cxx, "-std=c++17", "-pthread", *flags, f"-I{ROOT}/include"]
         argv += ["-c", f"{ROOT}/store/{source}", "-o", obj]
-        result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=ROOT)
+        result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=ROOT, access="build")
         if not result.ok:
             return (
                 f"the store does not compile for the audit tests (store/{source}): "
@@ -153,7 +153,7 @@ async def _run_test(
     libs = [f"-l{lib}" for lib in spec.environment.libraries]
     argv = [cxx, "-std=c++17", "-pthread", *spec.environment.compiler.flags, f"-I{ROOT}/include"]
     argv += [f"{ROOT}/audit/{test.id}.cc", *objects, "-o", binary, *libs]
-    built = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=ROOT)
+    built = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=ROOT, access="build")
     if not built.ok:
         first = (built.stderr.strip().splitlines() or ["no output"])[:3]
         return GateResult(

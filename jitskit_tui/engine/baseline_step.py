@@ -100,10 +100,15 @@ async def _measure(
 
     def observer_for(name: str) -> EvalObserver:
         run.emit(EvalStarted(purpose="baseline", name=name, size="quick", machine=machine.label))
-        return EvalEvents(run.emit, lambda state: None, "baseline", None)
+        return EvalEvents(run.emit, lambda state: None, "baseline", None, name)
 
     try:
-        report = await source(run.spec, machine, observer_for)
+        report = await source(
+            run.spec,
+            machine,
+            observer_for,
+            allow_smaller_machine=run.state.allow_smaller_machine,
+        )
     except MachineError:
         raise
     except Exception as exc:  # a baseline failing must not stop the run
@@ -132,6 +137,7 @@ async def _measure(
                 memory_budget_bytes=result.memory_budget_bytes,
                 machine=machine_text(result),
                 warnings=result.warnings,
+                smaller_machine=result.smaller_machine,
             )
         )
     return report

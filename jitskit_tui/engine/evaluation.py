@@ -26,6 +26,8 @@ class Bench:
     size: Size = "quick"
     seed: int | None = None
     """Seeds the evaluator's kill moment and canary (tests); ``None`` draws one."""
+    allow_smaller_machine: bool = False
+    """Evaluate on a machine smaller than the card, every figure marked, not refuse."""
 
 
 async def evaluate_store(
@@ -45,6 +47,7 @@ async def evaluate_store(
         run_id=run.ws.name,
         iteration=iteration,
         seed=bench.seed,
+        allow_smaller_machine=bench.allow_smaller_machine,
     )
     result = await evaluate(request, bench.machine, observer)
     await asyncio.to_thread(_save_logs, run, iteration, purpose, result)

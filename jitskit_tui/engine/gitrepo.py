@@ -84,11 +84,13 @@ class Trailers:
     ratio: float | None
     failed_gates: list[str] = field(default_factory=list)
     outcome: str = "evaluated"
+    smaller_machine: str = ""
+    """The evaluation's `measured on a smaller machine than the card: ...` sentence."""
 
     def render(self) -> str:
         ratio = f"{self.ratio:.3f}" if self.ratio is not None else "unknown"
         failed = ",".join(self.failed_gates) or "none"
-        return (
+        lines = (
             f"Jitskit-Iteration: {self.iteration}\n"
             f"Jitskit-Outcome: {self.outcome}\n"
             f"Jitskit-Verdict: {self.verdict}\n"
@@ -96,6 +98,11 @@ class Trailers:
             f"Jitskit-Ratio: {ratio}\n"
             f"Jitskit-Failed-Gates: {failed}\n"
         )
+        if self.smaller_machine:
+            # `yes (card 4 CPUs, machine 2)`: the figures above are not the card's.
+            _, _, what = self.smaller_machine.partition(": ")
+            lines += f"Jitskit-Smaller-Machine: yes ({what or self.smaller_machine})\n"
+        return lines
 
 
 def parse_trailers(message: str) -> dict[str, str]:

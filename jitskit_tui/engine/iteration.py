@@ -236,6 +236,7 @@ class IterationRunner:
                 memory_budget_bytes=result.memory_budget_bytes,
                 machine=machine_text(result),
                 warnings=result.warnings,
+                smaller_machine=result.smaller_machine,
             )
         )
 
@@ -270,6 +271,7 @@ class IterationRunner:
             ratio=record.ratio,
             failed_gates=record.failed_gates,
             outcome=record.outcome,
+            smaller_machine=record.result.smaller_machine if record.result else "",
         )
         body = f"Plan: {record.plan_title}" if record.plan_title else ""
         sha = await asyncio.to_thread(

@@ -31,6 +31,7 @@ from jitskit_tui.engine.run_start import begin_stint, fork_branch
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import RunLock, Workspace, WorkspaceError
 from jitskit_tui.harness.config import Size
+from jitskit_tui.harness.machine_fit import check_fit
 from jitskit_tui.protocol.agent import Agent, AgentFatalError
 from jitskit_tui.protocol.controls import Control
 from jitskit_tui.protocol.events import ControlReceived, ErrorRaised, RunFinished, RunStatus
@@ -55,6 +56,9 @@ class EngineOptions:
     """Recorded with the run so a resume makes the same agent (scripted pace, trajectory)."""
     naive: bool = False
     """The naive experiment instead of the loop (see :mod:`jitskit_tui.engine.naive`)."""
+    allow_smaller_machine: bool = False
+    """Evaluate on a machine smaller than the card (figures marked) instead of refusing;
+    recorded with the run."""
 
 
 class Engine:
@@ -188,8 +192,13 @@ class Engine:
                 agent_options=self.options.agent_options,
                 machine=machine.label,
                 naive=self.options.naive,
+                allow_smaller_machine=self.options.allow_smaller_machine,
             )
             await machine.check()
+            # A machine smaller than the card is refused before any agent or build works.
+            check_fit(
+                run.spec, await machine.facts(), allow_smaller=self.options.allow_smaller_machine
+            )
             await measure_baseline(run, self.options.baseline, machine)
             if self.options.naive:
                 return await self._naive()
@@ -208,7 +217,12 @@ class Engine:
                     fork = run.take_fork_request()
                     if fork is not None:
                         await fork_branch(run, fork)
-                    bench = Bench(machine, self.options.size, self.options.seed)
+                    bench = Bench(
+                        machine,
+                        self.options.size,
+                        self.options.seed,
+                        self.options.allow_smaller_machine,
+                    )
                     await IterationRunner(run, self.agent, bench).run_iteration()
         except MachineError as exc:
             hint = f" ({exc.hint})" if exc.hint else ""

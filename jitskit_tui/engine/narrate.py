@@ -21,6 +21,7 @@ from jitskit_tui.protocol.events import (
     ContextCompacted,
     ControlReceived,
     ErrorRaised,
+    EvalBudgetAnnounced,
     Event,
     GateResulted,
     IterationAbandoned,
@@ -42,6 +43,7 @@ from jitskit_tui.protocol.events import (
     ToolCallFinished,
 )
 from jitskit_tui.protocol.texts import ops_s, ratio_text
+from jitskit_tui.spec.units import format_span
 
 
 def _first(text: str, limit: int = 140) -> str:
@@ -97,6 +99,13 @@ class Narrator:
                     f"resumed: {event.completed} of {event.iterations} iterations done, "
                     f"{event.agent} agent, machine {event.machine}{redo}"
                 )
+            case EvalBudgetAnnounced():
+                who = f" ({event.name})" if event.purpose == "baseline" else ""
+                line = f"  budget{who}: " + " · ".join(
+                    f"{phase} {format_span(s)}" for phase, s in event.phases.items()
+                )
+                line += f" · at most {format_span(event.overall_s)}"
+                return line + (f"\n  budget{who}: {event.note}" if event.note else "")
             case BaselineKnown():
                 if event.name is None or event.ops_s is None:
                     return f"baseline: unknown ({event.detail})"
@@ -145,7 +154,8 @@ class Narrator:
                     else ", ratio unknown"
                 )
                 verdict = "pass" if event.verdict == "pass" else "FAIL: does not count"
-                return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}"
+                smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
+                return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}{smaller}"
             case CommitMade():
                 return f"  commit {event.sha[:8]} on {event.branch}: {event.message}"
             case BestMoved():

@@ -13,6 +13,8 @@ from jitskit_tui.protocol.events import (
     ContextCompacted,
     CostUpdate,
     ErrorRaised,
+    EvalBudgetAnnounced,
+    EvalProgress,
     EvalPurpose,
     EvalStep,
     Event,
@@ -23,7 +25,13 @@ from jitskit_tui.protocol.events import (
     ToolCallForming,
     TrialFinished,
 )
-from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
+from jitskit_tui.protocol.results import (
+    BenchTick,
+    EvalBudget,
+    GateResult,
+    PhaseProgress,
+    TrialFigures,
+)
 
 Emit = Callable[[Event], Event]
 SetState = Callable[[LoopState], None]
@@ -129,13 +137,21 @@ class EvalEvents:
     """The evaluator's observer: steps, gates and (throttled) ticks as events."""
 
     def __init__(
-        self, emit: Emit, set_state: SetState, purpose: EvalPurpose, iteration: int | None
+        self,
+        emit: Emit,
+        set_state: SetState,
+        purpose: EvalPurpose,
+        iteration: int | None,
+        name: str = "candidate",
     ) -> None:
         self._emit = emit
         self._set_state = set_state
         self.purpose: EvalPurpose = purpose
         self.iteration = iteration
+        self.name = name
         self._last_tick = 0.0
+        self._last_progress = 0.0
+        self._last_phase = ""
 
     def on_step(self, step: str) -> None:
         self._set_state(STEP_STATES.get(step, "gating"))
@@ -170,6 +186,40 @@ class EvalEvents:
                 cpu_ns_per_op=figures.cpu_ns_per_op,
                 warmup_s=figures.warmup_s,
                 unsteady=figures.unsteady,
+            )
+        )
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        self._emit(
+            EvalBudgetAnnounced(
+                iteration=self.iteration,
+                purpose=self.purpose,
+                name=self.name,
+                phases={p.phase: round(p.seconds, 1) for p in budget.phases},
+                overall_s=round(budget.overall_s, 1),
+                rate=budget.rate,
+                floor_rate=budget.floor_rate,
+                note=budget.note,
+            )
+        )
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        now = time.monotonic()
+        # A new phase shows at once; within one, at most ~4 updates a second.
+        if progress.phase == self._last_phase and now - self._last_progress < TICK_INTERVAL_S:
+            return
+        self._last_progress, self._last_phase = now, progress.phase
+        self._emit(
+            EvalProgress(
+                iteration=self.iteration,
+                purpose=self.purpose,
+                phase=progress.phase,
+                done=progress.done,
+                total=progress.total,
+                unit=progress.unit,
+                rate=round(progress.rate, 1),
+                budget_s=round(progress.budget_s, 1),
+                elapsed_s=round(progress.elapsed_s, 2),
             )
         )
 

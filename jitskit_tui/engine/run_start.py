@@ -27,6 +27,7 @@ async def begin_stint(
     agent_options: dict[str, str],
     machine: str,
     naive: bool = False,
+    allow_smaller_machine: bool = False,
 ) -> None:
     """Logs the stint's start (with the agent, its options and the machine, so a resume
     can make them again); on resume, first settles an iteration the last stint left
@@ -44,6 +45,7 @@ async def begin_stint(
                 workspace=str(run.ws.root.resolve()),
                 pid=os.getpid(),
                 naive=naive,
+                allow_smaller_machine=allow_smaller_machine,
             )
         )
         await run.log.sync()
@@ -61,6 +63,7 @@ async def begin_stint(
             redo_iteration=redo,
             pid=os.getpid(),
             naive=naive,
+            allow_smaller_machine=allow_smaller_machine,
         )
     )
     if running is not None and running.iteration in commits:

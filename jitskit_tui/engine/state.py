@@ -169,6 +169,8 @@ class RunState:
     naive: bool = False
     """The naive experiment (see :mod:`jitskit_tui.engine.naive`)."""
     machine: str = ""
+    allow_smaller_machine: bool = False
+    """The last stint evaluated on a machine smaller than the card when it had to."""
     iterations_budget: int = 0
     loop_state: LoopState = "starting"
     loop_detail: str = ""
@@ -293,6 +295,7 @@ class RunState:
                 self.agent_options = dict(event.agent_options)
                 self.naive = event.naive
                 self.machine = event.machine
+                self.allow_smaller_machine = event.allow_smaller_machine
                 self.iterations_budget = event.iterations
                 self.stints.append(Stint(started_ts=event.ts, last_ts=event.ts))
             case RunResumed():
@@ -300,6 +303,7 @@ class RunState:
                 self.agent_options = dict(event.agent_options)
                 self.naive = event.naive
                 self.machine = event.machine
+                self.allow_smaller_machine = event.allow_smaller_machine
                 self.iterations_budget = event.iterations
                 if self.stints and self.stints[-1].status is None:
                     self.stints[-1].status = "crashed"

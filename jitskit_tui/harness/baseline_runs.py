@@ -23,6 +23,7 @@ from jitskit_tui.harness.bundle import digest_of, file_digests, harness_digests
 from jitskit_tui.harness.config import Size, spec_sha256
 from jitskit_tui.harness.eval_run import EvalObserver, EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
+from jitskit_tui.harness.machine_fit import check_fit
 from jitskit_tui.harness.peers import Peer
 from jitskit_tui.protocol.results import BaselineReport, EvalResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
@@ -153,8 +154,11 @@ async def run_baseline(
     size: Size = "quick",
     refresh: bool = False,
     observer: EvalObserver | None = None,
+    allow_smaller_machine: bool = False,
 ) -> tuple[EvalResult, bool]:
-    """One baseline's result and whether it came from the cache."""
+    """One baseline's result and whether it came from the cache; a machine smaller than
+    the card is refused first, cached or not, unless allowed."""
+    check_fit(spec, await machine.facts(), allow_smaller=allow_smaller_machine)
     key = cache_key(spec, machine, baseline, size)
     if not refresh:
         cached = _cached(key)
@@ -170,6 +174,7 @@ async def run_baseline(
             run_id=f"baseline-{baseline.name}",
             store_flags=adapter_flags(baseline),
             link_libraries=tuple(lib.removeprefix("-l") for lib in baseline.libraries),
+            allow_smaller_machine=allow_smaller_machine,
         )
         result = await evaluate(request, machine, observer)
     if result.verdict == "pass":
@@ -185,6 +190,7 @@ async def run_baselines(
     refresh: bool = False,
     size: Size = "quick",
     observer_for: Callable[[str], EvalObserver | None] = lambda name: None,
+    allow_smaller_machine: bool = False,
 ) -> BaselineReport:
     """Runs (or recalls) every comparable baseline and names the fastest that passed."""
     chosen = select(only)
@@ -201,6 +207,7 @@ async def run_baselines(
             size=size,
             refresh=refresh,
             observer=observer_for(baseline.name),
+            allow_smaller_machine=allow_smaller_machine,
         )
         report.results.append(result)
         if cached:
@@ -244,10 +251,16 @@ def _why_not(baseline: Baseline, spec: SpecCard) -> str:
 
 
 async def best_comparable(
-    spec: SpecCard, machine: BenchMachine, *, size: Size = "quick"
+    spec: SpecCard,
+    machine: BenchMachine,
+    *,
+    size: Size = "quick",
+    allow_smaller_machine: bool = False,
 ) -> tuple[str, float] | None:
     """The fastest comparable baseline that passes the gates, as (name, ops/s)."""
-    report = await run_baselines(spec, machine, size=size)
+    report = await run_baselines(
+        spec, machine, size=size, allow_smaller_machine=allow_smaller_machine
+    )
     if report.best_comparable is None:
         return None
     return report.best_comparable, report.best_comparable_ops_s

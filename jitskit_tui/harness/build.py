@@ -297,7 +297,7 @@ async def _step(
 ) -> RunResult | None:
     """Runs one build command, logging it; on failure says what failed in ``outcome``."""
     log.append("$ " + shlex.join(argv))
-    result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work)
+    result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work, access="build")
     outcome.steps.append(result)
     log.append((result.stdout + result.stderr).rstrip())
     if result.ok:

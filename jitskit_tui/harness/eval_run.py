@@ -20,13 +20,15 @@ from jitskit_tui.harness.stopping import TrialSettings
 from jitskit_tui.protocol.results import (
     BenchFigures,
     BenchTick,
+    EvalBudget,
     EvalResult,
     GateResult,
     MachineFacts,
+    PhaseProgress,
     TimelinePoint,
     TrialFigures,
 )
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits
 from jitskit_tui.spec.model import SpecCard
 
@@ -42,6 +44,13 @@ class EvalObserver(Protocol):
     def on_trial(self, figures: TrialFigures) -> None:
         """A trial of one side ended (``figures.side``, ``figures.index``)."""
 
+    def on_budget(self, budget: EvalBudget) -> None:
+        """The phases' budgets and the overall bound, once, before the build."""
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        """How far the running phase got, at every harness progress line (10 a second):
+        throttle before showing or logging."""
+
 
 class QuietObserver:
     """An observer that ignores everything: for callers that only want the result."""
@@ -56,6 +65,12 @@ class QuietObserver:
         pass
 
     def on_trial(self, figures: TrialFigures) -> None:
+        pass
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        pass
+
+    def on_progress(self, progress: PhaseProgress) -> None:
         pass
 
 
@@ -81,6 +96,9 @@ class EvalRequest:
     """How many trials, how long; ``None`` takes them from the spec and the size."""
     seed_override: int | None = None
     """The trace's seed instead of the card's: a held-out trace for the headline."""
+    allow_smaller_machine: bool = False
+    """Evaluate on a machine short of the card's CPUs, memory or disk instead of refusing;
+    the result then says so (``EvalResult.smaller_machine``)."""
 
 
 @dataclass
@@ -104,6 +122,10 @@ class EvalRun:
     """Signs that the store interfered with the harness's measurement, found on the way."""
     machine: BenchMachine | None = None
     """The machine the sandbox is on (its conditions are read around the trials)."""
+    budget: EvalBudget = field(default_factory=EvalBudget)
+    """Every phase's time budget (:mod:`budgets`), held to by the watchdogs."""
+    partial_ops_s: float = 0.0
+    """The throughput the benchmark's ticks showed when it ended without its result."""
 
     @property
     def spec(self) -> SpecCard:
@@ -113,8 +135,10 @@ class EvalRun:
         self.gates[gate.name] = gate
         self.observer.on_gate(gate)
 
-    async def sh(self, script: str, timeout_s: float = 60.0) -> str:
-        result = await self.sandbox.run(["sh", "-c", script], timeout_s=timeout_s)
+    async def sh(self, script: str, timeout_s: float = 60.0, access: Access = "store") -> str:
+        """Runs a shell script in the sandbox; by default with the store's access, which
+        reads everything and writes only the data volume and /tmp."""
+        result = await self.sandbox.run(["sh", "-c", script], timeout_s=timeout_s, access=access)
         return result.stdout
 
     async def reset_data(self) -> None:
@@ -138,23 +162,48 @@ class EvalRun:
         self.logs[step] = text
 
 
+@dataclass(frozen=True)
+class MachineSetting:
+    """The machine an evaluation runs on, as read before anything was built."""
+
+    facts: MachineFacts
+    limits: Limits
+    warnings: list[str]
+    smaller_machine: str = ""
+    """Empty, or the sentence marking every figure (:mod:`machine_fit`)."""
+
+
 def eval_result(
     request: EvalRequest,
     gates: list[GateResult],
     figures: BenchFigures | None,
     timeline: list[TimelinePoint],
     logs: dict[str, str],
-    machine: BenchMachine,
-    warnings: list[str],
-    limits: Limits,
+    setting: MachineSetting,
     sandbox: EvalSandbox | None = None,
+    *,
+    budget: EvalBudget | None = None,
+    partial_ops_s: float = 0.0,
 ) -> EvalResult:
-    """The evaluation's result: its gates, figures and the machine facts it ran under."""
-    facts = figures.machine if figures else MachineFacts()
+    """The evaluation's result: its gates, figures and the machine facts it ran under,
+    complete whatever phase failed (the harness's own view fills what the machine could
+    not say)."""
+    limits, warnings = setting.limits, list(setting.warnings)
+    if sandbox is not None:
+        warnings += [w for w in sandbox.limits_applied.warnings if w not in warnings]
+    facts = setting.facts
+    if figures is not None:
+        inside = figures.machine
+        facts = facts.model_copy(
+            update={
+                name: getattr(inside, name)
+                for name in ("cpu_model", "kernel", "compiler")
+                if getattr(facts, name) == "unknown" and getattr(inside, name) != "unknown"
+            }
+        )
     applied = sandbox.limits_applied if sandbox else None
     facts = facts.model_copy(
         update={
-            "host": machine.label,
             "limits": {
                 "cpus": limits.cpus,
                 "cpuset": list(limits.cpuset) if limits.cpuset else None,
@@ -168,7 +217,8 @@ def eval_result(
         name=request.name,
         verdict="pass" if passed and figures is not None else "fail",
         gates=gates,
-        throughput_ops_s=figures.throughput_ops_s if figures else 0.0,
+        # A benchmark stopped before its result still shows what it measured: not counting.
+        throughput_ops_s=figures.throughput_ops_s if figures else partial_ops_s,
         ops=figures.ops if figures else {},
         memory_peak_bytes=figures.memory_peak_bytes if figures else 0,
         memory_budget_bytes=request.spec.environment.store_memory_budget,
@@ -178,4 +228,6 @@ def eval_result(
         size=request.size,
         warnings=warnings,
         logs=logs,
+        smaller_machine=setting.smaller_machine,
+        budget=budget,
     )

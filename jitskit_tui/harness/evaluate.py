@@ -21,6 +21,7 @@ from pathlib import Path
 from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.build import BINARY, BuildOutcome, build, harness_cache_dir, peer_place
 from jitskit_tui.harness.bundle import BundleError, digest_of, harness_digests, make_bundle
+from jitskit_tui.harness.eval_bounds import announce_budget, bounded_build, machine_setting
 from jitskit_tui.harness.eval_run import (
     EvalObserver,
     EvalRequest,
@@ -29,7 +30,6 @@ from jitskit_tui.harness.eval_run import (
     eval_result,
 )
 from jitskit_tui.harness.gate_integrity import changed_harness_files
-from jitskit_tui.harness.limits import limits_for
 from jitskit_tui.harness.measure import FIRST_TRIAL_CONFIG, TRIAL_CONFIG, Measured, gates_and_trials
 from jitskit_tui.harness.outcome import median_figures, with_trials
 from jitskit_tui.harness.peers import SideObserver, StagedPeer, build_peer, stage_peers
@@ -50,7 +50,8 @@ async def evaluate(
     stores do."""
     observer = observer or QuietObserver()
     spec = request.spec
-    limits, cpus, warnings = limits_for(spec, machine)
+    setting, cpus = await machine_setting(request, machine)
+    limits = setting.limits
     rng = random.Random(
         request.seed if request.seed is not None else random.SystemRandom().random()
     )
@@ -62,12 +63,16 @@ async def evaluate(
         except BundleError as exc:
             gate = GateResult(name="build", passed=False, detail=str(exc))
             observer.on_gate(gate)
-            return eval_result(request, [gate], None, [], {}, machine, warnings, limits)
+            return eval_result(request, [gate], None, [], {}, setting)
         if request.prepare_bundle is not None:
             request.prepare_bundle(bundle)
         staged = stage_peers(request.peers, Path(tmp) / "peers")
         configs = _write_configs(request, cpus, rng, settings, Path(tmp) / "configs")
 
+        cache = harness_cache_dir(
+            machine.build_cache_key, spec.environment.compiler.cxx, digest_of(pristine)
+        )
+        budget = announce_budget(request, bundle, cache, observer, peers=staged, settings=settings)
         sandbox = await machine.open(
             run_id=request.run_id,
             iteration=request.iteration,
@@ -75,16 +80,21 @@ async def evaluate(
             data_volume=spec.requirement.durability != "none",
         )
         async with sandbox:
-            warnings += list(sandbox.limits_applied.warnings)
-            run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine, machine=machine)
+            run = EvalRun(
+                request,
+                sandbox,
+                observer,
+                rng,
+                cpus,
+                pristine=pristine,
+                budget=budget,
+                machine=machine,
+            )
             await sandbox.upload(bundle.root, LAYOUT.work)
             await sandbox.upload(configs, LAYOUT.configs)
             run.harness_changed = await changed_harness_files(run)
             observer.on_step("build")
-            cache = harness_cache_dir(
-                machine.build_cache_key, spec.environment.compiler.cxx, digest_of(pristine)
-            )
-            built = await build(
+            building = build(
                 sandbox,
                 bundle,
                 spec,
@@ -92,6 +102,7 @@ async def evaluate(
                 link_libraries=request.link_libraries,
                 object_cache=cache,
             )
+            built = await bounded_build(budget, building)
             run.logs["build"] = built.log[-20_000:]
             run.record(_build_gate(built))
             candidate = Side(request.name, BINARY, run)
@@ -101,6 +112,7 @@ async def evaluate(
                 gated = {one.peer.name for one in staged if one.peer.gated}
                 measured = await gates_and_trials(candidate, peers, gated, settings)
             run.figures = median_figures(candidate)
+            run.partial_ops_s = candidate.partial_ops_s
             gates = [run.gates[name] for name in GATE_ORDER if name in run.gates]
             result = eval_result(
                 request,
@@ -108,10 +120,10 @@ async def evaluate(
                 run.figures,
                 run.timeline,
                 run.logs,
-                machine,
-                warnings,
-                limits,
+                setting,
                 sandbox,
+                budget=budget,
+                partial_ops_s=run.partial_ops_s,
             )
             return with_trials(result, candidate, peers, measured, settings.look_count)
 
@@ -172,6 +184,7 @@ async def _built_peer(run: EvalRun, staged: StagedPeer) -> Side:
         run.rng,
         run.cpus,
         pristine=run.pristine,
+        budget=run.budget,
         machine=run.machine,
     )
     peer_run.harness_changed = run.harness_changed

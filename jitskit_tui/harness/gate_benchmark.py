@@ -3,17 +3,25 @@ on a clock that kept time with this host's."""
 
 from __future__ import annotations
 
-from jitskit_tui.harness.modes import ModeOutput, crash_reason
+from jitskit_tui.harness.modes import ModeOutput, ended_how
 from jitskit_tui.protocol.results import BenchFigures, GateResult
 
 
-def benchmark_gate(bench: ModeOutput, figures: BenchFigures | None, timeout: float) -> GateResult:
-    """Fails a benchmark that crashed, returned errors or read back unwritten values."""
+def benchmark_gate(
+    bench: ModeOutput, figures: BenchFigures | None, timeout: float, partial_ops_s: float = 0.0
+) -> GateResult:
+    """Fails a benchmark that crashed, was stopped, returned errors or read back unwritten
+    values; ``partial_ops_s`` is the throughput its ticks showed before it ended."""
     if figures is None:
+        measured = (
+            f"; the {partial_ops_s:,.0f} ops/s measured before that does not count"
+            if partial_ops_s
+            else ""
+        )
         return GateResult(
             name="benchmark",
             passed=False,
-            detail=f"the benchmark {crash_reason(bench.run, timeout)}",
+            detail=f"the benchmark {ended_how(bench, timeout)}{measured}",
         )
     problems = []
     if figures.errors:

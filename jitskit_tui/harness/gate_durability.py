@@ -15,9 +15,11 @@ import json
 from dataclasses import dataclass, field
 
 from jitskit_tui.harness.build import BINARY, DURABILITY_SUPERVISOR
+from jitskit_tui.harness.eval_bounds import gate_watch
 from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, EvalRun
 from jitskit_tui.harness.modes import ModeOutput, gate_from
 from jitskit_tui.harness.syscalls import SyncCheck, check_sync_before_ack
+from jitskit_tui.harness.watchdog import Watchdog, watched
 from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 
@@ -42,6 +44,7 @@ VERIFY_TIMEOUT_S = GATE_TIMEOUT_S
 class _Streamed:
     """The supervisor's JSON lines, the syscall trace apart."""
 
+    watch: Watchdog
     events: list[dict[str, object]] = field(default_factory=list)
     trace: list[str] = field(default_factory=list)
     garbage: int = 0
@@ -56,6 +59,8 @@ class _Streamed:
             self.garbage += 1
         elif event["event"] == "trace":
             self.trace.append(str(event.get("text", "")))
+        elif event["event"] == "progress":
+            self.watch.on_event(event)
         else:
             self.events.append(event)
 
@@ -87,15 +92,19 @@ async def durability_gate(run: EvalRun, run_conf: str) -> GateResult:
     power_loss = run.spec.requirement.durability == "power_loss"
     await run.reset_data()
     kill_after = run.rng.uniform(*KILL_AFTER_S)
-    # Open, the kill moment, the longest wait for a live writer, reading back, teardown.
-    timeout = WRITER_OPEN_TIMEOUT_S + kill_after + STALL_LIMIT_S + VERIFY_TIMEOUT_S + 30
-    streamed = _Streamed()
-    ended = await run.sandbox.run(
+    # Its progress (acknowledgements, keys read back) goes to the watchdog, which holds
+    # it to the durability budget; the supervisor's own limits stay.
+    watch, timeout = gate_watch(run, "durability")
+    streamed = _Streamed(watch)
+    command = run.sandbox.run(
         supervisor_argv(run_conf, kill_after, power_loss),
         timeout_s=timeout,
         on_stdout_line=streamed.take,
     )
-    output = ModeOutput(run=ended, events=streamed.events, garbage=streamed.garbage)
+    ended, stopped = await watched(command, watch)
+    output = ModeOutput(
+        run=ended, events=streamed.events, garbage=streamed.garbage, stopped=stopped
+    )
     run.log("durability", output)
     gate = gate_from(output, "durability", timeout)
     if not power_loss or not gate.passed:

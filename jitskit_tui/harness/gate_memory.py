@@ -3,7 +3,7 @@ honours a budget it has not seen (the canary run)."""
 
 from __future__ import annotations
 
-from jitskit_tui.harness.modes import ModeOutput, crash_reason, figures_from
+from jitskit_tui.harness.modes import ModeOutput, ended_how, figures_from
 from jitskit_tui.protocol.results import BenchFigures, GateResult
 from jitskit_tui.spec.model import SpecCard
 from jitskit_tui.spec.units import format_bytes
@@ -13,7 +13,11 @@ SANDBOX_SLACK = 16 << 20
 
 
 def memory_gate(
-    spec: SpecCard, bench: ModeOutput, figures: BenchFigures | None, canary: ModeOutput
+    spec: SpecCard,
+    bench: ModeOutput,
+    figures: BenchFigures | None,
+    canary: ModeOutput,
+    canary_timeout: float = 120.0,
 ) -> GateResult:
     """Judges the benchmark's and the canary run's memory against their budgets."""
     budget = spec.environment.store_memory_budget
@@ -49,7 +53,7 @@ def memory_gate(
         return GateResult(
             name="memory",
             passed=False,
-            detail=f"the canary run at an unseen budget {crash_reason(canary.run, 120)}",
+            detail=f"the canary run at an unseen budget {ended_how(canary, canary_timeout)}",
         )
     if canary_figures.memory_peak_bytes > canary_figures.memory_budget_bytes:
         return GateResult(
@@ -59,11 +63,16 @@ def memory_gate(
             f"budget the store peaked at {format_bytes(canary_figures.memory_peak_bytes)}: it "
             "ignores StoreConfig::mem_budget_bytes (sizes hard-coded for the benchmark?)",
         )
-    peak = figures.memory_peak_bytes if figures else 0
+    # A benchmark that did not finish has no peak of its own; the canary's still counts.
+    peak = (
+        f"peak {format_bytes(figures.memory_peak_bytes)} of {format_bytes(budget)}"
+        if figures
+        else "the benchmark's peak is unknown (it did not finish)"
+    )
     return GateResult(
         name="memory",
         passed=True,
-        detail=f"peak {format_bytes(peak)} of {format_bytes(budget)}; canary peak "
+        detail=f"{peak}; canary peak "
         f"{format_bytes(canary_figures.memory_peak_bytes)} of "
         f"{format_bytes(canary_figures.memory_budget_bytes)}",
     )

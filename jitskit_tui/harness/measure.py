@@ -1,8 +1,9 @@
 """One evaluation inside its sandbox, once everything is built: the candidate's gates
 (and those of gated peers), the trials of every side interleaved, the benchmark gate over
-every trial, the memory canary and the check for stray files.
+every trial, the memory canary and the writes the read-only sandbox refused.
 
-Machine conditions are read just before the trials and just after them.
+Every process runs under a watchdog on its phase's budget (:mod:`eval_bounds`). Machine
+conditions are read just before the trials and just after them.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from jitskit_tui.harness import config as harness_config
 from jitskit_tui.harness.conditions import conditions, probe
-from jitskit_tui.harness.eval_run import GATE_TIMEOUT_S, EvalRun
+from jitskit_tui.harness.eval_bounds import gate_watch, trial_watch
+from jitskit_tui.harness.eval_run import EvalRun
 from jitskit_tui.harness.gate_durability import durability_gate
 from jitskit_tui.harness.gate_integrity import integrity_gate
 from jitskit_tui.harness.gate_memory import memory_gate
 from jitskit_tui.harness.modes import gate_from, run_mode
 from jitskit_tui.harness.stopping import TrialSettings
-from jitskit_tui.harness.trials import Side, TrialsOutcome, run_rounds, trial_timeout, trials_gate
+from jitskit_tui.harness.trials import Side, TrialsOutcome, run_rounds, trials_gate
+from jitskit_tui.harness.write_attempts import WriteAttempts
 from jitskit_tui.protocol.measurement import MachineConditions
 from jitskit_tui.protocol.results import GateResult
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
@@ -48,7 +50,6 @@ async def gates_and_trials(
     runs. Peers named in ``gated`` go through the correctness gates too."""
     run = candidate.run
     measured = Measured()
-    await run.sh(f"mkdir -p {LAYOUT.out} && touch {LAYOUT.stamp}")
     run.observer.on_step("integrity")
     integrity = await integrity_gate(run)
     await correctness_gates(run)
@@ -65,18 +66,17 @@ async def gates_and_trials(
         for side in (candidate, *gated_built)
         for g in side.run.gates.values()
     )
-    sized = harness_config.run_size(run.spec, run.request.size)
     measured.trials = await run_rounds(
         candidate,
         peers,
         settings,
         configs=(LAYOUT.config(FIRST_TRIAL_CONFIG), LAYOUT.config(TRIAL_CONFIG)),
-        record_count=sized.record_count,
+        watch=lambda: trial_watch(run, settings.seconds),
         counting=counting,
     )
     after = await probe(run.sandbox, run.machine)
     measured.conditions = conditions(before, after)
-    timeout = trial_timeout(settings, sized.record_count)
+    _watch, timeout = trial_watch(run, settings.seconds)
     run.record(trials_gate(candidate, timeout))
     for peer in peers:
         peer.run.record(trials_gate(peer, timeout))
@@ -86,14 +86,6 @@ async def gates_and_trials(
         async with in_place(run, peer):
             await memory_canary(peer)
 
-    allowed = " ".join(f"! -path '{p}' ! -path '{p}/*'" for p in LAYOUT.writable_in_work())
-    stray = await run.sh(f"find {LAYOUT.work} -newer {LAYOUT.stamp} -type f {allowed} | head -5")
-    if stray.strip():
-        files = ", ".join(stray.split())
-        run.tampering.append(
-            f"the store wrote outside its data directory: {files}; a store may write "
-            "only under StoreConfig::data_dir and $TMPDIR"
-        )
     run.record(_final_integrity(integrity, run.tampering))
     for peer in peers:
         checked = peer.run.gates.get("integrity", GateResult(name="integrity", passed=True))
@@ -108,9 +100,23 @@ async def correctness_gates(run: EvalRun) -> None:
     for gate in ("api", "concurrency"):
         run.observer.on_step(gate)
         await run.reset_data()
-        output = await run_mode(run.sandbox, f"gate-{gate}", run_conf, timeout_s=GATE_TIMEOUT_S)
+        # The api gate's run is traced for writes the read-only sandbox refused.
+        attempts = WriteAttempts()
+        watch, timeout = gate_watch(run, gate)
+        output = await run_mode(
+            run.sandbox,
+            f"gate-{gate}",
+            run_conf,
+            timeout_s=timeout,
+            prefix=attempts.prefix() if gate == "api" else (),
+            take_line=attempts.take,
+            watch=watch,
+        )
         run.log(gate, output)
-        run.record(gate_from(output, gate, GATE_TIMEOUT_S))
+        run.record(gate_from(output, gate, timeout))
+        finding = attempts.finding()
+        if finding is not None:
+            run.tampering.append(finding)
     if run.spec.requirement.durability != "none":
         run.observer.on_step("durability")
         run.record(await durability_gate(run, LAYOUT.config("durability")))
@@ -122,7 +128,10 @@ async def memory_canary(side: Side) -> None:
     run = side.run
     run.observer.on_step("memory")
     await run.reset_data()
-    canary = await run_mode(run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=120)
+    watch, timeout = gate_watch(run, "canary")
+    canary = await run_mode(
+        run.sandbox, "bench", LAYOUT.config("canary"), timeout_s=timeout, watch=watch
+    )
     run.log("canary", canary)
     if not side.outputs:
         return
@@ -135,7 +144,7 @@ async def memory_canary(side: Side) -> None:
         ),
     )
     figures = side.figures[worst] if worst < len(side.figures) else None
-    run.record(memory_gate(run.spec, side.outputs[worst], figures, canary))
+    run.record(memory_gate(run.spec, side.outputs[worst], figures, canary, timeout))
 
 
 @contextlib.asynccontextmanager
@@ -144,11 +153,11 @@ async def in_place(run: EvalRun, peer: Side) -> AsyncIterator[None]:
     find the binary, the store objects and the sealed harness where they always do."""
     build = LAYOUT.build
     theirs = peer.binary.rsplit("/", 1)[0]
-    await run.sh(f"mv {build} {HELD_BUILD} && mv {theirs} {build}")
+    await run.sh(f"mv {build} {HELD_BUILD} && mv {theirs} {build}", access="build")
     try:
         yield
     finally:
-        await run.sh(f"mv {build} {theirs} && mv {HELD_BUILD} {build}")
+        await run.sh(f"mv {build} {theirs} && mv {HELD_BUILD} {build}", access="build")
 
 
 def _final_integrity(integrity: GateResult, tampering: list[str]) -> GateResult:

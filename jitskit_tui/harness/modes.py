@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jitskit_tui.harness.build import BINARY
+from jitskit_tui.harness.watchdog import Stopped, Watchdog, watched
 from jitskit_tui.protocol.results import BenchFigures, BenchTick, GateResult, ProgressTick
 from jitskit_tui.sandbox.base import EvalSandbox, RunResult
 
@@ -20,6 +21,8 @@ class ModeOutput:
     events: list[dict[str, object]] = field(default_factory=list)
     garbage: int = 0
     """Lines on stdout that were not harness JSON (a store printing to stdout)."""
+    stopped: Stopped | None = None
+    """Why the watchdog stopped it (deadlocked, or slower than its budget allows)."""
 
     def last(self, kind: str) -> dict[str, object] | None:
         for event in reversed(self.events):
@@ -60,9 +63,15 @@ async def run_mode(
     on_tick: Callable[[BenchTick], None] | None = None,
     on_progress: Callable[[ProgressTick], None] | None = None,
     prefix: tuple[str, ...] = (),
+    take_line: Callable[[str], bool] | None = None,
+    watch: Watchdog | None = None,
     binary: str = BINARY,
 ) -> ModeOutput:
-    """Runs ``binary`` (the candidate's harness unless another side's) in one mode."""
+    """Runs one mode of ``binary`` (the candidate's harness unless another side's) after
+    ``prefix``, a tracer's command line; ``take_line`` is offered every line that is not
+    JSON (the tracer's) and says whether it was its own, so only the rest count as stray
+    output. ``watch`` reads its progress and stops it when it deadlocks or overruns its
+    budget (``timeout_s`` is then only a backstop)."""
     events: list[dict[str, object]] = []
     garbage = 0
 
@@ -71,20 +80,26 @@ async def run_mode(
         try:
             event = json.loads(line)
         except ValueError:
-            garbage += 1
+            if take_line is None or not take_line(line):
+                garbage += 1
             return
         if not isinstance(event, dict) or "event" not in event:
             garbage += 1
             return
+        if watch is not None and event["event"] in ("progress", "tick"):
+            watch.on_event(event)
+        if event["event"] == "progress":
+            if on_progress is not None:
+                on_progress(progress_from(event))
+            return  # ten a second: the watchdog's, not the output's
         events.append(event)
         if event["event"] == "tick" and on_tick is not None:
             on_tick(tick_from(event))
-        elif event["event"] == "progress" and on_progress is not None:
-            on_progress(progress_from(event))
 
     argv = [*prefix, binary, mode, "--config", config_path, *extra]
-    run = await sandbox.run(argv, timeout_s=timeout_s, on_stdout_line=on_line)
-    return ModeOutput(run=run, events=events, garbage=garbage)
+    command = sandbox.run(argv, timeout_s=timeout_s, on_stdout_line=on_line)
+    run, stopped = await watched(command, watch)
+    return ModeOutput(run=run, events=events, garbage=garbage, stopped=stopped)
 
 
 def tick_from(event: dict[str, object]) -> BenchTick:
@@ -122,7 +137,15 @@ def tampered(output: ModeOutput) -> str | None:
 def trusted(output: ModeOutput) -> bool:
     """Only a run that ended normally vouches for what it printed: a store that crashed
     or tampered with the harness may have left a forged verdict behind."""
-    return output.run.exit_code == 0 and not output.run.timed_out
+    return output.run.exit_code == 0 and not output.run.timed_out and output.stopped is None
+
+
+def ended_how(output: ModeOutput, timeout_s: float) -> str:
+    """Why a harness run printed no verdict: the watchdog's reason (``phase: ...``), or
+    how it ended (``crashed with SIGSEGV ...``)."""
+    if output.stopped is not None:
+        return f"was stopped: {output.stopped.detail}"
+    return crash_reason(output.run, timeout_s)
 
 
 def gate_from(output: ModeOutput, name: str, timeout_s: float) -> GateResult:
@@ -133,7 +156,7 @@ def gate_from(output: ModeOutput, name: str, timeout_s: float) -> GateResult:
         return GateResult(name=name, passed=False, detail=reason)
     if event is None:
         return GateResult(
-            name=name, passed=False, detail=f"the {name} gate {crash_reason(output.run, timeout_s)}"
+            name=name, passed=False, detail=f"the {name} gate {ended_how(output, timeout_s)}"
         )
     return GateResult(
         name=name,

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 from jitskit_tui.harness.build import HARNESS_OBJECTS, build_store, peer_place
 from jitskit_tui.harness.bundle import Bundle, BundleError, make_bundle
-from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
+from jitskit_tui.protocol.results import (
+    BenchTick,
+    EvalBudget,
+    GateResult,
+    PhaseProgress,
+    TrialFigures,
+)
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import EvalSandbox
 from jitskit_tui.spec.model import SpecCard
@@ -92,7 +98,9 @@ async def build_peer(sandbox: EvalSandbox, spec: SpecCard, staged: StagedPeer) -
     if peer.gated:
         # Its gates run with its build in the candidate's place: the same layout, the
         # same sealed harness.
-        copy = await sandbox.run(["cp", "-a", HARNESS_OBJECTS, f"{folder}/build/"], timeout_s=60)
+        copy = await sandbox.run(
+            ["cp", "-a", HARNESS_OBJECTS, f"{folder}/build/"], timeout_s=60, access="build"
+        )
         if not copy.ok:
             return GateResult(
                 name="build", passed=False, detail=f"copying the harness objects: {copy.stderr}"
@@ -124,3 +132,9 @@ class SideObserver:
 
     def on_trial(self, figures: TrialFigures) -> None:
         self.observer.on_trial(figures)
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        pass  # the evaluation's budget covers every side; it was announced once
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        self.observer.on_progress(progress)

@@ -10,13 +10,15 @@ per-round ratios cancel it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from jitskit_tui.harness import stats
 from jitskit_tui.harness.eval_run import EvalRun
 from jitskit_tui.harness.gate_benchmark import benchmark_gate, clock_skew
-from jitskit_tui.harness.modes import ModeOutput, crash_reason, figures_from, run_mode
+from jitskit_tui.harness.modes import ModeOutput, ended_how, figures_from, run_mode
 from jitskit_tui.harness.stopping import TrialSettings, Watched, stop_reason
+from jitskit_tui.harness.watchdog import Watchdog
 from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.results import (
     BenchFigures,
@@ -28,8 +30,9 @@ from jitskit_tui.protocol.results import (
 
 UNSTEADY = 0.10
 """A trial whose steady window's halves differ by more than this is flagged unsteady."""
-LOAD_ALLOWANCE_S = 120.0
-"""A trial's timeout beyond its timed length: start, trace generation, load, verify."""
+
+TrialWatch = Callable[[], tuple[Watchdog, float]]
+"""A fresh watchdog for one trial's process (its phases' budgets) and its backstop."""
 
 
 @dataclass
@@ -47,6 +50,8 @@ class Side:
     broken: str = ""
     """Why its trials stopped early (a crash, no operation completed); it is not
     measured further and not compared."""
+    partial_ops_s: float = 0.0
+    """The throughput a trial's ticks showed before the watchdog stopped it."""
 
     @property
     def throughputs(self) -> list[float]:
@@ -64,31 +69,26 @@ class TrialsOutcome:
     looks: int
 
 
-def trial_timeout(settings: TrialSettings, record_count: int) -> float:
-    return settings.seconds + LOAD_ALLOWANCE_S + record_count / 20_000
-
-
 async def run_rounds(
     candidate: Side,
     peers: list[Side],
     settings: TrialSettings,
     *,
     configs: tuple[str, str],
-    record_count: int,
+    watch: TrialWatch,
     counting: bool,
 ) -> TrialsOutcome:
     """Runs rounds until the stopping rule, the candidate's own failure, or (when the
     candidate does not count, a gate having failed) exactly ``settings.min`` rounds.
     ``configs``: the harness configurations of a side's first trial and of the others."""
     run = candidate.run
-    timeout = trial_timeout(settings, record_count)
     started = time.monotonic()
     rounds = 0
     while True:
         began = time.monotonic()
         sides = [s for s in (candidate, *peers) if not s.broken]
         for side in run.rng.sample(sides, len(sides)):
-            await _trial(side, rounds, configs[0] if rounds == 0 else configs[1], timeout)
+            await _trial(side, rounds, configs[0] if rounds == 0 else configs[1], watch)
         rounds += 1
         # The next round is expected to take as long as this one: the time cap holds when
         # it would end past the cap (a round is never cut in half).
@@ -133,7 +133,7 @@ def compare(candidate: Side, peer: Side, looks: int) -> Comparison | None:
     )
 
 
-async def _trial(side: Side, index: int, config: str, limit_s: float) -> None:
+async def _trial(side: Side, index: int, config: str, watch: TrialWatch) -> None:
     run = side.run
     await run.reset_data()
     arrivals: list[tuple[float, float]] = []
@@ -146,8 +146,15 @@ async def _trial(side: Side, index: int, config: str, limit_s: float) -> None:
         run.timeline.append(TimelinePoint(t_s=offset + t.t_s, ops_s=t.ops_s))
         run.observer.on_tick(replace(t, side=side.name, trial=index))
 
+    watchdog, limit_s = watch()
     output = await run_mode(
-        run.sandbox, "bench", config, timeout_s=limit_s, on_tick=tick, binary=side.binary
+        run.sandbox,
+        "bench",
+        config,
+        timeout_s=limit_s,
+        on_tick=tick,
+        watch=watchdog,
+        binary=side.binary,
     )
     step = "benchmark" if index == 0 else f"benchmark-trial-{index + 1}"
     run.log(step, output)
@@ -157,7 +164,8 @@ async def _trial(side: Side, index: int, config: str, limit_s: float) -> None:
         run.tampering.append(f"{skew} (trial {index + 1})")
     figures = figures_from(output)
     if figures is None:
-        side.broken = f"trial {index + 1}: the benchmark {crash_reason(output.run, limit_s)}"
+        side.broken = f"trial {index + 1}: the benchmark {ended_how(output, limit_s)}"
+        side.partial_ops_s = watchdog.run_ops_s
         return
     if figures.clock_tampering:
         run.tampering.append(f"clock tampering in trial {index + 1}: {figures.clock_tampering}")
@@ -202,7 +210,8 @@ def trials_gate(side: Side, timeout: float) -> GateResult:
     failure or interference with the clock in any trial fails it."""
     for output, index in zip(side.outputs, range(len(side.outputs)), strict=True):
         figures = figures_from(output)
-        gate = benchmark_gate(output, figures, timeout)
+        partial = side.partial_ops_s if index == len(side.outputs) - 1 else 0.0
+        gate = benchmark_gate(output, figures, timeout, partial)
         if not gate.passed:
             detail = gate.detail if len(side.outputs) == 1 else f"trial {index + 1}: {gate.detail}"
             return replace_gate(gate, detail)

@@ -59,6 +59,9 @@ class RunChoices:
     """Seeds the evaluator's kill moment and canary (tests)."""
     naive: bool = False
     """The naive experiment instead of the loop (a new run; a resume keeps the run's)."""
+    allow_smaller_machine: bool = False
+    """Evaluate even on a machine with fewer CPUs, less memory or no disk where the card
+    asks for them, every figure marked; recorded with the run (a resume keeps it)."""
 
     def with_agent(self, name: str | None, given: Mapping[str, str]) -> RunChoices:
         """These choices with agent ``name`` (``None``: the same one) and ``given`` options

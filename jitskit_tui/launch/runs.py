@@ -96,6 +96,7 @@ def recorded_choices(ws: Workspace) -> tuple[RunChoices, RunState]:
         iterations=state.iterations_budget or None,
         machine=state.machine or None,
         naive=state.naive,
+        allow_smaller_machine=state.allow_smaller_machine,
     )
     return choices, state
 
@@ -142,6 +143,7 @@ def _engine(
         seed=choices.seed,
         agent_options=agent_options,
         naive=choices.naive,
+        allow_smaller_machine=choices.allow_smaller_machine,
     )
     try:
         return Engine(ws, agent, machine, options)

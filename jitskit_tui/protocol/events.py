@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from jitskit_tui.protocol.measurement import Comparison, Interval
-from jitskit_tui.protocol.results import OpStats
+from jitskit_tui.protocol.results import OpStats, PhaseProgress
 
 Role = Literal["planner", "coder", "critic", "auditor"]
 ROLES: tuple[Role, ...] = ("planner", "coder", "critic", "auditor")
@@ -72,6 +72,8 @@ class RunStarted(_Event):
     naive: bool = False
     """The naive experiment: one agent session, a benchmark tool that reports throughput
     only, and the gates judging each benchmarked store after the fact."""
+    allow_smaller_machine: bool = False
+    """Evaluations run even on a machine smaller than the card, their figures marked."""
 
 
 class RunResumed(_Event):
@@ -86,6 +88,7 @@ class RunResumed(_Event):
     """The iteration interrupted half-way, redone from its start."""
     pid: int
     naive: bool = False
+    allow_smaller_machine: bool = False
 
 
 class RunFinished(_Event):
@@ -374,6 +377,50 @@ class EvalStep(_Event):
     `audit`."""
 
 
+class EvalBudgetAnnounced(_Event):
+    """An evaluation's phase budgets and overall bound, as it starts (before the build)."""
+
+    type: Literal["eval_budget"] = "eval_budget"
+    purpose: EvalPurpose
+    name: str = "candidate"
+    phases: dict[str, float] = Field(default_factory=dict)
+    """Seconds by phase, in the order they run."""
+    overall_s: float
+    rate: float = 0.0
+    """The floor the work was reckoned at (operations per second)."""
+    floor_rate: float = 0.0
+    """The card's `loop.floor_rate`; less than ``rate`` when the cap raised it."""
+    note: str = ""
+
+
+class EvalProgress(_Event):
+    """How far a phase got against its budget (throttled to a few a second)."""
+
+    type: Literal["eval_progress"] = "eval_progress"
+    purpose: EvalPurpose
+    phase: str
+    done: int
+    total: int = 0
+    """0 when the phase's work is not known in advance."""
+    unit: str = ""
+    rate: float = 0.0
+    """``done`` per second since the phase began."""
+    budget_s: float = 0.0
+    elapsed_s: float = 0.0
+
+    def progress(self) -> PhaseProgress:
+        """The figures again, for their words (:meth:`PhaseProgress.text`)."""
+        return PhaseProgress(
+            self.phase,
+            self.done,
+            self.total,
+            self.unit,
+            self.rate,
+            self.elapsed_s,
+            self.budget_s,
+        )
+
+
 class GateResulted(_Event):
     type: Literal["gate_result"] = "gate_result"
     purpose: EvalPurpose
@@ -440,6 +487,8 @@ class BenchResult(_Event):
     """Set when the machine was busy during the trials."""
     floor_ns_per_op: float | None = None
     """The driver's own cost per operation per thread on the machine."""
+    smaller_machine: str = ""
+    """Empty, or `measured on a smaller machine than the card: ...` (every figure here)."""
 
 
 class BaselineKnown(_Event):
@@ -512,6 +561,8 @@ Event = Annotated[
     | ControlReceived
     | EvalStarted
     | EvalStep
+    | EvalBudgetAnnounced
+    | EvalProgress
     | GateResulted
     | BenchTickEvent
     | TrialFinished

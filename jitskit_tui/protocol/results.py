@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jitskit_tui.protocol.measurement import Comparison, Interval, MachineConditions
+from jitskit_tui.spec.units import format_amount, format_bytes, format_rate, format_span
 
 GateName = Literal[
     "build", "api", "concurrency", "durability", "memory", "integrity", "benchmark", "audit"
@@ -74,6 +75,21 @@ class MachineFacts(_Model):
     """The benchmark machine: `local`, or the Docker host's URL or context name."""
     limits: dict[str, object] = Field(default_factory=dict)
     """The limits that were applied (cpus, cpuset, memory, pids) and any warnings."""
+    cpu_ids: list[int] = Field(default_factory=list)
+    """The CPUs an evaluation may be pinned to (empty when the machine cannot tell)."""
+    data_medium: Literal["disk", "tmpfs", "unknown"] = "unknown"
+    """What backs the data volume: a disk survives power loss, a tmpfs does not."""
+    data_free_bytes: int = 0
+    """Free space where the data volume lives (0 when the machine cannot tell)."""
+
+    def describe(self) -> str:
+        """``local: Intel Xeon, 2 CPUs, 24 GiB, kernel Linux 6.1 x86_64, gcc 12.2.0``."""
+        memory = format_bytes(self.memory_bytes) if self.memory_bytes else "memory unknown"
+        cpus = f"{self.cpu_count} CPUs" if self.cpu_count else "CPUs unknown"
+        return (
+            f"{self.host}: {self.cpu_model}, {cpus}, {memory}, kernel {self.kernel}, "
+            f"{self.compiler}"
+        )
 
     def key(self) -> str:
         """Identifies a machine for caching: results from different machines never mix."""
@@ -116,6 +132,66 @@ class BenchFigures(_Model):
     written before sampling timed every operation); ``None`` when none was timed."""
 
 
+class PhaseBudget(_Model):
+    """One phase's time budget and how it was reckoned: ``allowance_s + work / rate``."""
+
+    phase: str
+    """`build`, `integrity`, `api`, `concurrency`, `durability`, `load`, `run`, `verify`,
+    `canary`, `setup`."""
+    seconds: float
+    allowance_s: float
+    """The fixed part: process start, trace generation, Open, compiling the harness."""
+    work: int = 0
+    """What the phase does, counted in ``unit`` (records to load, keys to verify)."""
+    unit: str = ""
+    rate: float = 0.0
+    """The rate the work is reckoned at: the card's floor (or the raised one), per
+    second; for the build, bytes of sources per second."""
+
+    def formula(self) -> str:
+        """``20 s + 1M records at the 1k/s floor``, or ``30 s`` when there is no work."""
+        if not self.work or not self.rate:
+            return format_span(self.allowance_s)
+        if self.unit == "bytes of sources":
+            return (
+                f"{format_span(self.allowance_s)} + {format_bytes(self.work)} of sources at "
+                f"{format_bytes(int(self.rate))}/s"
+            )
+        return (
+            f"{format_span(self.allowance_s)} + {format_amount(self.work)} {self.unit} at the "
+            f"{format_rate(self.rate)} floor"
+        )
+
+
+class EvalBudget(_Model):
+    """Every phase's budget and the bound of the whole evaluation, announced at its start."""
+
+    phases: list[PhaseBudget] = Field(default_factory=list)
+    overall_s: float = 0.0
+    floor_rate: float = 0.0
+    """The card's `loop.floor_rate`."""
+    rate: float = 0.0
+    """The floor the work was reckoned at: the card's, or higher when capped."""
+    cap_s: float = 0.0
+    note: str = ""
+    """Why the floor was raised, when the formula gave more than the cap."""
+
+    def of(self, phase: str) -> PhaseBudget | None:
+        return next((p for p in self.phases if p.phase == phase), None)
+
+    def seconds(self, phase: str, default: float = 0.0) -> float:
+        found = self.of(phase)
+        return found.seconds if found else default
+
+    def line(self) -> str:
+        """``build 41 s · api 1.6 min · ... · at most 9.5 min (floor 1k/s)``."""
+        parts = [f"{p.phase} {format_span(p.seconds)}" for p in self.phases]
+        floor = f"floor {format_rate(self.rate)}" + (
+            f", raised from {format_rate(self.floor_rate)}" if self.rate > self.floor_rate else ""
+        )
+        return " · ".join(parts) + f" · at most {format_span(self.overall_s)} ({floor})"
+
+
 class EvalResult(_Model):
     """The whole evaluation of one store on one spec: the JSON `jitskit bench --json` writes."""
 
@@ -148,6 +224,11 @@ class EvalResult(_Model):
     floor_ns_per_op: float | None = None
     """The driver's own cost per operation per thread (median over the trials): a store
     whose `cpu_ns_per_op` is near it is measured mostly on the driver."""
+    smaller_machine: str = ""
+    """Empty, or the sentence ``measured on a smaller machine than the card: ...`` when
+    the evaluation ran on a machine short of what the card asks (allowed by the user)."""
+    budget: EvalBudget | None = None
+    """The phases' time budgets and the overall bound the evaluation ran under."""
 
     @property
     def failed_gates(self) -> list[GateResult]:
@@ -246,3 +327,30 @@ class ProgressTick:
     """0 when the phase's amount of work is not known in advance."""
     t_s: float
     """Seconds since the phase began."""
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    """How far a phase of the evaluation got, against its budget (`eval_progress`)."""
+
+    phase: str
+    """The budget's phase: `load`, `api`, `verify`, ..."""
+    done: int
+    total: int
+    """0 when the phase's amount of work is not known in advance."""
+    unit: str
+    """What ``done`` counts: `records`, `store calls`, `keys`, `operations`."""
+    rate: float
+    """``done`` per second since the phase began."""
+    elapsed_s: float
+    budget_s: float
+
+    def text(self) -> str:
+        """``load 212k/1M records · 1.8k/s · budget 2 min``."""
+        if self.unit in ("Open", "Close"):
+            return f"{self.phase}: waiting for {self.unit} · budget {format_span(self.budget_s)}"
+        amount = format_amount(self.done) + (f"/{format_amount(self.total)}" if self.total else "")
+        return (
+            f"{self.phase} {amount} {self.unit} · {format_rate(self.rate)} · "
+            f"budget {format_span(self.budget_s)}"
+        )

@@ -4,29 +4,37 @@ Every evaluation, audit run, sandbox and benchmark image names its paths through
 :data:`LAYOUT`, so the boundary is written here once. Inside a sandbox:
 
 - the working folder (``/work``) holds what the harness brings and makes: its sources,
-  the candidate's ``store/``, the build, the run's configurations, the harness's output
-  and the stamp that dates the measured part of the run. It is also the home of the
-  image's user and every command's starting directory;
+  the candidate's ``store/``, the build and the run's configurations. It is also the
+  home of the image's user and every command's starting directory;
 - the data volume (``/data``), mounted only when the spec's durability needs disk,
   holds the store's data directory (``/data/store``) and each audit test's;
-- ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``.
+- ``/tmp`` is a private tmpfs, the store's ``$TMPDIR``: it vanishes with the command
+  that made it (bubblewrap) or with the evaluation, emptied before every run of the
+  store (a container).
 
 The other sides of an evaluation (the incumbent, the baselines it is paired with, the
 other store of a compare) live in the working folder too, each in its own folder under
 ``/work/peers``, uploaded and built before the gates start, like the candidate's.
 
-What the store may write is :attr:`SandboxLayout.store_writable`: its data directory's
-volume and its temporary directory. It may not write anywhere in the working folder
-(the harness, the build, the configurations, the output): a file it leaves there is
-tampering, found after the benchmark. The harness itself writes only
-:attr:`SandboxLayout.harness_writable`. Giving the store another place to write is one
-edit of ``store_writable``; the check for stray files follows it.
+Every command runs with an :data:`Access`: ``store`` for anything that runs the
+candidate's code (the harness's modes, audit tests) and ``build`` for the trusted tools
+that compile and prepare (the compiler, ``mkdir``, ``nm``). What a command may write is
+:meth:`SandboxLayout.writable`: a ``store`` command only the data volume and its
+temporary directory (:attr:`SandboxLayout.store_writable`), everything else (the
+working folder with the harness's binaries, the system) is read-only to it, so a write
+anywhere else fails while the store runs. Giving the store another place to write is
+one edit of ``store_writable`` plus the machine kinds' mounts (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from typing import Literal
+
+Access = Literal["store", "build"]
+"""What a sandboxed command may write: ``store``, the candidate's code runs in it (only
+:attr:`SandboxLayout.store_writable`); ``build``, a trusted tool compiles or prepares
+(the working folder too)."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class SandboxLayout:
     """The sandbox's paths, as the commands inside see them."""
 
     work: str = "/work"
-    """The working folder: harness, store, build, configurations, output."""
+    """The working folder: harness, store, build, configurations."""
     data: str = "/data"
     """The data volume; present only when the spec's durability needs disk."""
     tmp: str = "/tmp"
@@ -63,16 +71,6 @@ class SandboxLayout:
     def configs(self) -> str:
         """The harness configurations of one evaluation (run, canary, durability)."""
         return f"{self.work}/configs"
-
-    @property
-    def out(self) -> str:
-        """Where the harness writes its logs (the durability gate's acks and trace)."""
-        return f"{self.work}/out"
-
-    @property
-    def stamp(self) -> str:
-        """Touched before the gates: a file in the working folder newer than this is stray."""
-        return f"{self.build}/.stamp"
 
     @property
     def audit_run(self) -> str:
@@ -116,17 +114,11 @@ class SandboxLayout:
         """Where the store may write: its data volume and its temporary directory."""
         return (self.data, self.tmp)
 
-    @property
-    def harness_writable(self) -> tuple[str, ...]:
-        """Where the harness writes in the working folder while the store runs."""
-        return (self.out, self.stamp)
-
-    def writable_in_work(self) -> tuple[str, ...]:
-        """The places in the working folder anything may write once the gates start; a new
-        file anywhere else there is stray."""
-        work = PurePosixPath(self.work)
-        places = (*self.store_writable, *self.harness_writable)
-        return tuple(p for p in places if work in PurePosixPath(p).parents)
+    def writable(self, access: Access) -> tuple[str, ...]:
+        """Where a command with ``access`` may write; the rest is read-only to it."""
+        if access == "store":
+            return self.store_writable
+        return (self.work, *self.store_writable)
 
     def env(self) -> dict[str, str]:
         """The environment every sandboxed command starts with, besides ``PATH``."""

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.protocol.results import MachineFacts
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
 
 
 class MachineError(Exception):
@@ -29,6 +30,12 @@ class MachineError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(f"{machine}: {message}" + (f" ({hint})" if hint else ""))
+
+
+class MachineTooSmall(MachineError):
+    """The machine has less than the card asks for (CPUs, memory, a disk for the data):
+    a refusal before anything is built, not a verdict on the store. The hint names
+    ``--allow-smaller-machine``, which runs it anyway with every figure marked."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +111,13 @@ class EvalSandbox(abc.ABC):
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str = LAYOUT.work,
+        access: Access = "store",
     ) -> RunResult:
         """Runs a command with no network under the sandbox's limits.
 
+        ``access`` says what it may write (:meth:`SandboxLayout.writable`): a ``store``
+        command, the default, only the data volume and its private ``/tmp``; a ``build``
+        command (a trusted tool) the working folder too.
         Lines of standard output are passed to ``on_stdout_line`` as they arrive.
         On timeout or cancellation, every process the command started is killed
         before this returns (or before the cancellation propagates).
@@ -148,6 +159,14 @@ class BenchMachine(abc.ABC):
     @abc.abstractmethod
     async def check(self) -> None:
         """Raises :class:`MachineError` saying what is missing when it cannot evaluate."""
+
+    @abc.abstractmethod
+    async def facts(self) -> MachineFacts:
+        """What the machine an evaluation's sandbox gets is: CPU model, the CPUs it may
+        use, memory, kernel, compiler, and what backs the data volume with its free
+        space. Read before anything is built, so every result names its machine and a
+        card larger than the machine is refused (:class:`MachineTooSmall`); raises
+        :class:`MachineError` when the machine cannot be reached."""
 
     @abc.abstractmethod
     async def open(

@@ -23,6 +23,7 @@ from docker.types import LogConfig, Ulimit
 
 from jitskit_tui.machine.builder import inspect_image
 from jitskit_tui.machine.recipe import RECIPE
+from jitskit_tui.protocol.results import MachineFacts
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import (
     BenchMachine,
@@ -36,13 +37,21 @@ from jitskit_tui.sandbox.docker_errors import image_build_hint
 from jitskit_tui.sandbox.docker_exec import run_short
 from jitskit_tui.sandbox.docker_facts import (
     CPU_MODEL_PROBE,
+    DATA_PROBE,
     DockerHostFacts,
     host_facts,
     limits_applied,
     parse_cpu_model,
+    parse_data_probe,
 )
 from jitskit_tui.sandbox.docker_reaper import DEFAULT_GRACE_S, Reaped, labels, reap
-from jitskit_tui.sandbox.docker_sandbox import ROOT_USER, DockerSandbox, remove_everything
+from jitskit_tui.sandbox.docker_sandbox import (
+    ROOT_USER,
+    SANDBOX_USER,
+    DockerSandbox,
+    remove_everything,
+)
+from jitskit_tui.sandbox.facts import Medium
 
 __all__ = ["DockerMachine", "DockerSandbox", "open_machine"]
 
@@ -103,6 +112,7 @@ class DockerMachine(BenchMachine):
         self._lock = asyncio.Lock()
         self._info: dict[str, Any] | None = None
         self._cpu_model: str | None = None
+        self._data: tuple[Medium, int, str] | None = None
 
     @property
     def cache_key(self) -> str:
@@ -164,18 +174,43 @@ class DockerMachine(BenchMachine):
     def _cli_name(self) -> str:
         return self.endpoint.context or self.endpoint.label.split(" ", 1)[0]
 
-    async def facts(self) -> DockerHostFacts:
+    async def host_facts(self) -> DockerHostFacts:
         """The host's CPU model, CPU count, memory, kernel and Docker version."""
         conn = await self.connection()
-        if self._cpu_model is None:
-            sandbox = await self.open(
-                run_id="facts",
-                iteration=None,
-                limits=Limits(cpus=1, memory_bytes=64 << 20),
-                data_volume=False,
-            )
-            await sandbox.close()
+        await self._probe()
         return host_facts(self.label, self._info or {}, conn.api_version, self._cpu_model or "")
+
+    async def facts(self) -> MachineFacts:
+        """The Docker host as a container on it sees it: the daemon's CPUs and memory,
+        the CPU model, and the filesystem behind a data volume with its free space."""
+        host = await self.host_facts()
+        medium, free, compiler = self._data or ("unknown", 0, "unknown")
+        return MachineFacts(
+            cpu_model=host.cpu_model,
+            cpu_count=host.cpu_count,
+            memory_bytes=host.memory_bytes,
+            kernel=f"Linux {host.kernel} {host.architecture}".strip(),
+            compiler=compiler,
+            host=self.label,
+            cpu_ids=list(range(host.cpu_count)),
+            data_medium=medium,
+            data_free_bytes=free,
+        )
+
+    async def _probe(self) -> None:
+        """Learns the CPU model and the data volumes' filesystem, once, in a container
+        with a data volume (a named volume lives where the daemon keeps its volumes)."""
+        if self._cpu_model is not None and self._data is not None:
+            return
+        sandbox = await self.open(
+            run_id="facts",
+            iteration=None,
+            limits=Limits(cpus=1, memory_bytes=64 << 20),
+            data_volume=True,
+        )
+        async with sandbox:
+            probe = await sandbox.run(DATA_PROBE, timeout_s=60, access="build")
+        self._data = parse_data_probe(probe.stdout)
 
     # Sandboxes ----------------------------------------------------------------------
 
@@ -211,10 +246,16 @@ class DockerMachine(BenchMachine):
         tmp_bytes = min(TMP_BYTES, max(16 << 20, limits.memory_bytes // 4))
         host_config = api.create_host_config(
             network_mode="none",
+            # No /dev/shm or /dev/mqueue: the store writes only /data and /tmp.
+            ipc_mode="none",
             read_only=True,
             init=True,
             binds=binds,
-            tmpfs={LAYOUT.tmp: f"rw,exec,nosuid,nodev,size={tmp_bytes},mode=1777"},
+            tmpfs={
+                LAYOUT.tmp: f"rw,exec,nosuid,nodev,size={tmp_bytes},mode=1777",
+                # Docker mounts POSIX message queues here whatever the IPC mode: covered.
+                "/dev/mqueue": "ro,nosuid,nodev,noexec,size=4k,mode=0755",
+            },
             mem_limit=limits.memory_bytes,
             memswap_limit=limits.memory_bytes,
             pids_limit=limits.pids,
@@ -260,6 +301,9 @@ class DockerMachine(BenchMachine):
             made["container"] = container_id
             notes += list(created.get("Warnings") or [])
             api.start(container_id)
+            if data_volume:
+                # Store commands run as a user of their own, which must write its data.
+                run_short(api, container_id, ["chmod", "0777", LAYOUT.data], user=SANDBOX_USER)
             inspected = api.inspect_container(container_id)
             applied = limits_applied(inspected.get("HostConfig") or {}, self._info or {}, notes)
             if self._cpu_model is None:

@@ -7,13 +7,35 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import LimitsApplied
+from jitskit_tui.sandbox.facts import MEMORY_FILESYSTEMS, Medium
 
 CPU_MODEL_PROBE = [
     "/bin/sh",
     "-c",
     "grep -m1 -E '^(model name|Model|Hardware|cpu model)' /proc/cpuinfo",
 ]
+
+
+DATA_PROBE = [
+    "/bin/sh",
+    "-c",
+    f"stat -f -c '%T %a %S' {LAYOUT.data}; g++ -dumpfullversion -dumpversion",
+]
+"""The data volume's filesystem type, free blocks and block size; the compiler's version."""
+
+
+def parse_data_probe(output: str) -> tuple[Medium, int, str]:
+    """What backs the data volume, its free bytes, and the compiler (``gcc 12.2.0``),
+    from :data:`DATA_PROBE`'s two lines."""
+    lines = output.splitlines()
+    parts = lines[0].split() if lines else []
+    compiler = f"gcc {lines[1].strip()}" if len(lines) > 1 and lines[1].strip() else "unknown"
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return "unknown", 0, compiler
+    medium: Medium = "tmpfs" if parts[0] in MEMORY_FILESYSTEMS else "disk"
+    return medium, int(parts[1]) * int(parts[2]), compiler
 
 
 class DockerHostFacts(BaseModel):

@@ -6,6 +6,12 @@ rather than a tmpfs because the daemon refuses archive uploads into a tmpfs unde
 read-only root; a volume also keeps build output out of the memory limit. PID 1 is
 ``docker-init`` with ``sleep`` as root (with every capability dropped); commands run as
 the sandbox user, so killing all of that user's processes never takes PID 1 with it.
+
+A command that runs the store (``access="store"``) runs as a second user, which owns
+nothing in ``/work``: the working folder, the harness's binaries included, is read-only
+to it, and it writes only ``/data`` (opened to it when the container starts) and
+``/tmp`` (emptied before each such command, so nothing passes from one run of the store
+to the next).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import docker
 import docker.errors
 
 from jitskit_tui.machine.recipe import SANDBOX_GID, SANDBOX_UID
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
 from jitskit_tui.sandbox.base import (
     EvalSandbox,
     LimitsApplied,
@@ -39,7 +45,11 @@ from jitskit_tui.sandbox.docker_exec import run_exec, run_short
 
 _log = logging.getLogger(__name__)
 SANDBOX_USER = f"{SANDBOX_UID}:{SANDBOX_GID}"
+STORE_UID = SANDBOX_UID + 1
+"""The user store commands run as: not in the image's passwd, owner of nothing there."""
+STORE_USER = f"{STORE_UID}:{STORE_UID}"
 ROOT_USER = "0:0"
+_USER_FOR: dict[Access, str] = {"store": STORE_USER, "build": SANDBOX_USER}
 DOWNLOAD_LIMIT_BYTES = 2 << 30
 _OOM_COUNTER = re.compile(rb"^oom_kill (\d+)$", re.MULTILINE)
 OOM_PROBE = [
@@ -48,6 +58,9 @@ OOM_PROBE = [
     "cat /sys/fs/cgroup/memory.events 2>/dev/null"
     " || cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null",
 ]
+
+
+EMPTY_TMP = ["/bin/sh", "-c", f"find {LAYOUT.tmp} -mindepth 1 -delete 2>/dev/null; true"]
 
 
 def parse_oom_count(text: bytes) -> int | None:
@@ -164,10 +177,20 @@ class DockerSandbox(EvalSandbox):
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str = LAYOUT.work,
+        access: Access = "store",
     ) -> RunResult:
         self._usable(f"run {argv[0] if argv else 'nothing'}")
         if not argv:
             raise ValueError("argv is empty")
+        user = _USER_FOR[access]
+        if access == "store":
+            # A private /tmp per run of the store; the data volume is the caller's to reset.
+            await in_thread(
+                lambda: run_short(
+                    self.connection.api, self.container_id, EMPTY_TMP, user=STORE_USER
+                ),
+                name="empty /tmp",
+            )
         loop = asyncio.get_running_loop()
         cancel = threading.Event()
         api = self.connection.api
@@ -183,7 +206,7 @@ class DockerSandbox(EvalSandbox):
         merged_env.update(env or {})
 
         def kill_processes() -> None:
-            run_short(api, self.container_id, ["/bin/sh", "-c", "kill -KILL -1"], user=SANDBOX_USER)
+            run_short(api, self.container_id, ["/bin/sh", "-c", "kill -KILL -1"], user=user)
 
         def kill_container() -> None:
             api.kill(self.container_id)
@@ -193,7 +216,7 @@ class DockerSandbox(EvalSandbox):
                 api,
                 self.container_id,
                 argv,
-                user=SANDBOX_USER,
+                user=user,
                 env=merged_env,
                 cwd=cwd,
                 timeout_s=timeout_s,

@@ -22,8 +22,9 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
-from jitskit_tui.sandbox import cgroups
+from jitskit_tui.protocol.results import MachineFacts
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
+from jitskit_tui.sandbox import cgroups, facts
 from jitskit_tui.sandbox.base import (
     BenchMachine,
     EvalSandbox,
@@ -123,8 +124,12 @@ class FolderSandbox(EvalSandbox):
 
         await asyncio.to_thread(copy)
 
-    def bwrap_argv(self, argv: Sequence[str], env: Mapping[str, str], cwd: str) -> list[str]:
-        """The bubblewrap command line that runs ``argv`` in this sandbox's jail."""
+    def bwrap_argv(
+        self, argv: Sequence[str], env: Mapping[str, str], cwd: str, access: Access = "store"
+    ) -> list[str]:
+        """The bubblewrap command line that runs ``argv`` in this sandbox's jail, where it
+        may write only what ``access`` allows (:meth:`SandboxLayout.writable`)."""
+        writable = LAYOUT.writable(access)
         args = [
             "bwrap",
             "--unshare-all",
@@ -137,13 +142,15 @@ class FolderSandbox(EvalSandbox):
             "--hostname",
             "jitskit-sandbox",
             *system_binds(),
-            "--bind",
+            "--bind" if LAYOUT.work in writable else "--ro-bind",
             str(self.root / "work"),
             LAYOUT.work,
         ]
         if self.data_volume:
             args += ["--bind", str(self.root / "data"), LAYOUT.data]
-        args += ["--clearenv"]
+        # bwrap builds the jail's root and /dev as tmpfs mounts: read-only once every
+        # mount is in place, so /tmp and the volumes are the only places to write.
+        args += ["--remount-ro", "/dev", "--remount-ro", "/", "--clearenv"]
         base_env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             **LAYOUT.env(),
@@ -193,10 +200,11 @@ class LocalSandbox(FolderSandbox):
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str = LAYOUT.work,
+        access: Access = "store",
     ) -> RunResult:
         if self._closed:
             raise RuntimeError("sandbox is closed")
-        command = self.bwrap_argv(argv, env or {}, cwd)
+        command = self.bwrap_argv(argv, env or {}, cwd, access)
         if self.limits.cpuset and not self._group.cpuset_applied:
             command = ["taskset", "-c", ",".join(map(str, self.limits.cpuset)), *command]
         # The shell joins the cgroup before it becomes bwrap, so nothing escapes the limits.
@@ -306,6 +314,13 @@ class LocalMachine(BenchMachine):
                 "install it with `apt-get install bubblewrap`, or benchmark on a Docker host "
                 "with --machine",
             )
+        if shutil.which("strace") is None:
+            raise MachineError(
+                "local",
+                "strace is not installed: the evaluator traces the store's refused writes and "
+                "its syncs before acknowledgements with it",
+                "install it with `apt-get install strace` (scripts/setup-system.sh does)",
+            )
         probe = await asyncio.create_subprocess_exec(
             "bwrap",
             "--unshare-all",
@@ -333,6 +348,11 @@ class LocalMachine(BenchMachine):
                 "user namespaces may be disabled (sysctl kernel.unprivileged_userns_clone=1), "
                 "or use a Docker host with --machine",
             )
+
+    async def facts(self) -> MachineFacts:
+        """This host: the CPUs this process may use, its memory (or its cgroup's limit),
+        and the filesystem the data volumes are made on (``$JITSKIT_SCRATCH``)."""
+        return await asyncio.to_thread(facts.this_host, self.label, scratch_base())
 
     async def open(
         self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from jitskit_tui.config import ConfigError, load_user_config
+from jitskit_tui.protocol.results import MachineFacts
+from jitskit_tui.sandbox import facts as host_facts
 from jitskit_tui.sandbox.base import BenchMachine, Limits, MachineError
 from jitskit_tui.sandbox.owner import client_identity, pid_gone
 from jitskit_tui.sandbox.slurm_cli import (
@@ -187,6 +189,27 @@ class SlurmMachine(BenchMachine):
                 raise error
             await sandbox.start()
         self.report = report
+
+    async def facts(self) -> MachineFacts:
+        """The partition's largest node (what an exclusive allocation can get at most,
+        less the runner's headroom), the hardware the connection check found on a node,
+        and the staging folder's filesystem, where the data volumes are made."""
+        nodes = await self._connect()
+        largest = max(nodes, key=lambda n: (n.cpus, n.memory_mb))
+        found = self.report.facts if self.report else {}
+        medium, free = await asyncio.to_thread(host_facts.data_facts, self.staging)
+        return MachineFacts(
+            cpu_model=found.get("cpu") or "unknown",
+            cpu_count=largest.cpus,
+            memory_bytes=max(0, (largest.memory_mb << 20) - MEMORY_HEADROOM_BYTES),
+            kernel=found.get("kernel") or "unknown",
+            # `g++ (Debian 12.2.0-14) 12.2.0`: the version is the last word.
+            compiler=f"gcc {found['compiler'].split()[-1]}" if found.get("compiler") else "unknown",
+            host=self.label,
+            cpu_ids=list(range(largest.cpus)),
+            data_medium=medium,
+            data_free_bytes=free,
+        )
 
     # Evaluations ---------------------------------------------------------------------
 

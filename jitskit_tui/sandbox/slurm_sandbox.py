@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
 from jitskit_tui.sandbox import cgroups, slurm_node
 from jitskit_tui.sandbox.base import (
     Limits,
@@ -224,11 +224,12 @@ class SlurmSandbox(FolderSandbox):
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str = LAYOUT.work,
+        access: Access = "store",
     ) -> RunResult:
         if not argv:
             raise ValueError("argv is empty")
         result, _status = await self._command(
-            self.bwrap_argv(argv, env or {}, cwd),
+            self.bwrap_argv(argv, env or {}, cwd, access),
             timeout_s=timeout_s,
             on_line=on_stdout_line,
             name=argv[0],

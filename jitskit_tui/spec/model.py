@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from jitskit_tui.machine_kinds import address_forms, card_allows
 from jitskit_tui.spec.presets import PRESETS, YCSB_ZIPFIAN_CONSTANT, OpKind, PresetName
-from jitskit_tui.spec.units import ByteSize, Count, Duration, Share
+from jitskit_tui.spec.units import ByteSize, Count, Duration, Rate, Share
 
 # The harness stores an integrity code, the key and a version in every value it writes,
 # besides the 8-byte counter that read-modify-write increments.
@@ -404,9 +404,11 @@ class Loop(_Strict):
     trials: Trials = Field(default_factory=Trials)
     min_effect: Share = 0.02
     """The best moves only on a win whose interval's low end clears 1 + this."""
-    floor_rate: Count = Field(default=1000, ge=1)
-    """Operations per second every store is assumed to reach: the evaluator's phase
-    budgets are sized from it (docs/measurement.md)."""
+    floor_rate: Rate = 1000.0
+    """Operations per second every phase of an evaluation may assume the store manages at
+    least (records loaded, operations run, keys verified): each phase's time budget is a
+    fixed allowance plus its work at this rate (docs/evaluation.md). A store slower than
+    this gets a `slow` verdict naming the phase instead of hanging the loop."""
 
 
 class SpecCard(_Strict):

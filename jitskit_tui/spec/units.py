@@ -1,7 +1,8 @@
-"""Human-friendly quantities in spec cards: byte sizes, counts, durations and shares.
+"""Human-friendly quantities in spec cards: byte sizes, counts, durations, rates and shares.
 
-Each accepts a plain number or a string with a unit (``256MiB``, ``2M``, ``90s``, ``5%``)
-and validates to an ``int`` (bytes, items) or a ``float`` (seconds, a fraction).
+Each accepts a plain number or a string with a unit (``256MiB``, ``2M``, ``90s``,
+``1k ops/s``, ``5%``) and validates to an ``int`` (bytes, items) or a ``float`` (seconds,
+items per second, a fraction).
 """
 
 from __future__ import annotations
@@ -114,6 +115,30 @@ def parse_share(value: object) -> float:
     return share
 
 
+_RATE = re.compile(
+    r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgb]?)\s*(?:(?:ops|operations|records|keys)?\s*/\s*s)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_rate(value: object) -> float:
+    """``1000``, ``1k``, ``1k/s``, ``2.5k ops/s`` -> items per second (positive)."""
+    what, example = "a rate", "1000, '1k' or '1k ops/s'"
+    _reject_bool(value, what)
+    if isinstance(value, int | float):
+        rate = float(value)
+    elif isinstance(value, str):
+        match = _RATE.match(value.replace("_", ""))
+        if match is None:
+            raise ValueError(f"expected {what} such as {example}, got {value!r}")
+        rate = float(match.group(1)) * _COUNT_UNITS[match.group(2).lower()]
+    else:
+        raise ValueError(f"expected {what} such as {example}, got {type(value).__name__}")
+    if rate <= 0:
+        raise ValueError("a rate must be positive")
+    return rate
+
+
 def format_bytes(n: int) -> str:
     """Bytes as the largest binary unit that keeps one decimal readable: ``256 MiB``."""
     for unit, size in (("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
@@ -140,7 +165,33 @@ def format_duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
+def format_amount(n: float) -> str:
+    """A count the way a person says it: ``212k``, ``1M``, ``1.8k``, ``950``."""
+    for unit, size in (("G", 1000**3), ("M", 1000**2), ("k", 1000)):
+        if n >= size:
+            value = n / size
+            text = f"{value:.0f}" if value >= 10 or value.is_integer() else f"{value:.1f}"
+            return text.removesuffix(".0") + unit
+    return f"{n:.0f}" if n >= 10 or float(n).is_integer() else f"{n:.1f}"
+
+
+def format_rate(per_s: float) -> str:
+    """``1.8k/s``, ``10k/s``, ``250/s``."""
+    return f"{format_amount(per_s)}/s"
+
+
+def format_span(seconds: float) -> str:
+    """A time a person reads at a glance: ``45 s``, ``2 min``, ``9.5 min``, ``1.2 h``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        minutes = seconds / 60
+        return f"{minutes:.0f} min" if minutes >= 10 else f"{minutes:.1f} min".replace(".0 ", " ")
+    return f"{seconds / 3600:.1f} h"
+
+
 ByteSize = Annotated[int, BeforeValidator(parse_bytes)]
 Count = Annotated[int, BeforeValidator(parse_count)]
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Share = Annotated[float, BeforeValidator(parse_share)]
+Rate = Annotated[float, BeforeValidator(parse_rate)]

@@ -67,7 +67,7 @@ async def test_archive_upload_and_download_round_trip(
     ) as sandbox:
         await sandbox.upload(src, "/work/in")
         made = await sandbox.run(["sh", "-c", "mkdir -p /work/in/out && ./in/run.sh"],
-                                 timeout_s=30)  # fmt: skip
+                                 timeout_s=30, access="build")  # fmt: skip
         assert made.ok, made.stderr
         await sandbox.upload(src / "nested", "/data")
         listing = await sandbox.run(["ls", "/data/deeper"], timeout_s=30)
@@ -148,7 +148,7 @@ async def test_allocating_past_the_memory_limit_is_reported_as_an_oom_kill(
     ) as sandbox:
         await sandbox.upload(tmp_path, "/work/hog")
         built = await sandbox.run(["g++", "-O1", "-o", "hog", "hog.cc"], timeout_s=120,
-                                  cwd="/work/hog")  # fmt: skip
+                                  cwd="/work/hog", access="build")  # fmt: skip
         assert built.ok, built.stderr
         result = await sandbox.run(["./hog"], timeout_s=60, cwd="/work/hog")
         fine = await sandbox.run(["true"], timeout_s=30)
@@ -178,10 +178,10 @@ async def test_strace_can_trace_a_command_in_the_container(
         run_id=run_id, iteration=1, limits=SMALL, data_volume=True
     ) as sandbox:
         result = await sandbox.run(
-            ["strace", "-f", "-e", "trace=fsync", "-o", "/work/trace.log",
+            ["strace", "-f", "-e", "trace=fsync", "-o", "/data/trace.log",
              "sh", "-c", "echo x > /data/f && sync /data/f"],
             timeout_s=60,
         )  # fmt: skip
-        trace = await sandbox.run(["cat", "/work/trace.log"], timeout_s=30)
+        trace = await sandbox.run(["cat", "/data/trace.log"], timeout_s=30)
     assert result.ok, result.stderr
     assert "fsync(" in trace.stdout

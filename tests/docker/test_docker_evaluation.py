@@ -129,12 +129,12 @@ async def test_image_compiles_against_the_harness_header_and_links_the_baselines
         store = await sandbox.run(
             ["g++", "-std=c++17", "-O2", "-pthread", f"-I{include}", "-c", "store.cc",
              "-o", f"{LAYOUT.work}/store.o"],
-            timeout_s=300, cwd=LAYOUT.store,
+            timeout_s=300, cwd=LAYOUT.store, access="build",
         )  # fmt: skip
         linked = await sandbox.run(
             ["g++", "-std=c++17", "-O1", "baselines.cc", "-o", "baselines",
              "-lrocksdb", "-lleveldb", "-llmdb", "-ltbb", "-pthread"],
-            timeout_s=300, cwd=probe,
+            timeout_s=300, cwd=probe, access="build",
         )  # fmt: skip
         ran = await sandbox.run(["./baselines"], timeout_s=60, cwd=probe)
     assert store.ok, store.stderr[-2000:]

@@ -90,17 +90,19 @@ async def test_container_has_no_network_and_a_read_only_root(
     ) as sandbox:  # fmt: skip
         links = await sandbox.run(["sh", "-c", "ls /sys/class/net"], timeout_s=30)
         root = await sandbox.run(["sh", "-c", "touch /usr/x"], timeout_s=30)
-        scratch = await sandbox.run(
-            ["sh", "-c", "touch /work/a /data/b /tmp/c && id -u"], timeout_s=30
+        scratch = await sandbox.run(["sh", "-c", "touch /data/b /tmp/c && id -u"], timeout_s=30)
+        work = await sandbox.run(
+            ["sh", "-c", "touch /work/a && id -u"], timeout_s=30, access="build"
         )
     assert links.stdout.split() == ["lo"]
     assert root.exit_code != 0 and "Read-only file system" in root.stderr
     assert scratch.ok, scratch.stderr
-    assert scratch.stdout.strip() == "1000"
+    assert scratch.stdout.strip() == "1001", "the store runs as a user of its own"
+    assert work.ok and work.stdout.strip() == "1000"
 
 
 async def test_host_facts_name_the_docker_host(local_machine: DockerMachine) -> None:
-    facts = await local_machine.facts()
+    facts = await local_machine.host_facts()
     assert facts.cpu_count >= 1
     assert facts.memory_bytes > 0
     assert facts.kernel

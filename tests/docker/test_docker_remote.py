@@ -36,9 +36,10 @@ async def _exercise(machine: DockerMachine, tmp_path: Path) -> str:
         started = time.monotonic()
         result = await sandbox.run(
             ["sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.4; done;"
-             " tr a-z A-Z < src/in.txt > src/out.txt; cat /sys/fs/cgroup/pids/pids.max"
+             " tr a-z A-Z < src/in.txt > src/out.txt && cat /sys/fs/cgroup/pids/pids.max"
              " 2>/dev/null || cat /sys/fs/cgroup/pids.max"],
             timeout_s=60,
+            access="build",
             on_stdout_line=lambda line: seen.append((time.monotonic() - started, line)),
         )  # fmt: skip
         assert result.ok, result.stderr
@@ -61,7 +62,7 @@ async def test_tcp_with_tls_runs_an_evaluation(tls_daemon: TlsDaemon, tmp_path: 
     try:
         await machine.check()
         run_id = await _exercise(machine, tmp_path)
-        facts = await machine.facts()
+        facts = await machine.host_facts()
     finally:
         await machine.aclose()
     api = tls_daemon.api()

@@ -43,7 +43,12 @@ class Baselines:
     calls: list[str] = field(default_factory=list)
 
     async def __call__(
-        self, spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+        self,
+        spec: SpecCard,
+        machine: BenchMachine,
+        observer_for: ObserverFor,
+        *,
+        allow_smaller_machine: bool = False,
     ) -> BaselineReport:
         figure = self.figures[min(len(self.calls), len(self.figures) - 1)]
         self.calls.append(spec.name)

@@ -17,7 +17,7 @@ from jitskit_tui.engine.loop import Engine, EngineOptions
 from jitskit_tui.protocol.agent import AgentFatalError, AgentSink, CodeContext, CodeOutcome, Plan
 from jitskit_tui.protocol.agent import PlanContext as PlanCtx
 from jitskit_tui.protocol.events import ErrorRaised, IterationFinished
-from jitskit_tui.protocol.results import BaselineReport
+from jitskit_tui.protocol.results import BaselineReport, MachineFacts
 from jitskit_tui.protocol.tools import Tools
 from jitskit_tui.sandbox.base import BenchMachine, EvalSandbox, Limits, MachineError
 from jitskit_tui.sandbox.local import LocalMachine
@@ -44,6 +44,9 @@ class NoMachine(BenchMachine):
 
     async def check(self) -> None:
         raise MachineError(self.label, "cannot connect", "start the Docker daemon")
+
+    async def facts(self) -> MachineFacts:
+        raise AssertionError("never asked: the connection check comes first")
 
     async def open(
         self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool
@@ -93,7 +96,11 @@ async def test_a_fatal_agent_error_stops_the_run(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_the_ratio_is_against_the_best_comparable_baseline(tmp_path: Path) -> None:
     async def stub_baselines(
-        spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+        spec: SpecCard,
+        machine: BenchMachine,
+        observer_for: ObserverFor,
+        *,
+        allow_smaller_machine: bool = False,
     ) -> BaselineReport:
         # A stand-in report (the real one is `jitskit baselines`' and takes minutes).
         return BaselineReport(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
 from jitskit_tui.sandbox import cgroups
 from jitskit_tui.sandbox.base import EvalSandbox, Limits
 from jitskit_tui.sandbox.local import LocalMachine, LocalSandbox, reap_orphans
@@ -30,8 +30,8 @@ async def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
         await box.close()
 
 
-async def sh(box: EvalSandbox, script: str) -> str:
-    result = await box.run(["sh", "-c", script], timeout_s=30)
+async def sh(box: EvalSandbox, script: str, access: Access = "store") -> str:
+    result = await box.run(["sh", "-c", script], timeout_s=30, access=access)
     assert result.exit_code == 0, result.stderr
     return result.stdout
 
@@ -64,10 +64,28 @@ async def test_commands_see_only_system_dirs_and_their_own(sandbox: EvalSandbox)
     assert not (await sandbox.run(["cat", str(Path.home() / ".bashrc")], timeout_s=10)).ok
 
 
-async def test_root_is_read_only_and_scratch_is_writable(sandbox: EvalSandbox) -> None:
-    denied = await sandbox.run(["sh", "-c", "echo x > /usr/evil"], timeout_s=10)
-    assert denied.exit_code != 0 and "Read-only" in denied.stderr
-    await sh(sandbox, "echo ok > /work/a && echo ok > /data/b && echo ok > /tmp/c")
+@pytest.mark.parametrize(
+    "place", ["/usr/evil", "/work/a", "/work/build/jitskit-harness", "/etc/x", "/dev/shm/x", "/x"]
+)
+async def test_a_store_command_cannot_write_outside_its_data_and_tmp(
+    sandbox: EvalSandbox, place: str
+) -> None:
+    # The harness's binary exists, as after a build: the store can neither replace it
+    # nor remove it.
+    await sh(sandbox, "mkdir -p /work/build && echo elf > /work/build/jitskit-harness", "build")
+    denied = await sandbox.run(["sh", "-c", f"echo x > {place} || rm {place}"], timeout_s=10)
+    assert denied.exit_code != 0 and "Read-only file system" in denied.stderr
+    await sh(sandbox, "echo ok > /data/b && echo ok > /tmp/c")
+
+
+async def test_a_build_command_also_writes_the_working_folder(sandbox: EvalSandbox) -> None:
+    await sh(sandbox, "echo ok > /work/a && echo ok > /data/b", access="build")
+    assert await sh(sandbox, "cat /work/a") == "ok\n"
+
+
+async def test_each_command_gets_a_fresh_tmp(sandbox: EvalSandbox) -> None:
+    await sh(sandbox, "echo left > /tmp/behind")
+    assert await sh(sandbox, "ls -A /tmp") == ""
 
 
 async def test_no_network(sandbox: EvalSandbox) -> None:
@@ -123,7 +141,11 @@ async def test_upload_and_download_round_trip(sandbox: EvalSandbox, tmp_path: Pa
     src.mkdir()
     (src / "hello.txt").write_text("hello")
     await sandbox.upload(src, f"{LAYOUT.work}/in")
-    await sh(sandbox, f"tr a-z A-Z < {LAYOUT.work}/in/hello.txt > {LAYOUT.work}/out.txt")
+    await sh(
+        sandbox,
+        f"tr a-z A-Z < {LAYOUT.work}/in/hello.txt > {LAYOUT.work}/out.txt",
+        access="build",
+    )
     await sandbox.download(f"{LAYOUT.work}/out.txt", tmp_path / "back")
     assert (tmp_path / "back" / "out.txt").read_text() == "HELLO"
 

@@ -25,8 +25,9 @@ def test_the_store_may_write_only_its_data_volume_and_its_tmp() -> None:
     assert not any(place.startswith(LAYOUT.work) for place in LAYOUT.store_writable)
 
 
-def test_in_the_working_folder_only_the_harness_output_and_stamp_may_change() -> None:
-    assert LAYOUT.writable_in_work() == ("/work/out", "/work/build/.stamp")
+def test_store_commands_write_data_and_tmp_and_build_commands_work_too() -> None:
+    assert LAYOUT.writable("store") == ("/data", "/tmp")
+    assert LAYOUT.writable("build") == ("/work", "/data", "/tmp")
 
 
 def test_each_other_side_lives_in_its_own_folder_of_the_working_folder() -> None:

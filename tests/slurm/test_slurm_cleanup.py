@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from slurmkit import REPO, RecordingMachine, jobs_after_settling, processes_mentioning, queued_jobs
 
-from jitskit_tui.harness.eval_run import EvalRequest
+from jitskit_tui.harness.eval_run import EvalRequest, QuietObserver
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.harness.stopping import trial_settings
 from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
@@ -29,7 +29,7 @@ PINNED = trial_settings(DEMO, "quick").pinned(2)
 REFERENCE = REPO / "jitskit_tui" / "harness" / "stores" / "reference"
 
 
-class FirstTick:
+class FirstTick(QuietObserver):
     """Sets an event when the benchmark's first tick arrives: the store is running."""
 
     def __init__(self) -> None:

@@ -311,7 +311,11 @@ async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_r
     measured: list[str] = []
 
     async def stand_in(
-        spec: SpecCard, machine: BenchMachine, observer_for: ObserverFor
+        spec: SpecCard,
+        machine: BenchMachine,
+        observer_for: ObserverFor,
+        *,
+        allow_smaller_machine: bool = False,
     ) -> BaselineReport:
         # The real baselines through this control: test_control_cli_edit_and_baselines.
         measured.append(spec.name)

@@ -127,12 +127,13 @@ def test_edit_run_steer_and_stop_in_a_real_terminal(tmp_path: Path, terminal: Te
     terminal.keys("C-r")
     terminal.wait_for(lambda s: "Run specs/tiny.yaml" in s and "Claude Code" in s)
     assert "  iterations: 2\n" in (tmp_path / "specs" / "tiny.yaml").read_text()
-    # From Start, back through the form: no baselines, the tests' trajectory, instant.
-    terminal.keys("BTab", "Space", "BTab")
+    # From Start, back through the form (past the smaller-machine box): no baselines, the
+    # tests' trajectory at the realistic pace, so the pause lands inside iteration 1.
+    terminal.keys("BTab", "BTab", "Space", "BTab")
     time.sleep(0.2)  # an escape sequence and the next key in one read can be misparsed
     terminal.keys(*str(TRAJECTORY))
     terminal.wait_for(lambda s: str(TRAJECTORY) in s)
-    terminal.keys("BTab", "BTab", "BTab", "Right", "Right", "Space", "C-s")
+    terminal.keys("BTab", "BTab", "BTab", "C-s")
     terminal.wait_for(lambda s: "live here" in s and "iteration 1" in s, timeout=30)
 
     # Pause, so the steering stays pending long enough to be seen; resume, and it lands.

@@ -22,6 +22,8 @@ from jitskit_tui.protocol.events import (
     BenchTickEvent,
     CommitMade,
     ErrorRaised,
+    EvalBudgetAnnounced,
+    EvalProgress,
     EvalPurpose,
     EvalStarted,
     EvalStep,
@@ -79,6 +81,17 @@ class LiveBench:
     running: bool = True
     ticks: Series = field(default_factory=Series)
     last_ops_s: float = 0.0
+    budget: EvalBudgetAnnounced | None = None
+    """Its phases' budgets and overall bound."""
+    progress: EvalProgress | None = None
+    """How far its running phase got, against the phase's budget."""
+
+    def progress_text(self) -> str:
+        """``load 212k/1M records · 1.8k/s · budget 2 min``, or ``""``."""
+        shown = self.progress
+        if shown is None or shown.phase == "run":
+            return ""
+        return shown.progress().text()
 
 
 class RunView:
@@ -162,6 +175,15 @@ class RunView:
             case EvalStep():
                 if self.live is not None:
                     self.live.step = event.step
+                    self.live.progress = None
+                self._bump("status")
+            case EvalBudgetAnnounced():
+                if self.live is not None:
+                    self.live.budget = event
+                self._bump("status")
+            case EvalProgress():
+                if self.live is not None:
+                    self.live.progress = event
                 self._bump("status")
             case GateResulted():
                 if event.purpose == "iteration" and event.iteration is not None:
@@ -174,7 +196,8 @@ class RunView:
                 if event.purpose == "iteration" and event.iteration is not None:
                     self.bench[event.iteration] = event
                     if event.machine and event.throughput_ops_s > 0:
-                        self.machine_detail = event.machine
+                        smaller = " · smaller than the card" if event.smaller_machine else ""
+                        self.machine_detail = event.machine + smaller
                     self._bump("bench", "status")
                 self._bump("live")
             case AuditTestAdded():

@@ -290,9 +290,10 @@ class Transcript:
                     self._note(event.detail or "the ratio is unknown", event, "warning")
             case BenchResult() if event.purpose == "iteration":
                 failed = f" (failed: {', '.join(event.failed_gates)})" if event.failed_gates else ""
+                smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
                 self._note(
                     f"verdict {event.verdict}{failed}: {ops_text(event.throughput_ops_s)}, "
-                    f"ratio {ratio_text(event.ratio, DASH)}",
+                    f"ratio {ratio_text(event.ratio, DASH)}{smaller}",
                     event,
                     "info" if event.verdict == "pass" else "warning",
                 )

@@ -19,8 +19,16 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Label, SelectionList, Static
 
-from jitskit_tui.protocol.results import BaselineReport, BenchTick, GateResult, TrialFigures
+from jitskit_tui.protocol.results import (
+    BaselineReport,
+    BenchTick,
+    EvalBudget,
+    GateResult,
+    PhaseProgress,
+    TrialFigures,
+)
 from jitskit_tui.spec import SpecCard
+from jitskit_tui.spec.units import format_span
 from jitskit_tui.tui.run.formatting import ops_text
 
 
@@ -48,6 +56,12 @@ class _Progress:
     def on_gate(self, gate: GateResult) -> None:
         if not gate.passed:
             self.dialog.progress(f"{self.name}: {gate.name} failed")
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        self.dialog.progress(f"{self.name}: at most {format_span(budget.overall_s)}")
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        self.dialog.progress(f"{self.name}: {progress.text()}")
 
 
 class BaselinesDialog(ModalScreen[BaselineReport | None]):

@@ -1,6 +1,6 @@
 """Before a run starts (or resumes, or forks): who plays the agents and with which
-options (how fast the scripted one talks), the budget, the machine, and whether to
-measure the baselines.
+options (how fast the scripted one talks), the budget, the machine, whether to measure
+the baselines, and whether a machine smaller than the card may evaluate.
 
 One row per choice so it fits 80x24; Enter starts, Esc cancels. The defaults are the
 command line's (or what the run was started with, on resume). The agents and their
@@ -114,6 +114,13 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
                     id="baselines",
                     classes="form-check",
                 )
+                yield Label("Smaller", classes="form-label")
+                yield Checkbox(
+                    "allow a machine smaller than the card (marked)",
+                    d.allow_smaller_machine,
+                    id="allow-smaller-machine",
+                    classes="form-check",
+                )
             yield Static("", id="start-note", classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self._start_label, id="start", variant="primary")
@@ -167,6 +174,7 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
             iterations=iterations,
             machine=machine,
             baselines=self.query_one("#baselines", Checkbox).value,
+            allow_smaller_machine=self.query_one("#allow-smaller-machine", Checkbox).value,
         )
 
     def _agent_options(self, backend: AgentBackend) -> dict[str, str] | None:

@@ -206,7 +206,9 @@ class ThroughputChart(RunChart):
         best = view.state.best_iteration
         best_text = f"best #{best} {ops_text(view.state.best_ops_s)}" if best else "no best yet"
         line = f" · ── {name} {compact(baseline)}" if baseline and name else " · baseline unknown"
-        plt.title(f"ops/s per iteration (green pass, red fail) · {best_text}{line}")
+        smaller = any(r.smaller_machine for r in view.bench.values())
+        mark = " · measured on a smaller machine than the card" if smaller else ""
+        plt.title(f"ops/s per iteration (green pass, red fail) · {best_text}{line}{mark}")
 
 
 class LatencyChart(RunChart):
@@ -237,7 +239,8 @@ class LatencyChart(RunChart):
             plt.plot(xs, ys, label=name, marker="braille")
         plt.xticks(xs, [label for label, _ in PERCENTILES])
         plt.yscale("log")
-        plt.title(f"latency µs (log) per operation · iteration {chosen}{note}")
+        mark = " · smaller machine than the card" if result.smaller_machine else ""
+        plt.title(f"latency µs (log) per operation · iteration {chosen}{note}{mark}")
 
 
 class MemoryChart(RunChart):

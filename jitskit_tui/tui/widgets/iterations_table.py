@@ -60,6 +60,7 @@ def _verdict(it: IterationView, loop_state: str) -> Text:
 
 
 RATIO_WIDTH = dict(COLUMNS)["ratio"]
+SMALLER_MARK = "†"
 
 
 def _ratio(shown: ShownRatio) -> Text:
@@ -74,7 +75,14 @@ def _ratio(shown: ShownRatio) -> Text:
 
 
 def ratio_note(view: RunView) -> str:
-    """What the ratio column is against, in words (the table's tooltip)."""
+    """What the ratio column is against, in words (the table's tooltip), and what a †
+    after a figure means."""
+    smaller = next((b.smaller_machine for b in view.bench.values() if b.smaller_machine), "")
+    mark = f"; {SMALLER_MARK} {smaller}" if smaller else ""
+    return _ratio_words(view) + mark
+
+
+def _ratio_words(view: RunView) -> str:
     state = view.state
     if not state.baseline_ops_s:
         return "ratio: unknown until the baselines are measured (B runs them)"
@@ -152,12 +160,16 @@ class IterationsTable(DataTable[Text]):
         summary = it.summary or it.plan_title or ("…" if it.state == "running" else DASH)
         done = it.state == "done"
         previous = view.previous_throughput(it)
+        bench = view.bench.get(it.iteration)
+        # † marks figures measured on a machine smaller than the card (the tooltip says).
+        smaller = SMALLER_MARK if bench is not None and bench.smaller_machine else ""
+        ops = ops_text(it.throughput_ops_s, unit=False) + smaller
         return [
             number,
             Text(one_line(summary, self._summary_width)),
             _verdict(it, view.state.loop_state),
             Text(",".join(it.failed_gates), style="red"),
-            Text(ops_text(it.throughput_ops_s, unit=False) if done else DASH, justify="right"),
+            Text(ops if done else DASH, justify="right", style="italic" if smaller else ""),
             _ratio(view.state.ratio_now(it)) if done else Text(DASH, justify="right"),
             Text(change_text(it.throughput_ops_s, previous) if done else DASH, justify="right"),
         ]

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from jitskit_tui.engine.state import SteeringView
 from jitskit_tui.protocol.texts import one_line
+from jitskit_tui.spec.units import format_span
 from jitskit_tui.tui.run.formatting import (
     delivery_text,
     elapsed_text,
@@ -51,8 +52,14 @@ def state_words(view: RunView) -> tuple[str, str]:
         elif shown == "baselines":
             detail = f"{live.name}: {live.step}"
     words = shown.upper() + (f" ({detail})" if detail else "")
-    if running and live is not None and live.step == "benchmark" and live.last_ops_s:
+    progress = live.progress_text() if running and live is not None else ""
+    if progress:
+        # How far the phase got against its budget: `load 212k/1M records · 1.8k/s · ...`.
+        words += f" {progress}"
+    elif running and live is not None and live.step == "benchmark" and live.last_ops_s:
         words += f" {ops_text(live.last_ops_s)}"
+    elif running and live is not None and live.budget is not None:
+        words += f" · evaluation bound {format_span(live.budget.overall_s)}"
     return words, STATE_STYLE.get(shown, "$text")
 
 
