@@ -28,6 +28,9 @@ from jitskit_tui.spec.units import format_rate, format_span
 CAP_S: dict[Size, float] = {"quick": 600.0, "full": 2400.0}
 """The overall bound an evaluation may not exceed: 10 min at the quick size."""
 
+OTHER_TRIALS = "other trials"
+"""The phase of every benchmark process after the first (their rounds, all sides)."""
+
 STALL_S = 10.0
 """No operation completed for this long (the phase's count stood still): deadlocked."""
 
@@ -150,22 +153,31 @@ def _at_rate(spec: SpecCard, size: Size, inputs: BudgetInputs, rate: float) -> E
                 rate=BUILD_BYTES_PER_S,
             ),
         )
-    phases.append(trials_phase(spec, size, inputs, rate))
+    phases += trials_phases(spec, size, inputs, rate)
     phases.append(canary(spec, rate))
     overall = sum(p.seconds for p in phases)
     return EvalBudget(phases=phases, overall_s=overall, rate=rate)
 
 
-def trials_phase(spec: SpecCard, size: Size, inputs: BudgetInputs, rate: float) -> PhaseBudget:
-    """The rounds of trials: at least two rounds, and no round starts that would end past
-    the trials' cap, so they end within the larger of two rounds and the cap plus one
-    round, a round being one benchmark process per side, each within its own budget."""
-    process = sum(p.seconds for p in bench_process(spec, size, rate, inputs.trial_seconds))
-    round_s = max(1, inputs.sides) * process
-    seconds = (
-        max(2 * round_s, inputs.trials_seconds + round_s) if inputs.trials_seconds else round_s
-    )
-    return PhaseBudget(phase="trials", seconds=seconds, allowance_s=seconds)
+def trials_phases(
+    spec: SpecCard, size: Size, inputs: BudgetInputs, rate: float
+) -> list[PhaseBudget]:
+    """One trial's process (its load, its timed run and its read-back, the budgets every
+    trial's watchdog holds it to) and the other trials of the rounds: at least two
+    rounds, and no round starts that would end past the trials' cap, so they end within
+    the larger of two rounds and the cap plus one round, a round being one process per
+    side."""
+    process = bench_process(spec, size, rate, inputs.trial_seconds)
+    one = sum(p.seconds for p in process)
+    round_s = max(1, inputs.sides) * one
+    if inputs.trials_seconds:
+        whole = max(2 * round_s, inputs.trials_seconds + round_s)
+    else:
+        whole = round_s
+    rest = whole - one
+    if rest <= 0:
+        return list(process)
+    return [*process, PhaseBudget(phase=OTHER_TRIALS, seconds=rest, allowance_s=rest)]
 
 
 def canary(spec: SpecCard, rate: float) -> PhaseBudget:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from jitskit_tui.protocol.results import BenchTick, GateResult, TrialFigures
+from jitskit_tui.protocol.results import (
+    BenchTick,
+    EvalBudget,
+    GateResult,
+    PhaseProgress,
+    TrialFigures,
+)
 
 
 class Recorder:
@@ -11,6 +17,8 @@ class Recorder:
         self.ticks: list[BenchTick] = []
         self.gates: list[GateResult] = []
         self.trials: list[TrialFigures] = []
+        self.budget: EvalBudget | None = None
+        self.progress: list[PhaseProgress] = []
 
     def on_step(self, step: str) -> None:
         self.steps.append(step)
@@ -23,3 +31,9 @@ class Recorder:
 
     def on_trial(self, figures: TrialFigures) -> None:
         self.trials.append(figures)
+
+    def on_budget(self, budget: EvalBudget) -> None:
+        self.budget = budget
+
+    def on_progress(self, progress: PhaseProgress) -> None:
+        self.progress.append(progress)
