@@ -170,10 +170,9 @@ def trials_phases(
     process = bench_process(spec, size, rate, inputs.trial_seconds)
     one = sum(p.seconds for p in process)
     round_s = max(1, inputs.sides) * one
+    whole = round_s
     if inputs.trials_seconds:
         whole = max(2 * round_s, inputs.trials_seconds + round_s)
-    else:
-        whole = round_s
     rest = whole - one
     if rest <= 0:
         return list(process)
