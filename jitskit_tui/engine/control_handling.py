@@ -8,6 +8,7 @@ from jitskit_tui.protocol.controls import (
     Approve,
     AuditNow,
     CancelSteer,
+    Confirm,
     Control,
     EditSteer,
     Fork,
@@ -100,6 +101,21 @@ def _baselines(run: RunContext, control: RunBaselines, *, own_source: bool) -> s
         ("already queued: " if again else "")
         + f"the baselines are measured {when}, {how}{fresh}; later iterations' ratios, and "
         "every ratio shown, are then against the new best comparable baseline"
+    )
+
+
+def _confirm(run: RunContext) -> str:
+    again = run.confirm_requested
+    run.request_confirm()
+    n = run.current_iteration
+    when = (
+        f"once iteration {n} is committed, before the next one starts"
+        if n is not None
+        else "before the next iteration starts"
+    )
+    return ("already queued: " if again else "") + (
+        f"the headline is measured {when}: the best at the full size on a held-out trace, "
+        "paired against the baselines"
     )
 
 
@@ -212,6 +228,8 @@ def handle(run: RunContext, control: Control, *, own_baselines: bool) -> Control
             message = f"the auditor runs at the end of {_where(run)}"
         case RunBaselines():
             message = _baselines(run, control, own_source=own_baselines)
+        case Confirm():
+            message = _confirm(run)
     event = run.emit(
         ControlReceived(
             iteration=run.current_iteration,

@@ -90,6 +90,7 @@ class RunContext:
         self._fork: int | None = None
         self._audit = False
         self._baselines: bool | None = None
+        self._confirm = False
 
     @classmethod
     def open(
@@ -262,4 +263,16 @@ class RunContext:
     def take_baselines_request(self) -> bool | None:
         """``None`` when nobody asked; else whether to measure past the cache."""
         requested, self._baselines = self._baselines, None
+        return requested
+
+    @property
+    def confirm_requested(self) -> bool:
+        """Whether a `confirm` control waits for the next point between iterations."""
+        return self._confirm
+
+    def request_confirm(self) -> None:
+        self._confirm = True
+
+    def take_confirm_request(self) -> bool:
+        requested, self._confirm = self._confirm, False
         return requested

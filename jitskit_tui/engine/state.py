@@ -11,14 +11,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from jitskit_tui.engine.state_views import (
+    BestMove,
+    CostTotals,
+    FallBack,
+    IterationView,
+    ProposalView,
+    ShownRatio,
+    SteeringView,
+    Stint,
+)
 from jitskit_tui.protocol.events import (
     AgentTurnFinished,
     BaselineKnown,
+    BestFellBack,
     BestMoved,
     BranchForked,
     CostUpdate,
     Delivery,
     Event,
+    HeadlineMeasured,
     IterationAbandoned,
     IterationFinished,
     IterationStarted,
@@ -39,125 +51,21 @@ from jitskit_tui.protocol.events import (
 )
 from jitskit_tui.protocol.texts import dollars_words
 
-
-@dataclass
-class IterationView:
-    iteration: int
-    parent_iteration: int
-    step: int
-    branch: str
-    state: Literal["running", "done", "abandoned"] = "running"
-    plan_title: str = ""
-    summary: str = ""
-    outcome: str = ""
-    verdict: str = ""
-    throughput_ops_s: float = 0.0
-    ratio: float | None = None
-    """As committed (the trailer): against the baseline known when it finished."""
-    ratio_baseline: str | None = None
-    ratio_baseline_ops_s: float | None = None
-    """The baseline ``ratio`` is against (see :meth:`RunState.ratio_now`)."""
-    failed_gates: list[str] = field(default_factory=list)
-    claimed_ops_s: float | None = None
-    """The naive experiment: what the agent's own benchmark told it."""
-    commit: str = ""
-    is_best: bool = False
-    critique: str = ""
-    started_ts: float = 0.0
-    finished_ts: float = 0.0
-
-
-@dataclass
-class SteeringView:
-    id: str
-    text: str
-    delivery: Delivery
-    source: str
-    state: Literal["pending", "applied", "cancelled"] = "pending"
-    applied_to: Role | None = None
-    applied_iteration: int | None = None
-    edits: int = 0
-    """Times its text was replaced while it was pending."""
-
-
-@dataclass(frozen=True)
-class ShownRatio:
-    """An iteration's ratio as a client shows it: against the run's latest baseline."""
-
-    value: float | None
-    against: str | None
-    """The baseline's name (``None``: the ratio is unknown)."""
-    restated: bool = False
-    """Its commit recorded a ratio against another baseline measurement (or none)."""
-
+__all__ = [
+    "MAX_PROBLEMS",
+    "BestMove",
+    "CostTotals",
+    "FallBack",
+    "IterationView",
+    "ProposalView",
+    "RunState",
+    "ShownRatio",
+    "SteeringView",
+    "Stint",
+]
 
 MAX_PROBLEMS = 50
 """Odd events described in :attr:`RunState.problems`; more are only counted."""
-
-
-@dataclass
-class ProposalView:
-    id: str
-    iteration: int | None
-    title: str
-    rationale: str
-    diff: str
-    decision: Literal["approved", "rejected"] | None = None
-
-
-@dataclass
-class CostTotals:
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    dollars: float = 0.0
-    estimated: bool = False
-    """Some of the dollars are an estimate (see `CostUpdate.estimated`)."""
-
-    @property
-    def tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.output_tokens
-            + self.cache_read_tokens
-            + self.cache_write_tokens
-        )
-
-    @property
-    def spent(self) -> bool:
-        """Whether anything was spent (a scripted run's totals are all zeros)."""
-        return bool(self.dollars or self.tokens)
-
-    def add(self, update: CostUpdate) -> None:
-        self.input_tokens += update.input_tokens
-        self.output_tokens += update.output_tokens
-        self.cache_read_tokens += update.cache_read_tokens
-        self.cache_write_tokens += update.cache_write_tokens
-        self.dollars += update.dollars
-        self.estimated = self.estimated or update.estimated
-
-    @property
-    def dollars_words(self) -> str:
-        """``$1.23``, or ``≈$1.23`` when it is an estimate."""
-        return dollars_words(self.dollars, self.estimated)
-
-
-@dataclass
-class Stint:
-    """One engine process's stretch of a run: from its `run_started` or `run_resumed` to
-    its `run_finished`, or to the last event it logged before it crashed."""
-
-    started_ts: float
-    ended_ts: float | None = None
-    status: RunStatus | Literal["crashed"] | None = None
-    last_ts: float = 0.0
-    """The last event's time (how long a stint that crashed lasted)."""
-
-    @property
-    def seconds(self) -> float:
-        end = self.ended_ts if self.ended_ts is not None else self.last_ts
-        return max(0.0, end - self.started_ts)
 
 
 @dataclass
@@ -186,6 +94,17 @@ class RunState:
     """Each iteration's cost split by role (the cost screen's per-role columns)."""
     baseline_name: str | None = None
     baseline_ops_s: float | None = None
+    baseline_paired: list[str] = field(default_factory=list)
+    """The baselines each evaluation measures beside the candidate (names)."""
+    baseline_figures: dict[str, float] = field(default_factory=dict)
+    """Each passing comparable baseline's figure from the run's measurement (ops/s)."""
+    best_moves: list[BestMove] = field(default_factory=list)
+    """Every move of the best, in order (falling back is not a move)."""
+    fallbacks: list[FallBack] = field(default_factory=list)
+    disqualified: set[int] = field(default_factory=set)
+    """Iterations an audit test at gate severity failed after they were best."""
+    headline: HeadlineMeasured | None = None
+    """The latest headline measured (``None``: none yet)."""
     stints: list[Stint] = field(default_factory=list)
     finish_reason: str = ""
     last_seq: int = 0
@@ -257,6 +176,12 @@ class RunState:
         latest, name = self.baseline_ops_s, self.baseline_name
         if it.state != "done":
             return ShownRatio(None, None)
+        paired = it.vs_baseline
+        if paired is not None and paired.paired:
+            # Measured beside its baseline in its own evaluation: that ratio stands.
+            return ShownRatio(
+                paired.ratio.point, paired.other.removeprefix("baseline:"), False, paired
+            )
         if latest and it.throughput_ops_s > 0:
             restated = it.ratio is None or it.ratio_baseline_ops_s != latest
             return ShownRatio(it.throughput_ops_s / latest, name, restated)
@@ -364,9 +289,18 @@ class RunState:
                 view.claimed_ops_s = event.claimed_ops_s
                 view.commit = event.commit
                 view.finished_ts = event.ts
+                view.decision = event.decision
+                view.incumbent_iteration = event.incumbent_iteration
+                view.vs_best = event.vs_best
+                view.vs_baseline = event.vs_baseline
+                if event.vs_baseline is not None:
+                    view.ratio_baseline = event.vs_baseline.other.removeprefix("baseline:")
                 self.iterations[event.iteration] = view
                 if event.is_best:
                     self._set_best(event.iteration, event.throughput_ops_s)
+                    if not self.best_moves or self.best_moves[-1].iteration != event.iteration:
+                        # Logs before `best_moved` carried evidence: the move is this.
+                        self.best_moves.append(BestMove(event.iteration))
             case IterationAbandoned():
                 if event.iteration is not None and event.iteration in self.iterations:
                     self.iterations[event.iteration].state = "abandoned"
@@ -377,6 +311,25 @@ class RunState:
                     )
                 else:
                     self._set_best(event.iteration, event.throughput_ops_s)
+                    self.best_moves.append(BestMove(event.iteration, event.evidence, event.reason))
+            case BestFellBack():
+                self.disqualified.add(event.from_iteration)
+                self.disqualified.update(event.skipped)
+                self.fallbacks.append(
+                    FallBack(
+                        event.from_iteration,
+                        event.to_iteration,
+                        event.reason,
+                        tuple(event.skipped),
+                    )
+                )
+                if event.to_iteration is None or event.to_iteration not in self.iterations:
+                    self._clear_best()
+                else:
+                    to = self.iterations[event.to_iteration]
+                    self._set_best(to.iteration, to.throughput_ops_s)
+            case HeadlineMeasured():
+                self.headline = event
             case BranchForked():
                 self.branch = event.branch
             case AgentTurnFinished():
@@ -435,6 +388,10 @@ class RunState:
             case BaselineKnown():
                 self.baseline_name = event.name
                 self.baseline_ops_s = event.ops_s
+                self.baseline_paired = list(event.paired) or ([event.name] if event.name else [])
+                self.baseline_figures = dict(event.figures) or (
+                    {event.name: event.ops_s} if event.name and event.ops_s else {}
+                )
             case _:
                 pass
 
@@ -450,3 +407,26 @@ class RunState:
             view.is_best = view.iteration == iteration
         self.best_iteration = iteration
         self.best_ops_s = ops_s
+
+    def _clear_best(self) -> None:
+        for view in self.iterations.values():
+            view.is_best = False
+        self.best_iteration = None
+        self.best_ops_s = None
+
+    @property
+    def best_move(self) -> BestMove | None:
+        """The move that made the current best (its evidence), when it is known."""
+        return next(
+            (m for m in reversed(self.best_moves) if m.iteration == self.best_iteration), None
+        )
+
+    def earlier_bests(self) -> list[int]:
+        """The iterations the best was before, most recent first, without the current
+        best and without those an audit test failed: where it may fall back to."""
+        seen: list[int] = []
+        for move in reversed(self.best_moves):
+            n = move.iteration
+            if n != self.best_iteration and n not in self.disqualified and n not in seen:
+                seen.append(n)
+        return seen

@@ -123,6 +123,13 @@ class RunBaselines(_Control):
     """Measure again even the baselines cached for this spec and machine."""
 
 
+class Confirm(_Control):
+    """Measure the run's headline (its best at the full size on a held-out trace, paired
+    against the baselines) before the next iteration starts."""
+
+    kind: Literal["confirm"] = "confirm"
+
+
 Control = Annotated[
     Pause
     | Resume
@@ -135,7 +142,8 @@ Control = Annotated[
     | Approve
     | Reject
     | AuditNow
-    | RunBaselines,
+    | RunBaselines
+    | Confirm,
     Field(discriminator="kind"),
 ]
 CONTROL_ADAPTER: TypeAdapter[Control] = TypeAdapter(Control)

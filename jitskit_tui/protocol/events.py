@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
+from jitskit_tui.protocol.headline import Headline
 from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.results import OpStats, PhaseProgress
 
@@ -37,9 +38,15 @@ RunStatus = Literal["finished", "stopped", "aborted", "failed"]
 or a fatal error."""
 IterationOutcome = Literal["evaluated", "agent-error", "eval-error"]
 """`eval-error`: the evaluator itself failed (a bug, not the store's doing)."""
-EvalPurpose = Literal["iteration", "tool", "baseline"]
+EvalPurpose = Literal["iteration", "tool", "baseline", "headline"]
 """`iteration`: the loop's own evaluation; `tool`: the coder's build-and-test tool;
-`baseline`: measuring an off-the-shelf store for the ratio."""
+`baseline`: measuring an off-the-shelf store for the ratio; `headline`: the best measured
+at the full size for the run's reported result."""
+Decision = Literal["best", "within-noise", "slower", "first", "failed", ""]
+"""What an iteration's evaluation decided about the best: `first` (no best before it, it
+counts), `best` (the paired ratio to the best has ci_low >= 1 + min_effect), `slower`
+(ci_high < 1), `within-noise` (neither), `failed` (it does not count); empty in logs
+written before decisions."""
 
 
 class _Event(BaseModel):
@@ -99,6 +106,9 @@ class RunFinished(_Event):
     completed: int
     best_iteration: int | None = None
     best_ops_s: float | None = None
+    headline: str = ""
+    """The run's headline in words (`2.21x [2.05-2.38] vs tbb-chm`), or why it has none
+    (empty in logs written before headlines)."""
 
 
 class LoopStateChanged(_Event):
@@ -137,6 +147,19 @@ class IterationFinished(_Event):
     is_best: bool = False
     recovered: bool = False
     """Rebuilt from its commit on resume: the process died after committing."""
+    decision: Decision = ""
+    """What its evaluation decided about the best (see :data:`Decision`)."""
+    incumbent_iteration: int | None = None
+    """The best it was measured against (``vs_best``); ``None`` when there was none."""
+    vs_best: Comparison | None = None
+    """Its paired comparison with the incumbent best, measured in its evaluation."""
+    vs_baseline: Comparison | None = None
+    """Its comparison with the best comparable baseline: paired in its evaluation, or
+    (``paired`` false, no interval) against the run's cached figure when no baseline was
+    measured beside it. ``ratio`` is its point."""
+    ratio_ci_low: float | None = None
+    ratio_ci_high: float | None = None
+    """``vs_baseline``'s interval, flat for readers that only want the numbers."""
 
 
 class IterationAbandoned(_Event):
@@ -160,6 +183,29 @@ class BestMoved(_Event):
     throughput_ops_s: float
     previous_iteration: int | None = None
     previous_ops_s: float | None = None
+    evidence: Comparison | None = None
+    """The paired comparison with the previous best that cleared 1 + min_effect; ``None``
+    for the first iteration that counts (and in logs written before decisions)."""
+    reason: str = ""
+    """Why it moved, in words."""
+
+
+class BestFellBack(_Event):
+    """An audit test at gate severity failed the best: the best went back to the most
+    recent earlier best that still passes the suite's gate tests (or to none)."""
+
+    type: Literal["best_fell_back"] = "best_fell_back"
+    from_iteration: int
+    to_iteration: int | None = None
+    """``None`` when no earlier best passes: the run has no best until one counts."""
+    sha: str | None = None
+    """The commit `best` now points at."""
+    throughput_ops_s: float | None = None
+    """The new best's throughput as committed."""
+    reason: str
+    """The audit test that failed, and what it saw."""
+    skipped: list[int] = Field(default_factory=list)
+    """Earlier bests that failed the suite's gate tests too."""
 
 
 class BranchForked(_Event):
@@ -498,6 +544,24 @@ class BaselineKnown(_Event):
     machine: str
     detail: str = ""
     """Why it is unknown, when it is."""
+    paired: list[str] = Field(default_factory=list)
+    """The baselines every later evaluation measures beside the candidate: the best
+    comparable one and each whose interval overlaps it (empty in logs written before
+    pairing: then the best comparable one)."""
+    figures: dict[str, float] = Field(default_factory=dict)
+    """Each passing comparable baseline's figure from this measurement (ops/s; cached
+    ones measured alone, at another time): what the headline picks its pairs from."""
+
+
+class HeadlineMeasured(Headline, _Event):
+    """The best measured at the full size on a held-out trace, paired against the
+    baselines: the run's reported result (also in `results/headline.json`)."""
+
+    type: Literal["headline_measured"] = "headline_measured"
+    commit: str = ""
+    """The commit on the `best` branch that holds `results/headline.json`."""
+    text: str = ""
+    """The headline in words: `2.21x [2.05-2.38] vs tbb-chm`."""
 
 
 # -- problems --------------------------------------------------------------------------
@@ -539,6 +603,7 @@ Event = Annotated[
     | IterationAbandoned
     | CommitMade
     | BestMoved
+    | BestFellBack
     | BranchForked
     | AgentTurnStarted
     | AgentTurnFinished
@@ -568,6 +633,7 @@ Event = Annotated[
     | TrialFinished
     | BenchResult
     | BaselineKnown
+    | HeadlineMeasured
     | ErrorRaised
     | RetryScheduled
     | LogCorrupt,

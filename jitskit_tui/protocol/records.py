@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jitskit_tui.protocol.events import IterationOutcome
+from jitskit_tui.protocol.events import Decision, IterationOutcome
+from jitskit_tui.protocol.measurement import Comparison
 from jitskit_tui.protocol.results import EvalResult
 
 
@@ -32,8 +33,19 @@ class IterationRecord(BaseModel):
     verdict: Literal["pass", "fail"]
     throughput_ops_s: float = 0.0
     ratio: float | None = None
+    """``vs_baseline``'s point: over the best comparable baseline."""
     baseline: str | None = None
     baseline_ops_s: float | None = None
+    """The baseline's figure: measured beside it when paired, else the run's cached one."""
+    decision: Decision = ""
+    """What its evaluation decided about the best (empty in records before decisions)."""
+    incumbent_iteration: int | None = None
+    """The best it was measured against, when there was one."""
+    vs_best: Comparison | None = None
+    """Paired against the incumbent best in its evaluation."""
+    vs_baseline: Comparison | None = None
+    """Against the best comparable baseline: paired in its evaluation (the per-trial
+    figures of both sides are in ``result``), or unpaired against the cached figure."""
     failed_gates: list[str] = Field(default_factory=list)
     claimed_ops_s: float | None = None
     """The naive experiment: the throughput the agent's benchmark tool told it."""

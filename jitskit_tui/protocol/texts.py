@@ -4,6 +4,8 @@ them without the engine. A line of text cut short and a ratio read the same ever
 
 from __future__ import annotations
 
+from jitskit_tui.protocol.events import Decision
+from jitskit_tui.protocol.headline import Headline
 from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult
@@ -32,16 +34,18 @@ def ratio_text(ratio: float | None, unknown: str = "unknown") -> str:
     return f"{ratio:.2f}x" if ratio is not None else unknown
 
 
+TIMES = "\u00d7"
+"""The multiplication sign people read ratios with: ``2.21<times> [2.05-2.38]``."""
 RANGE_DASH = "\u2013"
 """Between an interval's ends: ``[2.05<en dash>2.38]``."""
 
 
-def interval_ratio_text(interval: Interval) -> str:
+def interval_ratio_text(interval: Interval, sign: str = "x") -> str:
     """``2.21x [2.05-2.38]`` (an en dash between the ends); without an interval (one
-    round), ``2.21x [no interval]``."""
+    round), ``2.21x [no interval]``. ``sign`` is the times sign (:data:`TIMES` for people)."""
     if interval.ci_low is None or interval.ci_high is None:
-        return f"{interval.point:.2f}x [no interval]"
-    return f"{interval.point:.2f}x [{interval.ci_low:.2f}{RANGE_DASH}{interval.ci_high:.2f}]"
+        return f"{interval.point:.2f}{sign} [no interval]"
+    return f"{interval.point:.2f}{sign} [{interval.ci_low:.2f}{RANGE_DASH}{interval.ci_high:.2f}]"
 
 
 def comparison_text(comparison: Comparison) -> str:
@@ -112,16 +116,104 @@ def result_text(result: EvalResult, *, logs: bool = False, log_chars: int = 3000
     return "\n".join(lines)
 
 
+def side_name(other: str) -> str:
+    """A comparison's other side as people say it: ``tbb-chm``, ``the best``."""
+    if other == "incumbent":
+        return "the best"
+    return other.removeprefix("baseline:")
+
+
+def baseline_ratio_text(comparison: Comparison | None, sign: str = "x") -> str:
+    """``1.84x [1.71-1.98] vs tbb-chm`` when paired; ``1.84x vs tbb-chm (unpaired: its
+    cached figure, measured at another time)`` otherwise; ``ratio unknown`` without one."""
+    if comparison is None:
+        return "ratio to the baselines unknown"
+    name = side_name(comparison.other)
+    if comparison.paired:
+        return f"{interval_ratio_text(comparison.ratio, sign)} vs {name}"
+    return (
+        f"{comparison.ratio.point:.2f}{sign} vs {name} (unpaired: its cached figure, "
+        "measured at another time)"
+    )
+
+
+DECISION_WORDS: dict[str, str] = {
+    "best": "new best",
+    "first": "first to pass every gate: new best",
+    "within-noise": "\u2248 within noise",
+    "slower": "slower",
+    "failed": "does not count",
+}
+
+
+def decision_text(
+    decision: Decision,
+    vs_best: Comparison | None,
+    incumbent: int | None,
+    *,
+    sign: str = "x",
+    best_now: int | None = None,
+) -> str:
+    """The decision in a few words: ``vs best 1.03x [0.97-1.09] \u2248 within noise, best
+    stays #4``, ``vs best 1.31x [1.20-1.43]: new best``. ``best_now`` is the best after it
+    (the incumbent unless it moved or fell back); empty for records before decisions."""
+    if not decision:
+        return ""
+    words = DECISION_WORDS[decision]
+    if decision == "first":
+        return words
+    ratio = f"vs best {interval_ratio_text(vs_best.ratio, sign)}" if vs_best is not None else ""
+    if decision == "best":
+        return f"{ratio}: {words}"
+    stays = best_now if best_now is not None else incumbent
+    rest = f"best stays #{stays}" if stays is not None else "no best yet"
+    if decision == "within-noise" and vs_best is None and incumbent is not None:
+        return f"not compared with the best (#{incumbent}): its trials failed; {rest}"
+    return f"{ratio} {words}, {rest}" if ratio else f"{words}, {rest}"
+
+
+def decision_reason(
+    decision: Decision, vs_best: Comparison | None, incumbent: int | None, min_effect: float
+) -> str:
+    """Why the decision was taken, in a sentence (the `best_moved` event's reason)."""
+    threshold = f"{1 + min_effect:.2f}"
+    ratio = interval_ratio_text(vs_best.ratio) if vs_best is not None else ""
+    match decision:
+        case "first":
+            return "the first iteration to pass every gate"
+        case "best":
+            return f"{ratio} vs the best (#{incumbent}): its interval clears {threshold}"
+        case "slower":
+            return f"{ratio} vs the best (#{incumbent}): its interval is below 1"
+        case "within-noise" if vs_best is None:
+            return f"no paired comparison with the best (#{incumbent}): its trials failed"
+        case "within-noise":
+            return (
+                f"{ratio} vs the best (#{incumbent}): within noise (a win needs the whole "
+                f"interval at or above {threshold})"
+            )
+        case _:
+            return "it does not count: a gate failed"
+
+
+def outcome_text(vs_baseline: Comparison | None, decided: str, sign: str = "x") -> str:
+    """``1.84x [1.71-1.98] vs tbb-chm; vs best 1.03x [0.97-1.09] \u2248 within noise, best
+    stays #4``: an iteration's ratio and its decision (:func:`decision_text`), never a
+    bare number."""
+    parts = [baseline_ratio_text(vs_baseline, sign)] if vs_baseline is not None else []
+    return "; ".join([*parts, *([decided] if decided else [])])
+
+
 def record_text(record: IterationRecord, *, logs: bool = True) -> str:
-    """An iteration's record for an agent or a person."""
-    head = [
-        f"iteration {record.iteration}: {record.summary}",
-        f"outcome: {record.outcome}; verdict: {record.verdict}; ratio to the best comparable "
-        f"baseline: {ratio_text(record.ratio)}"
-        + (
-            f" ({record.baseline}, {ops_s(record.baseline_ops_s)})" if record.baseline_ops_s else ""
-        ),
-    ]
+    """An iteration's record for an agent or a person: its decision and ratio with their
+    intervals (a legacy record's bare ratio is labelled unpaired)."""
+    head = [f"iteration {record.iteration}: {record.summary}"]
+    status = f"outcome: {record.outcome}; verdict: {record.verdict}"
+    if record.decision:
+        decided = decision_text(record.decision, record.vs_best, record.incumbent_iteration)
+        status += f"; decision: {record.decision} ({decided})"
+    head.append(status)
+    head.append(f"ratio to the best comparable baseline: {_record_ratio(record)}")
     if record.error:
         head.append(f"agent error: {record.error}")
     if record.result is not None:
@@ -129,9 +221,59 @@ def record_text(record: IterationRecord, *, logs: bool = True) -> str:
     return "\n".join(head)
 
 
+def _record_ratio(record: IterationRecord) -> str:
+    if record.vs_baseline is not None:
+        return baseline_ratio_text(record.vs_baseline)
+    if record.ratio is not None and record.baseline:
+        # A record from before pairing: one run against a figure from another time.
+        legacy = Comparison(
+            other=f"baseline:{record.baseline}", ratio=Interval(point=record.ratio), paired=False
+        )
+        return baseline_ratio_text(legacy)
+    return "unknown"
+
+
 def verdict_line(record: IterationRecord) -> str:
-    """One line: `pass, 720,262 ops/s, 1.62x` or `fail (concurrency), 510,000 ops/s`."""
+    """One line: ``pass, 720,262 ops/s [...] over 5 trials; 1.62x [1.50-1.75] vs tbb-chm;
+    vs best 1.03x [0.97-1.09] \u2248 within noise, best stays #4``, or ``fail
+    (concurrency), 510,000 ops/s (does not count)``."""
     if record.outcome != "evaluated":
         return record.error
-    verdict = "pass" if record.verdict == "pass" else f"fail ({', '.join(record.failed_gates)})"
-    return f"{verdict}, {ops_s(record.throughput_ops_s)}, ratio {ratio_text(record.ratio)}"
+    result = record.result
+    figure = (
+        throughput_text(result.throughput)
+        if result is not None and result.throughput is not None
+        else ops_s(record.throughput_ops_s)
+    )
+    if record.verdict != "pass":
+        return f"fail ({', '.join(record.failed_gates)}), {figure} (does not count)"
+    moved = record.decision in ("best", "first")
+    decided = decision_text(
+        record.decision,
+        record.vs_best,
+        record.incumbent_iteration,
+        best_now=record.iteration if moved else None,
+    )
+    said = outcome_text(record.vs_baseline, decided)
+    if not record.decision:
+        said = f"ratio {_record_ratio(record)}"
+    return f"pass, {figure}; {said}"
+
+
+def headline_text(headline: Headline, sign: str = "x") -> str:
+    """``2.21x [2.05-2.38] vs tbb-chm``; or why the headline has no ratio."""
+    if not headline.counts:
+        failed = ", ".join(headline.failed_gates) or "a gate"
+        return f"no headline: the best (#{headline.best_iteration}) failed {failed} at full size"
+    chosen = headline.headline_comparison
+    if chosen is not None:
+        return baseline_ratio_text(chosen, sign)
+    figure = throughput_text(headline.throughput) if headline.throughput else "not measured"
+    return f"{figure} (no baseline paired{': ' + headline.note if headline.note else ''})"
+
+
+def headline_trailer(headline: Headline) -> str:
+    """The `Jitskit-Headline` trailer's value, ASCII: ``2.21x [2.05-2.38] vs tbb-chm
+    (full, paired, 8 trials, seed 12345)``."""
+    text = headline_text(headline).replace(RANGE_DASH, "-")
+    return f"{text} ({headline.size}, paired, {headline.trials} trials, seed {headline.seed})"
