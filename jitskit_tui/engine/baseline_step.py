@@ -5,12 +5,12 @@ iterations only, so no evaluation runs beside it)."""
 from __future__ import annotations
 
 from jitskit_tui.engine.baseline import BaselineSource, fresh_baselines, measured_baselines
-from jitskit_tui.engine.reporting import EvalEvents
+from jitskit_tui.engine.reporting import EvalEvents, bench_result
 from jitskit_tui.engine.run_context import RunContext
+from jitskit_tui.harness.baseline_runs import paired_baselines
 from jitskit_tui.harness.eval_run import EvalObserver
-from jitskit_tui.protocol.events import BaselineKnown, BenchResult, ErrorRaised, EvalStarted
+from jitskit_tui.protocol.events import BaselineKnown, ErrorRaised, EvalStarted
 from jitskit_tui.protocol.results import BaselineReport
-from jitskit_tui.protocol.texts import failed_gate_names, machine_text
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 
 
@@ -85,6 +85,8 @@ async def measure_baseline(
             ops_s=found[1] if found else None,
             machine=machine.label,
             detail=detail,
+            paired=paired_baselines(report),
+            figures={r.name: r.throughput_ops_s for r in report.results if r.counts},
         )
     )
 
@@ -125,19 +127,5 @@ async def _measure(
             return None
         report = BaselineReport(results=[])
     for result in report.results:
-        run.emit(
-            BenchResult(
-                purpose="baseline",
-                baseline=result.name,
-                verdict=result.verdict,
-                throughput_ops_s=result.throughput_ops_s,
-                failed_gates=failed_gate_names(result),
-                ops=result.ops,
-                memory_peak_bytes=result.memory_peak_bytes,
-                memory_budget_bytes=result.memory_budget_bytes,
-                machine=machine_text(result),
-                warnings=result.warnings,
-                smaller_machine=result.smaller_machine,
-            )
-        )
+        run.emit(bench_result(result, "baseline", baseline=result.name))
     return report

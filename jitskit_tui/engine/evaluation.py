@@ -13,6 +13,8 @@ from jitskit_tui.engine.run_context import RunContext
 from jitskit_tui.harness.config import Size
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
+from jitskit_tui.harness.peers import Peer
+from jitskit_tui.harness.stopping import TrialSettings
 from jitskit_tui.protocol.events import ErrorRaised, EvalPurpose, EvalStarted
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.sandbox.base import BenchMachine
@@ -31,9 +33,16 @@ class Bench:
 
 
 async def evaluate_store(
-    run: RunContext, bench: Bench, iteration: int, purpose: EvalPurpose
+    run: RunContext,
+    bench: Bench,
+    iteration: int,
+    purpose: EvalPurpose,
+    *,
+    peers: tuple[Peer, ...] = (),
+    trials: TrialSettings | None = None,
 ) -> EvalResult:
-    """Builds, gates and benchmarks the workspace's `store/`, as events; keeps the logs."""
+    """Builds, gates and benchmarks the workspace's `store/` (with ``peers`` measured beside
+    it, paired; ``trials`` as the card says when ``None``), as events; keeps the logs."""
     run.emit(
         EvalStarted(
             iteration=iteration, purpose=purpose, size=bench.size, machine=bench.machine.label
@@ -48,6 +57,8 @@ async def evaluate_store(
         iteration=iteration,
         seed=bench.seed,
         allow_smaller_machine=bench.allow_smaller_machine,
+        peers=peers,
+        trials=trials,
     )
     result = await evaluate(request, bench.machine, observer)
     await asyncio.to_thread(_save_logs, run, iteration, purpose, result)

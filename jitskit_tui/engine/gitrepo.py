@@ -13,11 +13,14 @@ from pathlib import Path
 import git
 
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
-from jitskit_tui.protocol.texts import one_line
+from jitskit_tui.protocol.measurement import Comparison
+from jitskit_tui.protocol.texts import RANGE_DASH, baseline_ratio_text, one_line, side_name
 
 MAIN_BRANCH = "main"
 BEST_BRANCH = "best"
 INTERRUPTED_REF = "refs/jitskit/interrupted"
+HEADLINES_REF = "refs/jitskit/headlines"
+HEADLINE_FILE = "results/headline.json"
 COMMITTER = ("jitskit", "jitskit@localhost")
 _ITERATION_SUBJECT = re.compile(r"^iteration (\d+): ")
 
@@ -86,16 +89,29 @@ class Trailers:
     outcome: str = "evaluated"
     smaller_machine: str = ""
     """The evaluation's `measured on a smaller machine than the card: ...` sentence."""
+    vs_baseline: Comparison | None = None
+    """The comparison ``ratio`` is the point of: its interval and baseline go in the
+    `Jitskit-Ratio` trailer (`1.84x [1.71-1.98] vs tbb-chm`)."""
+    decision: str = ""
 
     def render(self) -> str:
-        ratio = f"{self.ratio:.3f}" if self.ratio is not None else "unknown"
+        if self.vs_baseline is not None:
+            ratio = ascii_text(baseline_ratio_text(self.vs_baseline))
+            if not self.vs_baseline.paired:
+                ratio = f"{self.vs_baseline.ratio.point:.2f}x vs " + (
+                    f"{side_name(self.vs_baseline.other)} (unpaired)"
+                )
+        else:
+            ratio = f"{self.ratio:.3f}" if self.ratio is not None else "unknown"
         failed = ",".join(self.failed_gates) or "none"
+        decision = f"Jitskit-Decision: {self.decision}\n" if self.decision else ""
         lines = (
             f"Jitskit-Iteration: {self.iteration}\n"
             f"Jitskit-Outcome: {self.outcome}\n"
             f"Jitskit-Verdict: {self.verdict}\n"
             f"Jitskit-Throughput: {self.throughput_ops_s:.0f}\n"
             f"Jitskit-Ratio: {ratio}\n"
+            f"{decision}"
             f"Jitskit-Failed-Gates: {failed}\n"
         )
         if self.smaller_machine:
@@ -103,6 +119,42 @@ class Trailers:
             _, _, what = self.smaller_machine.partition(": ")
             lines += f"Jitskit-Smaller-Machine: yes ({what or self.smaller_machine})\n"
         return lines
+
+
+_RATIO_TRAILER = re.compile(
+    r"^(?P<point>\d+(?:\.\d+)?)x?(?: \[(?P<low>[\d.]+)-(?P<high>[\d.]+)\])?"
+    r"(?: vs (?P<against>\S+))?"
+)
+
+
+@dataclass(frozen=True)
+class RatioTrailer:
+    """A `Jitskit-Ratio` trailer read back: ``1.234`` (before intervals), or
+    ``1.84x [1.71-1.98] vs tbb-chm``, or ``1.84x vs tbb-chm (unpaired)``."""
+
+    point: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    against: str | None = None
+
+
+def parse_ratio_trailer(value: str) -> RatioTrailer | None:
+    """The ratio in a `Jitskit-Ratio` trailer; ``None`` for `unknown` or anything else."""
+    match = _RATIO_TRAILER.match(value.strip())
+    if match is None:
+        return None
+    low, high = match["low"], match["high"]
+    return RatioTrailer(
+        point=float(match["point"]),
+        ci_low=float(low) if low else None,
+        ci_high=float(high) if high else None,
+        against=match["against"],
+    )
+
+
+def ascii_text(text: str) -> str:
+    """A text for a trailer: the interval's en dash as a hyphen."""
+    return text.replace(RANGE_DASH, "-")
 
 
 def parse_trailers(message: str) -> dict[str, str]:
@@ -141,6 +193,52 @@ def commit_iteration(
 
 def move_best(ws: Workspace, sha: str) -> None:
     _run(ws, "branch", "branch", "-f", BEST_BRANCH, sha)
+
+
+def drop_best(ws: Workspace) -> None:
+    """No iteration is the best any more: the `best` branch goes (when it exists)."""
+    if best_sha(ws) is not None:
+        _run(ws, "branch", "branch", "-D", BEST_BRANCH)
+
+
+def commit_headline(ws: Workspace, parent: str, message: str) -> str:
+    """Commits the work tree's `results/headline.json` on top of ``parent`` (the best
+    iteration's commit) without touching the work tree or the index; the `best` branch
+    moves to it, and a ref under `refs/jitskit/headlines/` keeps it once `best` moves on.
+    The file itself stays out of later iteration commits (`.git/info/exclude`)."""
+    repo = _repo(ws)
+    exclude = Path(repo.git_dir) / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    listed = exclude.read_text() if exclude.is_file() else ""
+    if HEADLINE_FILE not in listed.split():
+        exclude.write_text(
+            listed + ("" if listed.endswith("\n") or not listed else "\n") + HEADLINE_FILE + "\n"
+        )
+    index = ws.state / "headline.index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        repo.git.execute(["git", "read-tree", parent], env=env)
+        blob = str(repo.git.execute(["git", "hash-object", "-w", str(ws.root / HEADLINE_FILE)]))
+        repo.git.execute(
+            [
+                "git",
+                "update-index",
+                "--add",
+                "--cacheinfo",
+                f"100644,{blob.strip()},{HEADLINE_FILE}",
+            ],
+            env=env,
+        )
+        tree = str(repo.git.execute(["git", "write-tree"], env=env)).strip()
+        sha = str(repo.git.execute(["git", "commit-tree", tree, "-p", parent, "-m", message]))
+        sha = sha.strip()
+        repo.git.execute(["git", "update-ref", f"refs/heads/{BEST_BRANCH}", sha])
+        repo.git.execute(["git", "update-ref", f"{HEADLINES_REF}/{sha[:12]}", sha])
+    except git.GitCommandError as exc:
+        raise GitError(f"{ws.root}: committing the headline failed: {exc}") from None
+    finally:
+        index.unlink(missing_ok=True)
+    return sha
 
 
 def best_sha(ws: Workspace) -> str | None:

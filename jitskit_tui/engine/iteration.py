@@ -13,7 +13,16 @@ import time
 
 from jitskit_tui.engine import gitrepo, whiteboard
 from jitskit_tui.engine.audit_step import run_audit_tests, run_auditor
+from jitskit_tui.engine.decisions import (
+    Judgement,
+    baseline_comparison,
+    incumbent_comparison,
+    judge,
+)
 from jitskit_tui.engine.evaluation import Bench, evaluate_store, evaluation_failed
+from jitskit_tui.engine.fallback import recheck_best
+from jitskit_tui.engine.pairing import iteration_pairing
+from jitskit_tui.engine.reporting import bench_result
 from jitskit_tui.engine.run_context import RunContext
 from jitskit_tui.engine.tool_host import IterationToolHost
 from jitskit_tui.engine.tools import ToolBox
@@ -30,15 +39,15 @@ from jitskit_tui.protocol.agent import (
     SteeringNote,
 )
 from jitskit_tui.protocol.events import (
-    BenchResult,
     BestMoved,
     CommitMade,
+    ErrorRaised,
     IterationFinished,
     IterationStarted,
 )
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult
-from jitskit_tui.protocol.texts import failed_gate_names, machine_text, one_line
+from jitskit_tui.protocol.texts import failed_gate_names, one_line, side_name
 from jitskit_tui.sandbox.base import MachineError
 
 
@@ -57,6 +66,8 @@ class IterationRunner:
         self.branch = state.branch
         self.tool_host = IterationToolHost(run, bench, self.n, self.parent)
         """What the coder's and the auditor's tools reach."""
+        self.incumbent: int | None = None
+        """The best measured beside this iteration's candidate, once it is evaluated."""
 
     def brief(self) -> Brief:
         run = self.run
@@ -186,7 +197,7 @@ class IterationRunner:
         record.summary = outcome.summary or tools.finished or plan.title
 
         try:
-            result = await evaluate_store(run, self.bench, n, "iteration")
+            result = await self._evaluate()
             result = await run_audit_tests(run, self.bench.machine, n, self.parent, result)
         except MachineError:
             raise
@@ -211,32 +222,43 @@ class IterationRunner:
         )
         return critiqued.value.text if critiqued.value is not None else ""
 
+    async def _evaluate(self) -> EvalResult:
+        """The candidate measured paired: beside the run's best (when one counts) and the
+        baselines the run pairs against, in one evaluation."""
+        run = self.run
+        best = run.state.best_iteration
+        view = run.state.iterations.get(best) if best is not None else None
+        incumbent = (view.iteration, view.commit) if view is not None and view.commit else None
+        async with iteration_pairing(
+            run.ws, incumbent, run.state.baseline_paired, run.spec.loop.min_effect
+        ) as pairing:
+            self.incumbent = pairing.incumbent
+            return await evaluate_store(run, self.bench, self.n, "iteration", peers=pairing.peers)
+
     def fill(self, record: IterationRecord, result: EvalResult) -> None:
-        """The evaluation's verdict and figures in the record (and a `bench_result`)."""
-        baseline = self.run.baseline
+        """The evaluation's verdict, figures, comparisons and decision in the record (and
+        a `bench_result`)."""
         record.result = result
         record.verdict = result.verdict
         record.throughput_ops_s = result.throughput_ops_s
         record.failed_gates = failed_gate_names(result)
-        if baseline is not None and result.throughput_ops_s > 0:
-            record.baseline, record.baseline_ops_s = baseline
-            record.ratio = result.throughput_ops_s / baseline[1]
+        record.incumbent_iteration = self.incumbent
+        record.vs_best = incumbent_comparison(result) if self.incumbent is not None else None
+        # Decided now, so the critic reads it; the commit takes the same judgement.
+        record.decision = self._judge(record).decision
+        found = baseline_comparison(result, self.run.baseline)
+        if found is not None:
+            record.vs_baseline, record.baseline_ops_s = found
+            record.baseline = side_name(record.vs_baseline.other)
+            record.ratio = record.vs_baseline.ratio.point
         self.run.emit(
-            BenchResult(
-                iteration=self.n,
-                purpose="iteration",
-                verdict=result.verdict,
-                throughput_ops_s=result.throughput_ops_s,
-                ratio=record.ratio,
+            bench_result(
+                result,
+                "iteration",
+                self.n,
                 baseline=record.baseline,
+                ratio=record.ratio,
                 baseline_ops_s=record.baseline_ops_s,
-                failed_gates=record.failed_gates,
-                ops=result.ops,
-                memory_peak_bytes=result.memory_peak_bytes,
-                memory_budget_bytes=result.memory_budget_bytes,
-                machine=machine_text(result),
-                warnings=result.warnings,
-                smaller_machine=result.smaller_machine,
             )
         )
 
@@ -261,6 +283,8 @@ class IterationRunner:
         record.finished = time.time()
         if not record.summary:
             record.summary = record.plan_title or "no change"
+        judgement = self._judge(record)
+        record.decision = judgement.decision
         await asyncio.to_thread(
             run.ws.result_file(n).write_text, record.model_dump_json(indent=2) + "\n"
         )
@@ -272,6 +296,8 @@ class IterationRunner:
             failed_gates=record.failed_gates,
             outcome=record.outcome,
             smaller_machine=record.result.smaller_machine if record.result else "",
+            vs_baseline=record.vs_baseline,
+            decision=record.decision,
         )
         body = f"Plan: {record.plan_title}" if record.plan_title else ""
         sha = await asyncio.to_thread(
@@ -292,8 +318,7 @@ class IterationRunner:
             )
         )
         previous_best, previous_ops = run.state.best_iteration, run.state.best_ops_s
-        is_best = record.counts and (previous_ops is None or record.throughput_ops_s > previous_ops)
-        if is_best:
+        if judgement.moves_best:
             await asyncio.to_thread(gitrepo.move_best, run.ws, sha)
             run.emit(
                 BestMoved(
@@ -302,9 +327,13 @@ class IterationRunner:
                     throughput_ops_s=record.throughput_ops_s,
                     previous_iteration=previous_best,
                     previous_ops_s=previous_ops,
+                    evidence=judgement.vs_best,
+                    reason=judgement.reason,
                 )
             )
+        await self._recheck_best()
         run.move_head(n)
+        ratio = record.vs_baseline.ratio if record.vs_baseline is not None else None
         run.emit(
             IterationFinished(
                 iteration=n,
@@ -317,12 +346,39 @@ class IterationRunner:
                 commit=sha,
                 branch=self.branch,
                 parent_iteration=self.parent,
-                is_best=is_best,
+                is_best=run.state.best_iteration == n,
                 claimed_ops_s=record.claimed_ops_s,
+                decision=record.decision,
+                incumbent_iteration=record.incumbent_iteration,
+                vs_best=record.vs_best,
+                vs_baseline=record.vs_baseline,
+                ratio_ci_low=ratio.ci_low if ratio is not None else None,
+                ratio_ci_high=ratio.ci_high if ratio is not None else None,
             )
         )
         await run.log.sync()
         run.finish_iteration()
+
+    def _judge(self, record: IterationRecord) -> Judgement:
+        return judge(record.result, record.counts, self.incumbent, self.run.spec.loop.min_effect)
+
+    async def _recheck_best(self) -> None:
+        """The tests that became gates in this iteration, run on the best: it falls back
+        when one fails it. A failure of the check itself is reported, never fatal: the
+        iteration is committed already."""
+        try:
+            await recheck_best(self.run, self.bench.machine, self.n)
+        except MachineError:
+            raise
+        except Exception as exc:
+            self.run.emit(
+                ErrorRaised(
+                    iteration=self.n,
+                    where=f"iteration {self.n}: audit tests on the best",
+                    message=f"running them failed: {exc!r}",
+                    next_step="the best stays, unchecked against them; later candidates run them",
+                )
+            )
 
 
 def _describe_plan(plan: Plan) -> tuple[str, str]:

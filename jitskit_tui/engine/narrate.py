@@ -15,6 +15,7 @@ from jitskit_tui.protocol.events import (
     AuditTestEscalated,
     BaselineKnown,
     BenchResult,
+    BestFellBack,
     BestMoved,
     BranchForked,
     CommitMade,
@@ -24,6 +25,7 @@ from jitskit_tui.protocol.events import (
     EvalBudgetAnnounced,
     Event,
     GateResulted,
+    HeadlineMeasured,
     IterationAbandoned,
     IterationFinished,
     IterationStarted,
@@ -42,7 +44,16 @@ from jitskit_tui.protocol.events import (
     SteeringReceived,
     ToolCallFinished,
 )
-from jitskit_tui.protocol.texts import ops_s, ratio_text
+from jitskit_tui.protocol.texts import (
+    TIMES,
+    baseline_ratio_text,
+    decision_text,
+    fallback_note,
+    headline_text,
+    ops_s,
+    outcome_text,
+    throughput_text,
+)
 from jitskit_tui.spec.units import format_span
 
 
@@ -139,23 +150,27 @@ class Narrator:
                 if event.purpose == "baseline":
                     return None
                 mark = "ok  " if event.passed else ("log " if event.severity == "log" else "FAIL")
-                tool = "(build_and_test) " if event.purpose == "tool" else ""
+                tool = {"tool": "(build_and_test) ", "headline": "(headline) "}.get(
+                    event.purpose, ""
+                )
                 return f"  {tool}{mark} {event.name:<12} {_first(event.detail, 110)}"
             case BenchResult():
                 if event.purpose == "baseline":
                     failed = ", ".join(event.failed_gates)
                     verdict = "pass" if event.verdict == "pass" else f"fail ({failed})"
                     return f"  {event.baseline}: {ops_s(event.throughput_ops_s)}, {verdict}"
-                if event.purpose != "iteration":
+                if event.purpose not in ("iteration", "headline"):
                     return None
-                ratio = (
-                    f", {ratio_text(event.ratio)} the best baseline ({event.baseline})"
-                    if event.ratio is not None
-                    else ", ratio unknown"
+                figure = (
+                    throughput_text(event.throughput)
+                    if event.throughput is not None
+                    else ops_s(event.throughput_ops_s)
                 )
                 verdict = "pass" if event.verdict == "pass" else "FAIL: does not count"
+                warning = event.conditions_warning
+                busy = f" ({_first(warning, 90)})" if warning else ""
                 smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
-                return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}{smaller}"
+                return f"  throughput {figure}; {verdict}{busy}{smaller}"
             case CommitMade():
                 return f"  commit {event.sha[:8]} on {event.branch}: {event.message}"
             case BestMoved():
@@ -164,16 +179,35 @@ class Narrator:
                     if event.previous_iteration
                     else ""
                 )
-                return f"  ★ best: iteration {n} at {ops_s(event.throughput_ops_s)}{was}"
+                why = f": {event.reason}" if event.reason else ""
+                return f"  ★ best: iteration {n} at {ops_s(event.throughput_ops_s)}{was}{why}"
+            case BestFellBack():
+                to = (
+                    f"iteration {event.to_iteration}"
+                    if event.to_iteration is not None
+                    else "no iteration (none earlier passes the audit's gate tests)"
+                )
+                skipped = (
+                    f"; iterations {', '.join(map(str, event.skipped))} fail them too"
+                    if event.skipped
+                    else ""
+                )
+                return (
+                    f"  best falls back from iteration {event.from_iteration} to {to}: "
+                    f"{event.reason}{skipped}"
+                )
             case IterationFinished():
+                lines = [self._outcome(event)] if event.outcome == "evaluated" else []
                 cost = self.state.cost_by_iteration.get(n or -1)
                 if cost is not None and cost.spent:
                     total = self.state.total_cost
-                    return (
+                    lines.append(
                         f"  cost: {cost.dollars_words} this iteration ({cost.tokens:,} tokens); "
                         f"{total.dollars_words} in all{_estimate_note(total.estimated)}"
                     )
-                return None
+                return "\n".join(line for line in lines if line) or None
+            case HeadlineMeasured():
+                return self._headline(event)
             case IterationAbandoned():
                 kept = f"; its work is kept at {event.kept_ref}" if event.kept_ref else ""
                 return f"iteration {n} abandoned: {event.reason}{kept}"
@@ -244,7 +278,8 @@ class Narrator:
                     if event.best_iteration is not None and event.best_ops_s is not None
                     else "; no iteration passed every gate"
                 )
-                ended = f"run {event.status}: {event.reason}{best}"
+                headline = f"\nheadline: {event.headline}" if event.headline else ""
+                ended = f"run {event.status}: {event.reason}{best}{headline}"
                 by_role = cost_by_role_text(self.state)
                 if by_role is None:
                     return ended
@@ -257,3 +292,29 @@ class Narrator:
                 return f"(event log line {event.line} unreadable: {event.reason})"
             case _:
                 return None
+
+    def _outcome(self, event: IterationFinished) -> str:
+        """The ratio and the decision (:func:`outcome_text`), or nothing for logs written
+        before decisions."""
+        if not event.decision:
+            return ""
+        decided = decision_text(
+            event.decision, event.vs_best, event.incumbent_iteration, sign=TIMES
+        ) + fallback_note(
+            event.iteration, event.decision, event.incumbent_iteration, self.state.best_iteration
+        )
+        return "  " + outcome_text(event.vs_baseline, decided, TIMES)
+
+    def _headline(self, event: HeadlineMeasured) -> str:
+        lines = [
+            f"headline: {headline_text(event, TIMES)} (best iteration {event.best_iteration}, "
+            f"{event.size} size, {event.trials} trials, held-out trace seed {event.seed})"
+        ]
+        for comparison in event.comparisons:
+            if comparison.other != event.against:
+                lines.append(f"  also {baseline_ratio_text(comparison, TIMES)} (paired)")
+        for name, figure in sorted(event.unpaired.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {name}: {ops_s(figure)} cached, unpaired (over 2{TIMES} off)")
+        if event.conditions_warning:
+            lines.append(f"  warning: {event.conditions_warning}")
+        return "\n".join(lines)

@@ -9,6 +9,7 @@ from jitskit_tui.protocol.agent import BudgetGauge, Compaction, Usage
 from jitskit_tui.protocol.events import (
     AgentText,
     AgentThinking,
+    BenchResult,
     BenchTickEvent,
     ContextCompacted,
     CostUpdate,
@@ -28,10 +29,12 @@ from jitskit_tui.protocol.events import (
 from jitskit_tui.protocol.results import (
     BenchTick,
     EvalBudget,
+    EvalResult,
     GateResult,
     PhaseProgress,
     TrialFigures,
 )
+from jitskit_tui.protocol.texts import failed_gate_names, machine_text
 
 Emit = Callable[[Event], Event]
 SetState = Callable[[LoopState], None]
@@ -235,3 +238,39 @@ class EvalEvents:
                 seconds=gate.seconds,
             )
         )
+
+
+def bench_result(
+    result: EvalResult,
+    purpose: EvalPurpose,
+    iteration: int | None = None,
+    *,
+    baseline: str | None = None,
+    ratio: float | None = None,
+    baseline_ops_s: float | None = None,
+) -> BenchResult:
+    """An evaluation's `bench_result` event: its figures with their interval, its paired
+    comparisons and the machine's conditions (``baseline`` names the baseline measured,
+    or the one ``ratio`` is against)."""
+    conditions = result.conditions
+    return BenchResult(
+        iteration=iteration,
+        purpose=purpose,
+        verdict=result.verdict,
+        throughput_ops_s=result.throughput_ops_s,
+        ratio=ratio,
+        baseline=baseline,
+        baseline_ops_s=baseline_ops_s,
+        failed_gates=failed_gate_names(result),
+        ops=result.ops,
+        memory_peak_bytes=result.memory_peak_bytes,
+        memory_budget_bytes=result.memory_budget_bytes,
+        machine=machine_text(result),
+        warnings=result.warnings,
+        smaller_machine=result.smaller_machine,
+        throughput=result.throughput,
+        comparisons=result.comparisons,
+        trials=len(result.trials),
+        conditions_warning=conditions.warning if conditions is not None else "",
+        floor_ns_per_op=result.floor_ns_per_op,
+    )

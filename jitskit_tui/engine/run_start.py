@@ -11,6 +11,7 @@ from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.run_context import RunContext
 from jitskit_tui.harness.config import spec_sha256
 from jitskit_tui.protocol.events import (
+    BestMoved,
     BranchForked,
     ErrorRaised,
     IterationAbandoned,
@@ -92,15 +93,29 @@ async def begin_stint(
 
 
 async def _recover_committed(run: RunContext, n: int, commit: gitrepo.IterationCommit) -> None:
-    """The process died between committing iteration N and logging it as finished."""
+    """The process died between committing iteration N and logging it as finished: it is
+    logged now, and the best moves as its committed decision said (a record from before
+    decisions moves it only when there was no best: nothing else is evidence)."""
     record = await run.load_record(n, commit.sha)
-    best = run.state.best_ops_s
-    is_best = (
-        record is not None and record.counts and (best is None or record.throughput_ops_s > best)
+    moves = record is not None and (
+        record.decision in ("best", "first")
+        or (not record.decision and record.counts and run.state.best_iteration is None)
     )
-    if is_best:
+    if record is not None and moves and run.state.best_iteration != n:
         await asyncio.to_thread(gitrepo.move_best, run.ws, commit.sha)
+        run.emit(
+            BestMoved(
+                iteration=n,
+                sha=commit.sha,
+                throughput_ops_s=record.throughput_ops_s,
+                previous_iteration=run.state.best_iteration,
+                previous_ops_s=run.state.best_ops_s,
+                evidence=record.vs_best,
+                reason=f"recovered on resume: its decision was {record.decision or 'first'}",
+            )
+        )
     branch = await asyncio.to_thread(gitrepo.current_branch, run.ws)
+    ratio = record.vs_baseline.ratio if record is not None and record.vs_baseline else None
     run.emit(
         IterationFinished(
             iteration=n,
@@ -113,8 +128,14 @@ async def _recover_committed(run: RunContext, n: int, commit: gitrepo.IterationC
             commit=commit.sha,
             branch=branch,
             parent_iteration=record.parent_iteration if record else 0,
-            is_best=is_best,
+            is_best=run.state.best_iteration == n,
             recovered=True,
+            decision=record.decision if record else "",
+            incumbent_iteration=record.incumbent_iteration if record else None,
+            vs_best=record.vs_best if record else None,
+            vs_baseline=record.vs_baseline if record else None,
+            ratio_ci_low=ratio.ci_low if ratio is not None else None,
+            ratio_ci_high=ratio.ci_high if ratio is not None else None,
         )
     )
 

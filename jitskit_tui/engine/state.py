@@ -27,6 +27,7 @@ from jitskit_tui.protocol.events import (
     BestFellBack,
     BestMoved,
     BranchForked,
+    CommitMade,
     CostUpdate,
     Delivery,
     Event,
@@ -49,7 +50,6 @@ from jitskit_tui.protocol.events import (
     SteeringEdited,
     SteeringReceived,
 )
-from jitskit_tui.protocol.texts import dollars_words
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -330,6 +330,11 @@ class RunState:
                     self._set_best(to.iteration, to.throughput_ops_s)
             case HeadlineMeasured():
                 self.headline = event
+            case CommitMade():
+                # Known from here on, before the iteration is logged as finished (the
+                # audit tests run on a best that was just committed).
+                if event.iteration is not None and event.iteration in self.iterations:
+                    self.iterations[event.iteration].commit = event.sha
             case BranchForked():
                 self.branch = event.branch
             case AgentTurnFinished():
@@ -388,9 +393,13 @@ class RunState:
             case BaselineKnown():
                 self.baseline_name = event.name
                 self.baseline_ops_s = event.ops_s
-                self.baseline_paired = list(event.paired) or ([event.name] if event.name else [])
-                self.baseline_figures = dict(event.figures) or (
-                    {event.name: event.ops_s} if event.name and event.ops_s else {}
+                before = event.paired is None  # a log from before pairing
+                named = [event.name] if event.name else []
+                self.baseline_paired = named if before else list(event.paired or [])
+                self.baseline_figures = (
+                    {event.name: event.ops_s}
+                    if before and event.name and event.ops_s
+                    else dict(event.figures or {})
                 )
             case _:
                 pass

@@ -7,11 +7,15 @@ from __future__ import annotations
 from jitskit_tui.engine.evaluation import Bench, evaluate_store, evaluation_failed
 from jitskit_tui.engine.run_context import RunContext
 from jitskit_tui.engine.tools import ToolError
+from jitskit_tui.harness.stopping import trial_settings
 from jitskit_tui.protocol.events import Event, Role
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.protocol.texts import record_text, result_text
 from jitskit_tui.protocol.tools import Steering
 from jitskit_tui.sandbox.base import MachineError
+
+TOOL_TRIALS = 2
+"""Trials in a `build_and_test` evaluation: enough for a figure, few enough to be quick."""
 
 
 class IterationToolHost:
@@ -43,9 +47,13 @@ class IterationToolHost:
         return [Steering(id=s.id, text=s.text) for s in handed]
 
     async def quick_evaluation(self) -> str:
+        """The store alone, gated, with two trials: a check that it builds and passes, and
+        a rough figure, kept fast. It decides nothing: the loop's own evaluation measures
+        the store paired against the best and the baselines."""
         before = self.run.state.loop_state
+        trials = trial_settings(self.run.spec, self.bench.size).pinned(TOOL_TRIALS)
         try:
-            result = await evaluate_store(self.run, self.bench, self.n, "tool")
+            result = await evaluate_store(self.run, self.bench, self.n, "tool", trials=trials)
         except MachineError:
             raise
         except Exception as exc:
@@ -53,7 +61,10 @@ class IterationToolHost:
         finally:
             self.run.set_state(before)
         self._last_result = result
-        return result_text(result, logs=not result.counts)
+        return result_text(result, logs=not result.counts) + (
+            f"\n(a check: {TOOL_TRIALS} trials of this store alone, so its interval is wide; "
+            "the loop's evaluation measures it paired against the best and the baselines)"
+        )
 
     async def benchmark(self) -> tuple[str, bool]:
         raise ToolError("the benchmark tool belongs to the naive experiment (--naive)")

@@ -544,13 +544,14 @@ class BaselineKnown(_Event):
     machine: str
     detail: str = ""
     """Why it is unknown, when it is."""
-    paired: list[str] = Field(default_factory=list)
+    paired: list[str] | None = None
     """The baselines every later evaluation measures beside the candidate: the best
-    comparable one and each whose interval overlaps it (empty in logs written before
+    comparable one and each whose interval overlaps it (``None`` in logs written before
     pairing: then the best comparable one)."""
-    figures: dict[str, float] = Field(default_factory=dict)
+    figures: dict[str, float] | None = None
     """Each passing comparable baseline's figure from this measurement (ops/s; cached
-    ones measured alone, at another time): what the headline picks its pairs from."""
+    ones measured alone, at another time): what the headline picks its pairs from
+    (``None`` in logs before pairing: then the best comparable one's)."""
 
 
 class HeadlineMeasured(Headline, _Event):

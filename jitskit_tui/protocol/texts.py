@@ -147,16 +147,11 @@ DECISION_WORDS: dict[str, str] = {
 
 
 def decision_text(
-    decision: Decision,
-    vs_best: Comparison | None,
-    incumbent: int | None,
-    *,
-    sign: str = "x",
-    best_now: int | None = None,
+    decision: Decision, vs_best: Comparison | None, incumbent: int | None, *, sign: str = "x"
 ) -> str:
     """The decision in a few words: ``vs best 1.03x [0.97-1.09] \u2248 within noise, best
-    stays #4``, ``vs best 1.31x [1.20-1.43]: new best``. ``best_now`` is the best after it
-    (the incumbent unless it moved or fell back); empty for records before decisions."""
+    stays #4``, ``vs best 1.31x [1.20-1.43]: new best``; empty for records before
+    decisions. (A fallback in the same iteration: :func:`fallback_note`.)"""
     if not decision:
         return ""
     words = DECISION_WORDS[decision]
@@ -165,11 +160,21 @@ def decision_text(
     ratio = f"vs best {interval_ratio_text(vs_best.ratio, sign)}" if vs_best is not None else ""
     if decision == "best":
         return f"{ratio}: {words}"
-    stays = best_now if best_now is not None else incumbent
-    rest = f"best stays #{stays}" if stays is not None else "no best yet"
+    rest = f"best stays #{incumbent}" if incumbent is not None else "no best yet"
     if decision == "within-noise" and vs_best is None and incumbent is not None:
         return f"not compared with the best (#{incumbent}): its trials failed; {rest}"
     return f"{ratio} {words}, {rest}" if ratio else f"{words}, {rest}"
+
+
+def fallback_note(
+    iteration: int | None, decision: Decision, incumbent: int | None, best_now: int | None
+) -> str:
+    """``; then the best fell back to #1`` when the best after an iteration is not the one
+    its decision left (an audit test failed that one in the same iteration); else empty."""
+    left = iteration if decision in ("best", "first") else incumbent
+    if not decision or left is None or best_now == left:
+        return ""
+    return f"; then the best fell back to #{best_now}" if best_now else "; then no best is left"
 
 
 def decision_reason(
@@ -247,13 +252,7 @@ def verdict_line(record: IterationRecord) -> str:
     )
     if record.verdict != "pass":
         return f"fail ({', '.join(record.failed_gates)}), {figure} (does not count)"
-    moved = record.decision in ("best", "first")
-    decided = decision_text(
-        record.decision,
-        record.vs_best,
-        record.incumbent_iteration,
-        best_now=record.iteration if moved else None,
-    )
+    decided = decision_text(record.decision, record.vs_best, record.incumbent_iteration)
     said = outcome_text(record.vs_baseline, decided)
     if not record.decision:
         said = f"ratio {_record_ratio(record)}"

@@ -1,5 +1,6 @@
 """The audit suite grows and hardens: a `log` finding that persists for two iterations in a
-row is escalated to a gate, and from then on it stops the iteration from counting."""
+row is escalated to a gate, and from then on it stops the iteration from counting; the
+escalated test is run on the best too, and a best that fails it is a best no more."""
 
 from __future__ import annotations
 
@@ -12,7 +13,12 @@ from jitskit_tui.agents.scripted import ScriptedAgent, load_trajectory, pace_nam
 from jitskit_tui.engine.audit_suite import load_suite
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.loop import Engine, EngineOptions
-from jitskit_tui.protocol.events import AuditTestEscalated, GateResulted, IterationFinished
+from jitskit_tui.protocol.events import (
+    AuditTestEscalated,
+    BestFellBack,
+    GateResulted,
+    IterationFinished,
+)
 from jitskit_tui.sandbox.local import LocalMachine
 
 pytestmark = pytest.mark.slow
@@ -38,3 +44,9 @@ async def test_a_persisting_log_finding_becomes_a_gate(tmp_path: Path) -> None:
     assert third.failed_gates == ["audit/scan-refused"] and not third.is_best
     test = load_suite(ws.audit).get("scan-refused")
     assert test is not None and test.severity == "gate" and test.escalated_in == 3
+    # Every iteration is the same store: the best fails the escalated test as well, and
+    # no earlier best passes it, so the run is left without a best.
+    (back,) = [e for e in events if isinstance(e, BestFellBack)]
+    assert back.iteration == 3 and back.to_iteration is None
+    assert back.reason.startswith("audit/scan-refused failed on the best")
+    assert finished.best_iteration is None

@@ -52,6 +52,14 @@ is C++17 in `store/`, compiled with the spec's compiler and allowed flags agains
 header only, and must define `extern "C" jitskit::KVStore* jitskit_create_store();`.
 The evaluator is the loss function: making a number look good without doing the work the
 spec asks for is a failure, and the gates and auditors are there to catch it.
+
+Every figure is measured over repeated trials and every comparison is paired (the
+candidate, the best so far and the baselines measured in the same window) with a 95%
+interval: `1.31x [1.20-1.43]`. An interval that contains 1 is noise, not a change. The
+best moves only when the candidate's whole interval against it is at or above 1 plus the
+card's minimum effect (decision `best`); otherwise the iteration is `within-noise` or
+`slower` and the best stays. Read and reason with the intervals and the decision, never
+with a single number.
 """
 
 PLANNER = f"""\
@@ -105,7 +113,9 @@ CRITIC = f"""\
 You are the critic. You get this iteration's plan, its measured result (gates, throughput,
 per-operation rates and latency percentiles, memory against the budget, the machine) and
 its change to `store/` as a diff, with the previous and best iterations for comparison.
-Explain the result from its leading indicators, not only the headline number: which
+Start from the decision and the paired interval against the best: say whether the change
+is a real win, within noise, or slower, and never call a within-noise result a gain.
+Then explain the result from its leading indicators, not only the headline number: which
 operations got faster or slower, what the tails say about contention, how close memory is
 to the budget, what a failed gate reveals. Say plainly whether the design worked and why.
 Then say what to try next, concretely, in order of expected gain. If the numbers look too

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 
 from jitskit_tui.protocol.records import IterationRecord
-from jitskit_tui.protocol.texts import machine_text, ops_s, ratio_text
+from jitskit_tui.protocol.texts import (
+    decision_text,
+    interval_ratio_text,
+    machine_text,
+    ops_s,
+    side_name,
+    throughput_text,
+)
 from jitskit_tui.spec.units import format_bytes
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_.]+)\s*\}\}")
@@ -20,15 +27,24 @@ def values_for(
     values = {
         "iteration": str(record.iteration),
         "throughput": ops_s(record.throughput_ops_s),
+        "throughput_interval": (
+            throughput_text(result.throughput)
+            if result is not None and result.throughput is not None
+            else ops_s(record.throughput_ops_s)
+        ),
         "previous_throughput": ops_s(previous.throughput_ops_s) if previous else NA,
         "change": NA,
         "best_throughput": ops_s(best.throughput_ops_s) if best else NA,
-        "ratio": ratio_text(record.ratio),
-        "baseline": (
-            f"{record.baseline} ({ops_s(record.baseline_ops_s)})"
-            if record.baseline and record.baseline_ops_s
-            else "unknown"
+        "ratio": _ratio(record),
+        "baseline": _baseline(record),
+        "vs_best": (
+            f"{interval_ratio_text(record.vs_best.ratio)} against the best "
+            f"(iteration {record.incumbent_iteration})"
+            if record.vs_best is not None
+            else NA
         ),
+        "decision": decision_text(record.decision, record.vs_best, record.incumbent_iteration)
+        or NA,
         "verdict": record.verdict,
         "failed_gates": ", ".join(record.failed_gates) or "none",
         "failed_gate_detail": "",
@@ -37,9 +53,7 @@ def values_for(
         "memory_share": NA,
         "machine": NA,
     }
-    if previous is not None and previous.throughput_ops_s > 0 and record.throughput_ops_s > 0:
-        change = record.throughput_ops_s / previous.throughput_ops_s - 1
-        values["change"] = f"{change:+.1%}"
+    values["change"] = _change(record, previous)
     if result is not None:
         failed = result.failed_gates
         if failed:
@@ -59,6 +73,40 @@ def values_for(
             values["memory_share"] = f"{result.memory_peak_bytes / result.memory_budget_bytes:.0%}"
         values["machine"] = machine_text(result)
     return values
+
+
+def _ratio(record: IterationRecord) -> str:
+    """``1.84x [1.71-1.98]`` paired; an unpaired one says so; ``unknown`` without one."""
+    comparison = record.vs_baseline
+    if comparison is None:
+        return f"{record.ratio:.2f}x (unpaired)" if record.ratio is not None else "unknown"
+    if comparison.paired:
+        return interval_ratio_text(comparison.ratio)
+    return f"{comparison.ratio.point:.2f}x (unpaired: a cached figure from another time)"
+
+
+def _baseline(record: IterationRecord) -> str:
+    comparison = record.vs_baseline
+    if comparison is None or not record.baseline_ops_s:
+        return "unknown"
+    how = "measured beside it" if comparison.paired else "cached"
+    return f"{side_name(comparison.other)} ({ops_s(record.baseline_ops_s)}, {how})"
+
+
+def _change(record: IterationRecord, previous: IterationRecord | None) -> str:
+    """Against the parent iteration: paired when the parent was the best it was measured
+    beside (``+23% [+15%-+31%]``), else labelled unpaired."""
+    if previous is None or previous.throughput_ops_s <= 0 or record.throughput_ops_s <= 0:
+        return NA
+    paired = record.vs_best
+    if paired is not None and record.incumbent_iteration == previous.iteration:
+        low, high = paired.ci_low, paired.ci_high
+        span = ""
+        if low is not None and high is not None:
+            span = f" [{low - 1:+.0%} to {high - 1:+.0%}]"
+        return f"{paired.ratio.point - 1:+.1%}{span} (paired)"
+    change = record.throughput_ops_s / previous.throughput_ops_s - 1
+    return f"{change:+.1%} (unpaired: measured at another time)"
 
 
 def fill(template: str, values: dict[str, str]) -> str:
