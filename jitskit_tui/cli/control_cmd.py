@@ -15,6 +15,7 @@ from jitskit_tui.protocol.controls import (
     Approve,
     AuditNow,
     CancelSteer,
+    Confirm,
     Control,
     EditSteer,
     Fork,
@@ -204,3 +205,10 @@ def audit(ws: Workspace) -> None:
 def baselines(ws: Workspace, refresh: bool) -> None:
     """Measure the baselines before the next iteration; later ratios are against them."""
     _send(ws, RunBaselines(source=_source(), refresh=refresh))
+
+
+@control.command("confirm")
+@click.pass_obj
+def confirm(ws: Workspace) -> None:
+    """Measure the headline (the best at the full size, paired) before the next iteration."""
+    _send(ws, Confirm(source=_source()))

@@ -21,6 +21,7 @@ COMMANDS = {
     "bench": "bench_cmd:bench",
     "baselines": "baselines_cmd:baselines",
     "compare": "compare_cmd:compare",
+    "confirm": "confirm_cmd:confirm",
     "image": "image_cmd:image",
     "run": "run_cmd:run",
     "resume": "run_cmd:resume",

@@ -12,9 +12,17 @@ from jitskit_tui.engine.eventlog import EventLogError, read_events
 from jitskit_tui.engine.runs import list_runs
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
-from jitskit_tui.protocol.events import ROLES
+from jitskit_tui.protocol.events import ROLES, HeadlineMeasured
 from jitskit_tui.protocol.records import IterationRecord
-from jitskit_tui.protocol.texts import ops_s, ratio_text, verdict_line
+from jitskit_tui.protocol.texts import (
+    TIMES,
+    baseline_ratio_text,
+    headline_text,
+    interval_ratio_text,
+    ops_s,
+    throughput_text,
+    verdict_line,
+)
 
 EXIT_DAMAGED = 1
 EXIT_USAGE = 2
@@ -28,7 +36,7 @@ EXIT_USAGE = 2
     help="Where the runs are (default: workspaces/).",
 )
 def runs(base: Path | None) -> None:
-    """List runs: spec, start, iterations, best throughput and ratio, status."""
+    """List runs: spec, start, iterations, best throughput and ratio, headline, status."""
     found = list_runs(base)
     if not found:
         click.echo(
@@ -37,19 +45,23 @@ def runs(base: Path | None) -> None:
         return
     header = (
         f"{'RUN':<44} {'SPEC':<14} {'STARTED (UTC)':<17} {'ITER':>7} {'BEST OPS/S':>14} "
-        f"{'RATIO':>7}  STATUS"
+        f"{'RATIO':<19} {'HEADLINE':<34} STATUS"
     )
     click.echo(header)
     for run in found:
         started = run.started.strftime("%Y-%m-%d %H:%M") if run.started else "?"
         best = f"{run.best_ops_s:,.0f}" if run.best_ops_s else "-"
-        ratio = ratio_text(run.best_ratio) if run.best_ops_s else "-"
+        ratio = "-"
+        if run.best_comparison is not None:
+            ratio = interval_ratio_text(run.best_comparison.ratio, TIMES)
+        elif run.best_ops_s and run.best_ratio is not None:
+            ratio = f"{run.best_ratio:.2f}{TIMES} unpaired"
         iterations = f"{run.completed}/{run.budget}"
         odd = f" ({run.problems} odd log lines)" if run.problems else ""
         naive = ", naive" if run.naive else ""
         click.echo(
             f"{run.workspace.name:<44} {run.spec_name:<14} {started:<17} {iterations:>7} "
-            f"{best:>14} {ratio:>7}  {run.status}{naive}{odd}"
+            f"{best:>14} {ratio:<19} {run.headline or '-':<34} {run.status}{naive}{odd}"
         )
 
 
@@ -94,6 +106,8 @@ def show(
             err=True,
         )
         raise SystemExit(EXIT_USAGE)
+    if state.headline is not None:
+        _print_headline(state.headline, state.best_iteration)
     record = _record(ws, view.commit, number)
     best = " (best)" if state.best_iteration == number else ""
     click.echo(f"iteration {number}{best}: {view.summary}")
@@ -113,7 +127,12 @@ def show(
                 f"tool, throughput only); the gates found: {found}"
             )
         if record.baseline and record.baseline_ops_s:
-            click.echo(f"  baseline: {record.baseline} at {ops_s(record.baseline_ops_s)}")
+            how = (
+                "measured beside it"
+                if record.vs_baseline is not None and record.vs_baseline.paired
+                else "cached, measured at another time"
+            )
+            click.echo(f"  baseline: {record.baseline} at {ops_s(record.baseline_ops_s)} ({how})")
         if record.result is not None:
             shown = record.result if logs else record.result.model_copy(update={"logs": {}})
             print_result(shown)
@@ -151,6 +170,37 @@ def show(
         raise SystemExit(EXIT_DAMAGED) from None
     click.echo(f"\ndiff against {label}:")
     click.echo(diff if diff.strip() else "(no change)")
+
+
+def _print_headline(headline: HeadlineMeasured, best_now: int | None) -> None:
+    """The run's reported result: the best at the full size, paired against each baseline
+    near it; the others with their cached, unpaired figure."""
+    moved = (
+        f" (the best has moved to #{best_now} since)"
+        if best_now is not None and best_now != headline.best_iteration
+        else ""
+    )
+    click.echo(f"headline: {headline_text(headline, TIMES)}{moved}")
+    figure = throughput_text(headline.throughput) if headline.throughput else "not measured"
+    click.echo(
+        f"  best iteration {headline.best_iteration} ({headline.best_sha[:10]}) at the "
+        f"{headline.size} size, held-out trace seed {headline.seed}: {figure}"
+    )
+    for comparison in headline.comparisons:
+        click.echo(f"  paired:   {baseline_ratio_text(comparison, TIMES)} ({comparison.verdict})")
+    for name, cached in sorted(headline.unpaired.items(), key=lambda kv: -kv[1]):
+        click.echo(
+            f"  unpaired: {name} at {ops_s(cached)} (cached; over 2{TIMES} from the best, not "
+            "measured beside it)"
+        )
+    if headline.machine:
+        click.echo(f"  machine: {headline.machine}")
+    for warning in (headline.conditions_warning, headline.smaller_machine):
+        if warning:
+            click.echo(f"  warning: {warning}")
+    if headline.commit:
+        click.echo(f"  committed as {headline.commit[:10]} on the best branch")
+    click.echo("")
 
 
 def _print_cost(state: RunState) -> None:

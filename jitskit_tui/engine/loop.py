@@ -19,10 +19,11 @@ import traceback
 from dataclasses import dataclass, field
 
 from jitskit_tui.engine import control_handling
-from jitskit_tui.engine.baseline import BaselineSource
+from jitskit_tui.engine.baseline import BaselineSource, measured_baselines
 from jitskit_tui.engine.baseline_step import measure_baseline, remeasure_if_asked
 from jitskit_tui.engine.evaluation import Bench
 from jitskit_tui.engine.eventlog import EventLog
+from jitskit_tui.engine.headline import NoHeadline, measure_headline
 from jitskit_tui.engine.inbox import NotLive, drain_inbox
 from jitskit_tui.engine.iteration import IterationRunner
 from jitskit_tui.engine.naive import NaiveSession
@@ -85,6 +86,8 @@ class Engine:
         if options.fork_from is not None:
             self.context.request_fork(options.fork_from)
         self._closed = False
+        self._headline = ""
+        """The stint's last headline in words, or why there is none (for `run_finished`)."""
 
     @property
     def log(self) -> EventLog:
@@ -150,6 +153,7 @@ class Engine:
                 completed=run.state.completed,
                 best_iteration=run.state.best_iteration,
                 best_ops_s=run.state.best_ops_s,
+                headline=self._headline,
             )
         )
         assert isinstance(finished, RunFinished)
@@ -203,14 +207,15 @@ class Engine:
             if self.options.naive:
                 return await self._naive()
             while True:
-                await remeasure_if_asked(run, self.options.baseline, machine)
+                await self._between_iterations()
                 reason = run.budget.reason_to_stop()
                 if reason is not None:
-                    return "finished", reason
+                    return await self._ending("finished", reason)
                 if run.stopping:
-                    return "stopped", f"stopped by the user after {run.state.completed} iterations"
+                    stopped = f"stopped by the user after {run.state.completed} iterations"
+                    return await self._ending("stopped", stopped)
                 await run.checkpoint()
-                await remeasure_if_asked(run, self.options.baseline, machine)  # asked while paused
+                await self._between_iterations()  # asked while paused
                 # A stop sent while paused ends the stint at the top of the loop; a fork
                 # sent while paused applies to the iteration about to start.
                 if not run.stopping:
@@ -246,6 +251,55 @@ class Engine:
         if run.stopping:
             return "stopped", f"stopped by the user after {run.state.completed} iterations"
         return "finished", run.budget.reason_to_stop() or ended
+    async def _between_iterations(self) -> None:
+        """What controls asked for, done where no evaluation runs: the baselines measured
+        again, the headline measured."""
+        run = self.context
+        await remeasure_if_asked(run, self.options.baseline, self.machine)
+        if run.take_confirm_request():
+            self._headline = await self._measure_headline(
+                self.options.baseline or measured_baselines
+            )
+
+    async def _ending(self, status: RunStatus, reason: str) -> tuple[RunStatus, str]:
+        """A run that ends finished or stopped reports its headline first (a run started
+        without baselines says how to get one)."""
+        run = self.context
+        run.take_confirm_request()
+        if self.options.baseline is None and not run.state.baseline_figures:
+            self._headline = (
+                "no headline: the run was started without baselines; "
+                f"`jitskit confirm {self.ws.ref}` measures them and the headline"
+            )
+        else:
+            self._headline = await self._measure_headline(None)
+        return status, reason
+
+    async def _measure_headline(self, baselines: BaselineSource | None) -> str:
+        """The headline in words, or why there is none; a failure is reported, never
+        fatal (the iterations are all committed)."""
+        run = self.context
+        try:
+            event = await measure_headline(run, self.machine, baselines=baselines)
+        except NoHeadline as exc:
+            return f"no headline: {exc}"
+        except MachineError as exc:
+            message = f"cannot evaluate on {exc.machine}: {exc.message}"
+        except Exception as exc:
+            log = self.ws.logs / "headline-error.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text("".join(traceback.format_exception(exc)))
+            message = f"measuring it failed: {exc!r} (details in {log})"
+        else:
+            return event.text
+        run.emit(
+            ErrorRaised(
+                where="headline",
+                message=message,
+                next_step=f"`jitskit confirm {self.ws.ref}` measures it again",
+            )
+        )
+        return f"no headline: {message}"
 
     def _fatal(self, where: str, message: str, next_step: str = "") -> tuple[RunStatus, str]:
         self.context.emit(

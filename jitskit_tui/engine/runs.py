@@ -10,6 +10,8 @@ from typing import Literal
 from jitskit_tui.engine.eventlog import EventLogError, read_events
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace, list_workspace_dirs, live_engine
+from jitskit_tui.protocol.measurement import Comparison
+from jitskit_tui.protocol.texts import TIMES, headline_text
 
 RunStatusText = Literal["live", "finished", "stopped", "aborted", "failed", "crashed", "new"]
 
@@ -30,6 +32,11 @@ class RunSummary:
     """Events in its log that did not fit (unreadable lines, a finish without a start)."""
     naive: bool = False
     """The naive experiment (its best counts only what passed the gates after the fact)."""
+    best_comparison: Comparison | None = None
+    """The best's ratio to its baseline as measured beside it (``None``: unpaired or none)."""
+    headline: str = ""
+    """The run's headline in words (`2.21x [2.05-2.38] vs tbb-chm`); empty when none was
+    measured; marked when the best has moved since."""
 
 
 def run_status(ws: Workspace, state: RunState) -> RunStatusText:
@@ -71,11 +78,23 @@ def summarize(ws: Workspace) -> RunSummary:
         best_iteration=state.best_iteration,
         best_ops_s=state.best_ops_s,
         best_ratio=state.ratio_now(best).value if best else None,
+        best_comparison=state.ratio_now(best).comparison if best else None,
+        headline=_headline(state),
         status=run_status(ws, state),
         reason=state.finish_reason,
         problems=state.problem_count + state.corrupt_lines,
         naive=state.naive,
     )
+
+
+def _headline(state: RunState) -> str:
+    headline = state.headline
+    if headline is None:
+        return ""
+    text = headline_text(headline, TIMES)
+    if headline.best_iteration != state.best_iteration:
+        text += f" (of #{headline.best_iteration}, before the best moved)"
+    return text
 
 
 def list_runs(base: Path | None = None) -> list[RunSummary]:
