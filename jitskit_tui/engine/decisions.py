@@ -16,7 +16,7 @@ from jitskit_tui.harness.baseline_runs import BASELINE_SIDE
 from jitskit_tui.protocol.events import Decision
 from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.results import EvalResult
-from jitskit_tui.protocol.texts import decision_reason
+from jitskit_tui.protocol.texts import TIMES, decision_reason
 
 INCUMBENT = "incumbent"
 """The side name of the run's best, measured beside each iteration's candidate."""
@@ -68,7 +68,7 @@ def judge(
         decision=decision,
         incumbent=incumbent,
         vs_best=vs_best,
-        reason=decision_reason(decision, vs_best, incumbent, min_effect),
+        reason=decision_reason(decision, vs_best, incumbent, min_effect, TIMES),
     )
 
 

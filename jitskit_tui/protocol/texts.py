@@ -178,11 +178,15 @@ def fallback_note(
 
 
 def decision_reason(
-    decision: Decision, vs_best: Comparison | None, incumbent: int | None, min_effect: float
+    decision: Decision,
+    vs_best: Comparison | None,
+    incumbent: int | None,
+    min_effect: float,
+    sign: str = "x",
 ) -> str:
     """Why the decision was taken, in a sentence (the `best_moved` event's reason)."""
     threshold = f"{1 + min_effect:.2f}"
-    ratio = interval_ratio_text(vs_best.ratio) if vs_best is not None else ""
+    ratio = interval_ratio_text(vs_best.ratio, sign) if vs_best is not None else ""
     match decision:
         case "first":
             return "the first iteration to pass every gate"

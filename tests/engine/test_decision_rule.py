@@ -65,7 +65,7 @@ def test_the_ratio_is_against_the_fastest_baseline_paired_in_the_window() -> Non
     assert comparison.other == "baseline:m" and comparison.paired and figure == 555_000.0
     judged = judge(measured, True, 4, 0.02)
     assert judged.decision == "best" and judged.vs_best == measured.comparisons[0]
-    assert judged.reason == "1.40x [1.30\u20131.50] vs the best (#4): its interval clears 1.02"
+    assert judged.reason == "1.40\u00d7 [1.30\u20131.50] vs the best (#4): its interval clears 1.02"
 
 
 def test_without_a_paired_baseline_the_ratio_is_the_cached_one_labelled_unpaired() -> None:
