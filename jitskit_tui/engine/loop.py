@@ -262,17 +262,23 @@ class Engine:
             )
 
     async def _ending(self, status: RunStatus, reason: str) -> tuple[RunStatus, str]:
-        """A run that ends finished or stopped reports its headline first (a run started
-        without baselines says how to get one)."""
+        """A run that ends finished or stopped reports its headline first; one with no
+        baseline to pair against says how to get one instead of measuring a figure that
+        answers nothing."""
         run = self.context
         run.take_confirm_request()
-        if self.options.baseline is None and not run.state.baseline_figures:
-            self._headline = (
-                "no headline: the run was started without baselines; "
-                f"`jitskit confirm {self.ws.ref}` measures them and the headline"
-            )
-        else:
+        if run.state.baseline_figures:
             self._headline = await self._measure_headline(None)
+            return status, reason
+        why = (
+            "the run was started without baselines"
+            if self.options.baseline is None
+            else "no comparable baseline passed the gates, so none can be paired with the best"
+        )
+        self._headline = (
+            f"no headline: {why}; `jitskit confirm {self.ws.ref}` measures the baselines and "
+            "the headline"
+        )
         return status, reason
 
     async def _measure_headline(self, baselines: BaselineSource | None) -> str:

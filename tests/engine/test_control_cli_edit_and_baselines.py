@@ -24,6 +24,7 @@ from jitskit_tui.protocol.events import (
     SteeringEdited,
     SteeringEditRefused,
 )
+from jitskit_tui.protocol.texts import TIMES, interval_ratio_text
 
 pytestmark = pytest.mark.slow
 
@@ -86,4 +87,15 @@ def test_edit_steer_and_baselines_from_another_terminal(tmp_path: Path) -> None:
     first = state.ratio_now(state.iterations[1])
     assert first.value is not None and first.restated and first.against == known[-1].name
     listed = run_cli("runs", "--dir", str(tmp_path))
-    assert listed.returncode == 0 and "x  finished" in listed.stdout, listed.stdout
+    assert listed.returncode == 0, listed.stderr
+    row = next(line for line in listed.stdout.splitlines() if line.startswith(ws.name))
+    # The best's ratio as measured beside a baseline, else (iteration 1, measured before
+    # any baseline) the restated, unpaired one.
+    assert state.best_iteration is not None
+    best = state.ratio_now(state.iterations[state.best_iteration])
+    shown = (
+        interval_ratio_text(best.comparison.ratio, TIMES)
+        if best.comparison is not None
+        else f"{best.value:.2f}{TIMES} unpaired"
+    )
+    assert shown in row and row.rstrip().endswith("finished")
