@@ -251,6 +251,7 @@ class Engine:
         if run.stopping:
             return "stopped", f"stopped by the user after {run.state.completed} iterations"
         return "finished", run.budget.reason_to_stop() or ended
+
     async def _between_iterations(self) -> None:
         """What controls asked for, done where no evaluation runs: the baselines measured
         again, the headline measured."""
