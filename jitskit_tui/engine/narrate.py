@@ -22,6 +22,7 @@ from jitskit_tui.protocol.events import (
     ControlReceived,
     ErrorRaised,
     EvalBudgetAnnounced,
+    EvalQueued,
     Event,
     GateResulted,
     IterationAbandoned,
@@ -42,7 +43,7 @@ from jitskit_tui.protocol.events import (
     SteeringReceived,
     ToolCallFinished,
 )
-from jitskit_tui.protocol.texts import ops_s, ratio_text
+from jitskit_tui.protocol.texts import ops_s, queue_text, ratio_text
 from jitskit_tui.spec.units import format_span
 
 
@@ -156,6 +157,8 @@ class Narrator:
                 verdict = "pass" if event.verdict == "pass" else "FAIL: does not count"
                 smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
                 return f"  throughput {ops_s(event.throughput_ops_s)}{ratio}; {verdict}{smaller}"
+            case EvalQueued():
+                return f"  {queue_text(event)}"
             case CommitMade():
                 return f"  commit {event.sha[:8]} on {event.branch}: {event.message}"
             case BestMoved():

@@ -95,6 +95,7 @@ async def evaluate(
             iteration=request.iteration,
             limits=limits,
             data_volume=spec.requirement.durability != "none",
+            time_limit_s=request.time_limit_s,
         )
         async with sandbox:
             run = EvalRun(request, sandbox, observer, rng, cpus, pristine=pristine, budget=budget)

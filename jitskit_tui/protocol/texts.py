@@ -4,6 +4,7 @@ them without the engine. A line of text cut short and a ratio read the same ever
 
 from __future__ import annotations
 
+from jitskit_tui.protocol.events import EvalQueued
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult
 from jitskit_tui.spec.units import format_bytes
@@ -94,3 +95,11 @@ def verdict_line(record: IterationRecord) -> str:
         return record.error
     verdict = "pass" if record.verdict == "pass" else f"fail ({', '.join(record.failed_gates)})"
     return f"{verdict}, {ops_s(record.throughput_ops_s)}, ratio {ratio_text(record.ratio)}"
+
+
+def queue_text(event: EvalQueued) -> str:
+    """``queued on bench, 3 jobs ahead (waiting for a free node)``, or, once it ends,
+    ``the machine is ours after 42 s queued on bench``."""
+    if event.waiting:
+        return event.text or f"queued on {event.where}"
+    return f"the machine is ours after {event.waited_s:.0f} s queued on {event.where}"

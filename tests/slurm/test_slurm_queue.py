@@ -9,7 +9,7 @@ import pytest
 from slurmkit import SMALL, RecordingMachine
 
 from jitskit_tui.sandbox.slurm_cli import slurm
-from jitskit_tui.sandbox.slurm_jobs import QueueState
+from jitskit_tui.sandbox.base import QueueState
 
 pytestmark = [pytest.mark.slurm]
 

@@ -28,6 +28,7 @@ STATE_STYLE = {
     "building": "$text-warning",
     "gating": "$text-warning",
     "benchmarking": "$text-accent",
+    "queued": "$text-warning",
     "critiquing": "$text-secondary",
     "auditing": "$text-secondary",
     "committing": "$text-muted",
