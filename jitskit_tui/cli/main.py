@@ -23,6 +23,7 @@ COMMANDS = {
     "image": "image_cmd:image",
     "run": "run_cmd:run",
     "resume": "run_cmd:resume",
+    "sweep": "sweep_cmd:sweep",
     "control": "control_cmd:control",
     "runs": "runs_cmd:runs",
     "show": "runs_cmd:show",

@@ -66,16 +66,30 @@ def open_agent(choices: RunChoices, spec: SpecCard) -> tuple[Agent, dict[str, st
     return agent, options
 
 
-def start_run(spec_path: Path, choices: RunChoices) -> Engine:
-    """A new run of the card at ``spec_path``: its workspace and an engine on it."""
+def load_card(spec_path: Path) -> SpecCard:
+    """The card at ``spec_path``, or a :class:`LaunchError` listing its problems."""
     try:
-        spec = load_spec(spec_path)
+        return load_spec(spec_path)
     except SpecError as err:
         first = str(err.issues[0]) if err.issues else "it does not load"
         raise LaunchError(
             f"{spec_path}: the card cannot run: {first}",
             lines=tuple(str(issue) for issue in err.issues),
         ) from None
+
+
+def check_start(spec_path: Path, choices: RunChoices) -> SpecCard:
+    """What :func:`start_run` checks before it makes anything: the card loads, and its
+    machine and agent can be made; a sweep checks every card this way before it starts."""
+    spec = load_card(spec_path)
+    open_machine(choices.machine or spec.environment.machine)
+    open_agent(choices, spec)
+    return spec
+
+
+def start_run(spec_path: Path, choices: RunChoices) -> Engine:
+    """A new run of the card at ``spec_path``: its workspace and an engine on it."""
+    spec = load_card(spec_path)
     # An unusable machine or agent is said before a workspace is made.
     machine = open_machine(choices.machine or spec.environment.machine, choices.eval_turns)
     agent, options = open_agent(choices, spec)
