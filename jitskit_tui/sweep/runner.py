@@ -273,6 +273,8 @@ class SweepRunner:
                 self._stopping = True
                 self._go.set()
                 sent = self._fan_out(lambda: Stop(source=source), lambda e: True)
+                # A paused run would wait for a resume before it could stop.
+                self._fan_out(lambda: Resume(source=source), lambda e: e.context.paused)
                 message = (
                     f"stopping {sent} live runs once their iteration is committed; "
                     f"up to {waiting} runs not started will not start"
