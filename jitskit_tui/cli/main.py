@@ -24,6 +24,7 @@ COMMANDS = {
     "run": "run_cmd:run",
     "resume": "run_cmd:resume",
     "sweep": "sweep_cmd:sweep",
+    "report": "report_cmd:report",
     "control": "control_cmd:control",
     "runs": "runs_cmd:runs",
     "show": "runs_cmd:show",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from jitskit_tui.cli.report import print_result
+from jitskit_tui.cli.result_table import print_result
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.eventlog import EventLogError, read_events
 from jitskit_tui.engine.runs import list_runs

@@ -5,9 +5,10 @@ loop is an ordinary run in the sweep's folder, listed in its manifest."""
 from __future__ import annotations
 
 import itertools
+import subprocess
 from pathlib import Path
 
-from sweepkit import run_cli, run_logs, sweep_args
+from sweepkit import run_logs
 
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.protocol.events import EvalQueued, EvalStep, Event, GateResulted
@@ -35,9 +36,10 @@ def overlaps(spans: list[Window]) -> list[tuple[Window, Window]]:
     return [(a, b) for a, b in itertools.pairwise(ordered) if b[0] < a[1]]
 
 
-def test_two_loops_on_one_host_never_benchmark_at_once(tmp_path: Path) -> None:
-    folder = tmp_path / "sweep"
-    done = run_cli(*sweep_args(folder, "--iterations", "2", "--parallel", "2"))
+def test_two_loops_on_one_host_never_benchmark_at_once(
+    swept: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    folder, done = swept
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     assert "sweep finished: runs: 2 finished" in done.stdout
 
