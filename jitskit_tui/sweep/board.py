@@ -8,12 +8,14 @@ reading the board every second costs little however long the runs get.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from jitskit_tui.engine.eventlog import decode_lines
 from jitskit_tui.engine.runs import RunStatusText, run_status
 from jitskit_tui.engine.state import CostTotals, RunState
 from jitskit_tui.engine.workspace import LockInfo, Workspace
-from jitskit_tui.sweep.folder import SweepFolder
+from jitskit_tui.paths import workspaces_root
+from jitskit_tui.sweep.folder import SweepFolder, is_sweep
 from jitskit_tui.sweep.log import SweepState, read_sweep_events
 from jitskit_tui.sweep.manifest import SweepEntry, SweepManifest, load_manifest
 
@@ -59,6 +61,14 @@ class SweepView:
     rows: list[SweepRow]
 
     @property
+    def completed(self) -> int:
+        return sum(row.completed for row in self.rows)
+
+    @property
+    def budget(self) -> int:
+        return sum(row.budget or self.manifest.iterations or 0 for row in self.rows)
+
+    @property
     def status(self) -> str:
         """``live``, how its last stint ended, ``crashed`` (killed), or ``new``."""
         if self.live is not None:
@@ -66,6 +76,14 @@ class SweepView:
         if self.sweep.status is not None:
             return self.sweep.status
         return "crashed" if self.sweep.running else "new"
+
+
+def list_sweep_dirs(base: Path | None = None) -> list[Path]:
+    """The sweeps directly under ``base`` (default `workspaces/`)."""
+    where = base or workspaces_root()
+    if not where.is_dir():
+        return []
+    return sorted(p for p in where.iterdir() if is_sweep(p))
 
 
 class _Follower:

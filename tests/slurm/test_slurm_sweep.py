@@ -66,8 +66,9 @@ def test_sweep_of_two_cards_runs_as_slurm_jobs_and_ends_with_a_report(
 
     report = tmp_path / "report.html"
     written = jitskit(
-        "report", str(folder), "--format", "html", "--out", str(report), staging=staging, timeout=120
-    )
+        "report", str(folder), "--format", "html", "--out", str(report),
+        staging=staging, timeout=120,
+    )  # fmt: skip
     assert written.returncode == 0, written.stderr
     page = report.read_text()
     assert page.count("<svg") >= 2  # a chart per run
