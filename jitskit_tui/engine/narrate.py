@@ -86,6 +86,7 @@ class Narrator:
 
     def line(self, event: Event) -> str | None:
         """The line for ``event`` (after folding it), or ``None``."""
+        before = self.state.loop_state
         self.state.apply(event)
         n = event.iteration
         match event:
@@ -183,6 +184,8 @@ class Narrator:
             case BranchForked():
                 return f"forked from iteration {event.from_iteration}: now on branch {event.branch}"
             case LoopStateChanged():
+                if before == "queued":
+                    return None  # back to what the wait interrupted: said already
                 if event.state == "paused":
                     return "paused (resume with `jitskit control RUN resume`)"
                 if event.state == "baselines":

@@ -155,7 +155,9 @@ class QueueState:
         why = {"Resources": "waiting for a free node", "Priority": "behind higher priority"}
         extra = why.get(self.reason, self.reason if self.reason not in ("", "None") else "")
         ahead = ""
-        if self.ahead is not None:
+        if self.ahead == 0:
+            ahead = ", next in line"
+        elif self.ahead is not None:
             ahead = f", {self.ahead} {'job' if self.ahead == 1 else 'jobs'} ahead"
         return f"on {self.where}{ahead}" + (f" ({extra})" if extra else "")
 
@@ -163,6 +165,10 @@ class QueueState:
         """``queued on bench, 3 jobs ahead (waiting for a free node)``."""
         return f"queued {self.waiting_words()}"
 
+
+QUEUE_NOTICE_S = 1.0
+"""A wait for the machine shorter than this is not worth a word: machines tell their
+observer only once a wait has lasted this long."""
 
 QueueObserver = Callable[[QueueState | None], None]
 """Told the queue state while an evaluation waits for its machine (each time it changes),

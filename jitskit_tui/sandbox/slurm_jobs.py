@@ -19,10 +19,11 @@ import getpass
 import math
 import re
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jitskit_tui.sandbox.base import MachineError, QueueObserver, QueueState
+from jitskit_tui.sandbox.base import QUEUE_NOTICE_S, MachineError, QueueObserver, QueueState
 from jitskit_tui.sandbox.owner import client_identity, pid_gone
 from jitskit_tui.sandbox.slurm_cli import (
     JobInfo,
@@ -216,9 +217,11 @@ async def wait_running(
     observer hears of every change of place, and ``None`` once the wait is over, however
     it ended (started, refused, cancelled)."""
     shown: list[QueueState] = []
+    since = time.monotonic()
 
     def tell(state: QueueState) -> None:
-        if on_queue is not None and (not shown or shown[-1] != state):
+        waited = time.monotonic() - since >= QUEUE_NOTICE_S
+        if on_queue is not None and waited and (not shown or shown[-1] != state):
             on_queue(state)
             shown.append(state)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from jitskit_tui.protocol.sandbox_layout import LAYOUT
 from jitskit_tui.sandbox.base import (
+    QUEUE_NOTICE_S,
     BenchMachine,
     EvalSandbox,
     Limits,
@@ -118,6 +119,7 @@ class EvalTurns:
         queue while it waits, and ``None`` when the wait is over."""
         await asyncio.to_thread(self.folder.mkdir, parents=True, exist_ok=True)
         ticket = await asyncio.to_thread(self._take_ticket, holder)
+        since = time.monotonic()
         told: QueueState | None = None
         try:
             while True:
@@ -127,7 +129,7 @@ class EvalTurns:
                     fd = await asyncio.to_thread(self._try_lock, holder)
                     if fd is not None:
                         return fd
-                if on_wait is not None:
+                if on_wait is not None and time.monotonic() - since >= QUEUE_NOTICE_S:
                     busy = await asyncio.to_thread(self.holder)
                     reason = f"{busy} is evaluating" if busy else "another run is evaluating"
                     state = QueueState(where=where, ahead=ahead, reason=reason)
