@@ -125,7 +125,8 @@ def _draw(
     axes.set_xlim(0.5, last + 0.5)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     axes.yaxis.set_major_formatter(FuncFormatter(_ops))
-    axes.set_ylim(bottom=0)
+    tops = [p.ci_high or p.ops_s for p in points] + [baseline_ops_s or 0.0]
+    axes.set_ylim(0, max(max(tops) * 1.12, 1.0))
     axes.grid(True, axis="y", linewidth=0.5, alpha=0.5)
     if points or baseline_ops_s:
         axes.legend(loc="lower right", fontsize=7, framealpha=0.8)

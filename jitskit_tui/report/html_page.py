@@ -20,6 +20,7 @@ table.results { border-collapse: collapse; font-size: 0.85em; width: 100%; }
 table.results th, table.results td { border: 1px solid #ccc; padding: 0.3em 0.5em;
      text-align: left; vertical-align: top; }
 table.results th { background: #f0f0f0; }
+table.results td:first-child { white-space: nowrap; font-weight: bold; }
 td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .note { color: #666; font-size: 0.85em; }
 .chart svg { max-width: 100%; height: auto; }
