@@ -34,6 +34,7 @@ class QueueReport:
                 self._before = (run.state.loop_state, run.state.loop_detail)
                 self._since = time.monotonic()
             self._last = state
+            run.set_state("queued", state.waiting_words())
             run.emit(
                 EvalQueued(
                     iteration=run.current_iteration,
@@ -45,7 +46,6 @@ class QueueReport:
                     text=state.describe(),
                 )
             )
-            run.set_state("queued", state.waiting_words())
             return
         if self._before is None:
             return
