@@ -83,10 +83,6 @@ class EvalRequest:
     allow_smaller_machine: bool = False
     """Evaluate on a machine short of the card's CPUs, memory or disk instead of refusing;
     the result then says so (``EvalResult.smaller_machine``)."""
-    time_limit_s: float | None = None
-    """The whole evaluation's bound, for machines that hold one allocation for it (a Slurm
-    job's time limit); ``None``: the machine's default. The evaluation's budget (its
-    phases' sum, issue 13) is what belongs here."""
 
 
 @dataclass

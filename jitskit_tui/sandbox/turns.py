@@ -24,7 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jitskit_tui.protocol.sandbox_layout import LAYOUT
+from jitskit_tui.protocol.results import MachineFacts
+from jitskit_tui.protocol.sandbox_layout import LAYOUT, Access
 from jitskit_tui.sandbox.base import (
     QUEUE_NOTICE_S,
     BenchMachine,
@@ -172,9 +173,15 @@ class TurnSandbox(EvalSandbox):
         on_stdout_line: StdoutLine | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str = LAYOUT.work,
+        access: Access = "store",
     ) -> RunResult:
         return await self.inner.run(
-            argv, timeout_s=timeout_s, on_stdout_line=on_stdout_line, env=env, cwd=cwd
+            argv,
+            timeout_s=timeout_s,
+            on_stdout_line=on_stdout_line,
+            env=env,
+            cwd=cwd,
+            access=access,
         )
 
     async def close(self) -> None:
@@ -211,6 +218,9 @@ class TurnTakingMachine(BenchMachine):
 
     async def check(self) -> None:
         await self.inner.check()
+
+    async def facts(self) -> MachineFacts:
+        return await self.inner.facts()
 
     async def open(
         self,
