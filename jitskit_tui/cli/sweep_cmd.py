@@ -21,6 +21,7 @@ from jitskit_tui.cli.flags import (
     given_options,
     launch_failed,
     seed_option,
+    smaller_option,
 )
 from jitskit_tui.cli.headless import EXIT_ABORTED, EXIT_FAILED
 from jitskit_tui.engine.loop import Engine
@@ -171,6 +172,7 @@ def resume_sweep(target: str, *, parallel: int | None, iterations: int | None) -
 )
 @baselines_option
 @seed_option
+@smaller_option
 def sweep(
     specs: tuple[Path, ...],
     resume_dir: str | None,
@@ -181,6 +183,7 @@ def sweep(
     workspace: Path | None,
     baselines: bool,
     seed: int | None,
+    allow_smaller_machine: bool | None,
     **flags: Any,
 ) -> None:
     """Run one refinement loop per spec card, several at a time, in this terminal.
@@ -195,7 +198,7 @@ def sweep(
     not start, 4 when aborted.
     """
     if resume_dir is not None:
-        if specs or machine or agent or workspace or given_options(flags):
+        if specs or machine or agent or workspace or allow_smaller_machine or given_options(flags):
             raise click.UsageError(
                 "--resume continues a sweep with its own cards and choices; only --parallel "
                 "and --iterations may change"
@@ -212,6 +215,7 @@ def sweep(
             baselines=baselines,
             machine=machine,
             seed=seed,
+            allow_smaller_machine=bool(allow_smaller_machine),
         ),
         parallel=parallel,
     )

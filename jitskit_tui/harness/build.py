@@ -130,9 +130,7 @@ async def build(
 
     async def step(argv: list[str], what: str) -> RunResult | None:
         log.append("$ " + shlex.join(argv))
-        result = await sandbox.run(
-            argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work, access="build"
-        )
+        result = await sandbox.run(argv, timeout_s=BUILD_TIMEOUT_S, cwd=LAYOUT.work, access="build")
         outcome.steps.append(result)
         log.append((result.stdout + result.stderr).rstrip())
         if result.ok:

@@ -117,9 +117,7 @@ def smaller_machine(found: list[Shortfall]) -> str:
     return f"{SMALLER_PREFIX}: " + "; ".join(s.short for s in found)
 
 
-def check_fit(
-    spec: SpecCard, facts: MachineFacts, *, allow_smaller: bool
-) -> tuple[str, list[str]]:
+def check_fit(spec: SpecCard, facts: MachineFacts, *, allow_smaller: bool) -> tuple[str, list[str]]:
     """The smaller-machine sentence for the results (empty when the machine fits), and
     warnings for facts that could not be checked; raises :class:`MachineTooSmall` when
     the machine falls short and that is not allowed."""

@@ -49,6 +49,8 @@ class SweepManifest(BaseModel):
     """Each run's iteration budget; ``None``: each card's `loop.iterations`."""
     baselines: bool = True
     seed: int | None = None
+    allow_smaller_machine: bool = False
+    """Evaluate on a machine smaller than a card asks for, every figure marked."""
     entries: list[SweepEntry]
 
     def save(self, folder: SweepFolder) -> None:

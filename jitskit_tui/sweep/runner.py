@@ -97,6 +97,7 @@ class SweepRunner:
             workspace=self.folder.root / entry.workspace,
             seed=m.seed,
             eval_turns=self.folder.turns,
+            allow_smaller_machine=m.allow_smaller_machine,
         )
 
     async def run(self) -> SweepFinished:
@@ -226,6 +227,8 @@ class SweepRunner:
                 baselines=choices.baselines,
                 seed=choices.seed,
                 eval_turns=choices.eval_turns,
+                allow_smaller_machine=choices.allow_smaller_machine
+                or recorded.allow_smaller_machine,
             )
             return resume_run(ws, keep), True
         except LaunchError as exc:

@@ -72,6 +72,7 @@ def create_sweep(
             iterations=choices.run.iterations,
             baselines=choices.run.baselines,
             seed=choices.run.seed,
+            allow_smaller_machine=choices.run.allow_smaller_machine,
             entries=entries_for(folder, cards),
         )
         manifest.save(folder)
