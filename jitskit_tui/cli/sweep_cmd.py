@@ -189,10 +189,11 @@ def sweep(
     """Run one refinement loop per spec card, several at a time, in this terminal.
 
     Every loop is an ordinary run in a folder under the sweep's: its dashboard, `jitskit
-    control` and `jitskit resume` work on it alone. `jitskit control DIR pause|resume|stop|
-    abort` acts on the whole sweep; `jitskit tui DIR` shows it; `jitskit report DIR` writes
-    its results table. On one host (local, one Docker host) no two benchmarks ever run at
-    once; on slurm:// each evaluation is its own job, up to --parallel at a time.
+    control` and `jitskit resume` work on it alone. `jitskit control DIR KIND` (pause,
+    resume, stop, abort) acts on the whole sweep; `jitskit tui DIR` shows it; `jitskit
+    report DIR` writes its results table. On one host (local, one Docker host) no two
+    benchmarks ever run at once; on slurm:// each evaluation is its own job, up to
+    --parallel at a time.
 
     Exit 0 when every run ended (or the sweep was stopped), 3 when a run failed or could
     not start, 4 when aborted.
