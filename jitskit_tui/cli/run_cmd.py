@@ -35,7 +35,8 @@ from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import WorkspaceError, find_workspace
 from jitskit_tui.launch.choices import LaunchError, RunChoices
 from jitskit_tui.launch.runs import recorded_choices, resume_run, start_run
-from jitskit_tui.sweep.folder import sweep_named, sweep_of
+from jitskit_tui.sweep.folder import sweep_named
+from jitskit_tui.sweep.setup import in_its_sweep
 
 if TYPE_CHECKING:
     from jitskit_tui.tui.app import JitskitApp
@@ -167,10 +168,7 @@ def resume(
             seed=seed,
             allow_smaller_machine=allow_smaller_machine or recorded.allow_smaller_machine,
         )
-        owner = sweep_of(ws.root)
-        if owner is not None:  # a sweep's run takes its evaluation turns with the others
-            choices = replace(choices, eval_turns=owner.turns)
-        engine = resume_run(ws, choices)
+        engine = resume_run(ws, in_its_sweep(ws.root, choices))
     except LaunchError as exc:
         raise launch_failed(exc) from None
     later = _app_defaults(engine, choices, machine)

@@ -4,7 +4,7 @@ taking one up again to resume it."""
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from jitskit_tui.launch.choices import LaunchError, RunChoices
 from jitskit_tui.launch.runs import check_start
 from jitskit_tui.machine_kinds import kind_for
 from jitskit_tui.spec import SpecCard
-from jitskit_tui.sweep.folder import SweepError, SweepFolder, new_sweep_folder
+from jitskit_tui.sweep.folder import SweepError, SweepFolder, new_sweep_folder, sweep_of
 from jitskit_tui.sweep.manifest import SweepManifest, entries_for, load_manifest
 
 MAX_PARALLEL = 64
@@ -97,3 +97,11 @@ def reopen_sweep(
         manifest = manifest.model_copy(update=changes)
         manifest.save(folder)
     return manifest
+
+
+def in_its_sweep(run_root: Path, choices: RunChoices) -> RunChoices:
+    """``choices`` for a run resumed on its own (`jitskit resume RUN`, R in the app): one of
+    a sweep's runs still takes its evaluation turns with the sweep's other runs, so on one
+    host it never benchmarks beside them."""
+    owner = sweep_of(run_root)
+    return choices if owner is None else replace(choices, eval_turns=owner.turns)

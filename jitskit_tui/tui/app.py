@@ -340,6 +340,7 @@ class JitskitApp(App[None]):
 
         from jitskit_tui.launch.choices import LaunchError
         from jitskit_tui.launch.runs import recorded_choices, resume_run
+        from jitskit_tui.sweep.setup import in_its_sweep
         from jitskit_tui.tui.screens.start_run import StartRunDialog
 
         ws = message.workspace
@@ -370,7 +371,7 @@ class JitskitApp(App[None]):
         if choices is None:
             return
         try:
-            engine = await asyncio.to_thread(resume_run, ws, choices)
+            engine = await asyncio.to_thread(resume_run, ws, in_its_sweep(ws.root, choices))
         except LaunchError as exc:
             self.notify(str(exc), title="The run cannot resume", severity="error", timeout=15)
             return

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from recording import FAST_RUNS, resume_in_app
 from sweeps import RUNS, complete_second, restore_sweep, seq_of
 from textual.widgets import DataTable
 
@@ -18,6 +19,7 @@ from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import RunLock, Workspace
 from jitskit_tui.launch.choices import RunChoices
+from jitskit_tui.sandbox.turns import EvalTurns
 from jitskit_tui.sweep.folder import SweepFolder
 from jitskit_tui.sweep.manifest import load_manifest
 from jitskit_tui.sweep.runner import SweepRunner
@@ -138,6 +140,37 @@ async def test_keys_pause_a_run_and_pause_and_stop_the_whole_sweep(
     assert not Workspace(folder.root / manifest.entries[1].workspace).exists()
     assert load_manifest(SweepFolder(folder.root)).parallel == 1
     shutil.rmtree(folder.root, ignore_errors=True)
+
+
+async def test_a_run_resumed_from_the_sweep_waits_for_the_sweeps_evaluation_turn(
+    tmp_path: Path, until: Until
+) -> None:
+    """R on a sweep's run resumes it in the app, still one of the sweep's runs on this host:
+    while another of them evaluates, it waits and says so, and goes on once the turn is free."""
+    folder = restore_sweep(tmp_path / "sweep")
+    turns = EvalTurns(folder.turns)
+    held: int | None = await turns.take("tiny-second (iteration 4)", "local", None)
+    app = make_app(folder.root, cursor_blink=False, run_defaults=FAST_RUNS)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await until(pilot, lambda: len(rows(app)) == 2, what="the rows")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, DashboardScreen), what="dashboard")
+            await until(pilot, lambda: all(f.link.ended for f in app.feeds.values()))
+            live = await resume_in_app(pilot, until, iterations="4")
+            await until(
+                pilot, lambda: live.view.state.loop_state == "queued", what="its wait", limit=120
+            )
+            assert "tiny-second (iteration 4) is evaluating" in live.view.state.loop_detail
+            EvalTurns.give_back(held)
+            held = None
+            await until(pilot, lambda: live.link.ended, what="iteration 4", limit=120)
+            state = live.view.state
+            assert (state.completed, state.status) == (4, "finished")
+            assert live.link.ws.root == folder.root / RUNS[0]
+    finally:
+        if held is not None:
+            EvalTurns.give_back(held)
 
 
 SnapCompare = Callable[..., bool]
