@@ -3,14 +3,14 @@ not launch, how each ended, and the controls it took. Each run's story is in tha
 own log; this one says what the sweep did, so a resume knows it was interrupted and
 `jitskit control` gets its answer.
 
-Appended as the run logs are (one `write(2)` of one line on an `O_APPEND` descriptor);
-read forgivingly (a line that does not decode is skipped and counted).
+Appended as the run logs are (:class:`~jitskit_tui.engine.eventlog.LineLog`: one
+`write(2)` of one line, a killed writer's partial line cut at the next open); read
+forgivingly (a line that does not decode is skipped and counted).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from jitskit_tui.engine.eventlog import LineLog
 
 SweepStatus = Literal["finished", "stopped", "aborted", "failed"]
 """How a sweep's stint ended: every run ended; stopped by the user; aborted; or some run
@@ -92,28 +94,20 @@ class SweepLog:
     def __init__(self, path: Path, listener: Callable[[SweepEvent], None] | None = None) -> None:
         self.path = path
         self.listener = listener
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._seq = max((e.seq for e in read_sweep_events(path)), default=0)
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._file, existing = LineLog.open(path, "the sweep's log")
+        self._seq = max((e.seq for e in decode_sweep_lines(existing.splitlines())), default=0)
 
     def append(self, event: SweepEvent) -> SweepEvent:
-        if self._fd is None:
-            raise OSError(f"{self.path}: the sweep's log is closed")
+        stamped: SweepEvent = event.model_copy(update={"seq": self._seq + 1, "ts": time.time()})
+        self._file.write(stamped.model_dump_json())
         self._seq += 1
-        stamped: SweepEvent = event.model_copy(update={"seq": self._seq, "ts": time.time()})
-        data = (stamped.model_dump_json() + "\n").encode()
-        os.write(self._fd, data)
         if self.listener is not None:
             with contextlib.suppress(Exception):
                 self.listener(stamped)
         return stamped
 
     def close(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = None
+        self._file.close()
 
 
 def decode_sweep_lines(lines: Iterable[bytes]) -> list[SweepEvent]:

@@ -108,7 +108,11 @@ class SweepRunner:
             lock.acquire()
         except WorkspaceError as exc:
             raise SweepError(str(exc)) from None
-        self._log = SweepLog(self.folder.events, self.on_event)
+        try:
+            self._log = SweepLog(self.folder.events, self.on_event)
+        except EventLogError as exc:
+            lock.release()
+            raise SweepError(str(exc)) from None
         try:
             self._emit(
                 SweepStarted(pid=os.getpid(), parallel=self.manifest.parallel, resumed=self.resumed)

@@ -12,7 +12,13 @@ from sweepkit import run_cli, run_logs, start_cli, sweep_args, wait_for
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.protocol.events import IterationFinished, RunResumed
 from jitskit_tui.sweep.folder import SweepFolder
-from jitskit_tui.sweep.log import RunLaunched, SweepFinished, SweepStarted, read_sweep_events
+from jitskit_tui.sweep.log import (
+    RunLaunched,
+    SweepFinished,
+    SweepLog,
+    SweepStarted,
+    read_sweep_events,
+)
 
 
 def test_killed_sweep_resumes_where_each_run_was(tmp_path: Path) -> None:
@@ -57,3 +63,20 @@ def test_killed_sweep_resumes_where_each_run_was(tmp_path: Path) -> None:
     again = run_cli("sweep", "--resume", str(folder))
     assert again.returncode == 0, again.stderr
     assert "runs: 2 already done" in again.stdout
+
+
+def test_the_sweeps_log_cut_mid_line_by_a_kill_goes_on_whole(tmp_path: Path) -> None:
+    """A sweep killed while writing its log leaves half a line; the next stint cuts it, so
+    its own first event is read, numbered after the last whole one."""
+    path = SweepFolder(tmp_path).events
+    log = SweepLog(path)
+    log.append(SweepStarted(pid=1, parallel=1))
+    log.close()
+    with path.open("ab") as handle:
+        handle.write(b'{"type": "run_launched", "entry": 0, "work')  # killed here
+    log = SweepLog(path)
+    log.append(SweepStarted(pid=2, parallel=1, resumed=True))
+    log.close()
+    story = read_sweep_events(path)
+    assert [(e.seq, e.pid) for e in story if isinstance(e, SweepStarted)] == [(1, 1), (2, 2)]
+    assert len(story) == 2
