@@ -26,6 +26,10 @@ class MachineKind:
     """``module:function`` that makes the machine from its address (no network yet)."""
     schemes: tuple[str, ...] = ()
     """The URL schemes routed to it (an address without one is matched by pattern)."""
+    machine_per_evaluation: bool = False
+    """Each evaluation gets a machine to itself (an exclusive Slurm node), so runs that
+    share the address evaluate at the same time; otherwise they are one host, and a
+    sweep's runs take turns on it."""
 
 
 _DOCKER = "jitskit_tui.sandbox.docker:open_machine"
@@ -43,6 +47,7 @@ MACHINE_KINDS: tuple[MachineKind, ...] = (
         r"slurm://[A-Za-z0-9][A-Za-z0-9_.-]*",
         "jitskit_tui.sandbox.slurm:open_machine",
         ("slurm",),
+        machine_per_evaluation=True,
     ),
     MachineKind("docker-context", "a docker context name", r"[A-Za-z0-9][A-Za-z0-9_.+-]*", _DOCKER),
 )

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages jitskit needs: compilers, the baseline stores' libraries,
 # the sandboxes (bubblewrap, Docker), a one-node Slurm cluster (slurm-wlm, munge; started by
-# scripts/start-slurm.sh), the tools tests drive (tmux, sshd, strace), and rsvg-convert for
-# benchmarks/tui_screenshot.py (the README's picture).
+# scripts/start-slurm.sh), the tools tests drive (tmux, sshd, strace), rsvg-convert for
+# benchmarks/tui_screenshot.py (the README's picture), and Chromium, in which a test opens
+# the HTML results report (`jitskit report --format html`) headless, offline.
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 
@@ -15,6 +16,7 @@ packages=(
   slurm-wlm munge
   tmux openssh-server openssh-client openssl iproute2
   librsvg2-bin
+  chromium fonts-dejavu-core
 )
 
 missing=()

@@ -15,7 +15,7 @@ from jitskit_tui.cli.bench_cmd import (
     on_machine,
 )
 from jitskit_tui.cli.progress import ProgressLine
-from jitskit_tui.cli.report import print_result
+from jitskit_tui.cli.result_table import print_result
 from jitskit_tui.harness.baseline_runs import none_passed, paired_baselines, run_baselines
 from jitskit_tui.harness.eval_run import EvalObserver
 from jitskit_tui.machine_kinds import address_forms

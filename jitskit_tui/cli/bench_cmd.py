@@ -11,7 +11,7 @@ from typing import NoReturn, TypeVar
 import click
 
 from jitskit_tui.cli.progress import ProgressLine
-from jitskit_tui.cli.report import print_result
+from jitskit_tui.cli.result_table import print_result
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.machine_kinds import address_forms

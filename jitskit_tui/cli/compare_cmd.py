@@ -19,7 +19,7 @@ from jitskit_tui.cli.bench_cmd import (
 )
 from jitskit_tui.cli.compare_sides import FORMS, SideError, resolve
 from jitskit_tui.cli.progress import ProgressLine
-from jitskit_tui.cli.report import print_conditions, print_trials
+from jitskit_tui.cli.result_table import print_conditions, print_trials
 from jitskit_tui.harness.eval_run import EvalRequest
 from jitskit_tui.harness.evaluate import evaluate
 from jitskit_tui.machine_kinds import address_forms

@@ -25,6 +25,8 @@ COMMANDS = {
     "image": "image_cmd:image",
     "run": "run_cmd:run",
     "resume": "run_cmd:resume",
+    "sweep": "sweep_cmd:sweep",
+    "report": "report_cmd:report",
     "control": "control_cmd:control",
     "runs": "runs_cmd:runs",
     "show": "runs_cmd:show",

@@ -11,118 +11,43 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from jitskit_tui.agents.registry import (
-    AGENT_BACKENDS,
-    agent_names,
-    all_options,
+from jitskit_tui.cli.flags import (
+    MACHINE_HELP,
+    agent_flags,
+    baselines_option,
+    fail,
+    given_options,
+    launch_failed,
+    seed_option,
+    smaller_option,
+    transcript_option,
 )
-from jitskit_tui.cli.headless import EXIT_FAILED, EXIT_FOR_STATUS, HeadlessPrinter, drive, exit_code
+from jitskit_tui.cli.headless import EXIT_FOR_STATUS, HeadlessPrinter, drive, exit_code
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.loop import Engine
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import WorkspaceError, find_workspace
 from jitskit_tui.launch.choices import LaunchError, RunChoices
 from jitskit_tui.launch.runs import recorded_choices, resume_run, start_run
-from jitskit_tui.machine_kinds import address_forms
+from jitskit_tui.sweep.folder import sweep_named
+from jitskit_tui.sweep.setup import in_its_sweep
 
 if TYPE_CHECKING:
     from jitskit_tui.tui.app import JitskitApp
-
-EXIT_USAGE = 2
-EXIT_LOCKED = 5
-_EXIT_FOR_CAUSE = {"choice": EXIT_USAGE, "machine": EXIT_FAILED, "busy": EXIT_LOCKED}
-_FLAG_FOR_CHOICE = {
-    "iterations": "--iterations",
-    "fork_from": "--fork",
-    "workspace": "--workspace",
-    "naive": "--naive",
-}
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail(message: str, code: int = EXIT_USAGE) -> SystemExit:
-    click.echo(f"jitskit: {message}", err=True)
-    return SystemExit(code)
-
-
-def _launch_failed(exc: LaunchError) -> SystemExit:
-    """Says why the launch failed (every problem of a card on its own line) and exits with
-    the code its cause has."""
-    if exc.lines:
-        for line in exc.lines:
-            click.echo(line, err=True)
-        return SystemExit(EXIT_USAGE)
-    flag = _FLAG_FOR_CHOICE.get(exc.choice or "")
-    return _fail(exc.message + (f" ({flag})" if flag else ""), _EXIT_FOR_CAUSE[exc.cause])
-
-
-def _agent_flags(command: F) -> F:
-    """`--agent` and one flag per agent option, as the registry lists them."""
-    for option in reversed(all_options().values()):
-        kind: click.ParamType[Any] = (
-            click.Choice(option.choices)
-            if option.choices
-            else click.Path(file_okay=option.path != "folder", dir_okay=option.path != "file")
-            if option.path
-            else click.STRING
-        )
-        flag = "--" + option.name.replace("_", "-")
-        command = click.option(flag, f"agent_option_{option.name}", type=kind, help=option.help)(
-            command
-        )
-    about = "; ".join(f"{b.name}: {b.about}" for b in AGENT_BACKENDS)
-    return click.option(
-        "--agent",
-        type=click.Choice(agent_names()),
-        help=f"Who plays the roles ({about}).",
-    )(command)
-
-
-def _given_options(flags: dict[str, Any]) -> dict[str, str]:
-    """The agent options given as flags, by option name."""
-    prefix = "agent_option_"
-    return {
-        name.removeprefix(prefix): str(value)
-        for name, value in flags.items()
-        if name.startswith(prefix) and value is not None
-    }
-
-
-_machine_help = f"Benchmark machine: {address_forms()}"
-_baselines_option = click.option(
-    "--baselines/--no-baselines",
-    default=True,
-    help="Measure the best comparable baseline for the ratio (cached per machine).",
-)
-_transcript_option = click.option(
-    "--transcript",
-    is_flag=True,
-    help="With --headless: print the agents' words as they stream (the app always does).",
-)
-_seed_option = click.option("--seed", type=int, hidden=True)
-_smaller_option = click.option(
-    "--allow-smaller-machine",
-    is_flag=True,
-    default=None,
-    help="Evaluate even when the machine has fewer CPUs, less memory or no disk where the "
-    "card asks for them; every figure is marked (recorded with the run).",
-)
 
 
 @click.command("run")
 @click.argument("spec", type=click.Path(path_type=Path))
 @click.option("--headless", is_flag=True, help="Run in this terminal without the app.")
-@_agent_flags
+@agent_flags
 @click.option("--iterations", type=click.IntRange(1, 10_000), help="Iteration budget.")
-@click.option("--machine", help=f"{_machine_help} (default: the spec's).")
+@click.option("--machine", help=f"{MACHINE_HELP} (default: the spec's).")
 @click.option(
     "--workspace",
     type=click.Path(path_type=Path),
@@ -135,10 +60,10 @@ _smaller_option = click.option(
     "benchmark tool that reports throughput only; each benchmark run is an iteration the "
     "gates judge after the fact (claude-code agent).",
 )
-@_baselines_option
-@_transcript_option
-@_seed_option
-@_smaller_option
+@baselines_option
+@transcript_option
+@seed_option
+@smaller_option
 def run(
     spec: Path,
     headless: bool,
@@ -167,7 +92,7 @@ def run(
         app_needs_terminal()
     choices = RunChoices(
         agent=agent,
-        agent_options=_given_options(flags),
+        agent_options=given_options(flags),
         iterations=iterations,
         baselines=baselines,
         machine=machine,
@@ -179,7 +104,7 @@ def run(
     try:
         engine = start_run(spec, choices)
     except LaunchError as exc:
-        raise _launch_failed(exc) from None
+        raise launch_failed(exc) from None
     later = _app_defaults(engine, choices, machine)
     _go(engine, later, headless=headless, transcript=transcript, spec=spec)
 
@@ -187,16 +112,16 @@ def run(
 @click.command("resume")
 @click.argument("run_name", metavar="RUN")
 @click.option("--headless", is_flag=True, help="Run in this terminal without the app.")
-@_agent_flags
+@agent_flags
 @click.option("--iterations", type=click.IntRange(1, 10_000), help="New total iteration budget.")
-@click.option("--machine", help=f"{_machine_help} (default: the run's).")
+@click.option("--machine", help=f"{MACHINE_HELP} (default: the run's).")
 @click.option(
     "--fork", "fork_from", type=click.IntRange(0), help="Continue from iteration N on a new branch."
 )
-@_baselines_option
-@_transcript_option
-@_seed_option
-@_smaller_option
+@baselines_option
+@transcript_option
+@seed_option
+@smaller_option
 def resume(
     run_name: str,
     headless: bool,
@@ -212,20 +137,30 @@ def resume(
 ) -> None:
     """Continue RUN (a workspace path or name) from its last complete iteration.
 
+    RUN may be a sweep's folder: the sweep goes on in this terminal, as `jitskit sweep
+    --resume DIR` does (with --iterations as each run's new budget).
+
     The transcript, iterations, best and pending steering are kept; an iteration that was
     interrupted half-way is redone from its start (its partial work is kept on a git ref).
     Opens the app on the run's dashboard; with --headless, runs in this terminal instead.
     """
+    sweep = sweep_named(run_name)
+    if sweep is not None:
+        # A sweep runs in this terminal; its runs are shown by `jitskit tui DIR`.
+        from jitskit_tui.cli.sweep_cmd import resume_sweep
+
+        resume_sweep(str(sweep.root), parallel=None, iterations=iterations)
+        return
     if not headless:
         app_needs_terminal()
     try:
         ws = find_workspace(run_name)
     except WorkspaceError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     try:
         recorded, _ = recorded_choices(ws)
         choices = replace(
-            recorded.with_agent(agent, _given_options(flags)),
+            recorded.with_agent(agent, given_options(flags)),
             iterations=iterations,
             machine=machine or recorded.machine,
             baselines=baselines,
@@ -233,9 +168,9 @@ def resume(
             seed=seed,
             allow_smaller_machine=allow_smaller_machine or recorded.allow_smaller_machine,
         )
-        engine = resume_run(ws, choices)
+        engine = resume_run(ws, in_its_sweep(ws.root, choices))
     except LaunchError as exc:
-        raise _launch_failed(exc) from None
+        raise launch_failed(exc) from None
     later = _app_defaults(engine, choices, machine)
     _go(engine, later, headless=headless, transcript=transcript)
 
@@ -276,7 +211,7 @@ def app_needs_terminal() -> None:
     """Exits saying so when this is no terminal to open the app in (a pipe, a CI job),
     before anything is made."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise _fail(
+        raise fail(
             "the app needs a terminal, and this is not one (stdin or stdout is redirected); "
             "add --headless to run in this one without the app"
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from jitskit_tui.cli.report import print_result
+from jitskit_tui.cli.result_table import print_result
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.eventlog import EventLogError, read_events
 from jitskit_tui.engine.runs import list_runs
@@ -23,6 +23,8 @@ from jitskit_tui.protocol.texts import (
     throughput_text,
     verdict_line,
 )
+from jitskit_tui.sweep.board import SweepBoard, list_sweep_dirs
+from jitskit_tui.sweep.folder import SweepError, SweepFolder
 
 EXIT_DAMAGED = 1
 EXIT_USAGE = 2
@@ -36,12 +38,17 @@ EXIT_USAGE = 2
     help="Where the runs are (default: workspaces/).",
 )
 def runs(base: Path | None) -> None:
-    """List runs: spec, start, iterations, best throughput and ratio, headline, status."""
+    """List runs: spec, start, iterations, best throughput and ratio, headline, status;
+    then the sweeps (`jitskit report SWEEP` tabulates one, `jitskit tui SWEEP` shows it)."""
     found = list_runs(base)
-    if not found:
+    sweeps = _sweeps(base)
+    if not found and not sweeps:
         click.echo(
             f"no runs in {base or 'workspaces'}/; start one with `jitskit run SPEC --headless`"
         )
+        return
+    if not found:
+        click.echo("\n".join(sweeps))
         return
     header = (
         f"{'RUN':<44} {'SPEC':<14} {'STARTED (UTC)':<17} {'ITER':>7} {'BEST OPS/S':>14} "
@@ -63,6 +70,29 @@ def runs(base: Path | None) -> None:
             f"{run.workspace.name:<44} {run.spec_name:<14} {started:<17} {iterations:>7} "
             f"{best:>14} {ratio:<19} {run.headline or '-':<34} {run.status}{naive}{odd}"
         )
+    if sweeps:
+        click.echo("")
+        click.echo("\n".join(sweeps))
+
+
+def _sweeps(base: Path | None) -> list[str]:
+    """A header and one line per sweep under ``base``; none when there is none."""
+    lines = []
+    for path in list_sweep_dirs(base):
+        try:
+            view = SweepBoard(SweepFolder(path)).read()
+        except (SweepError, OSError):
+            continue
+        cards = ", ".join(e.spec_name for e in view.manifest.entries)
+        lines.append(
+            f"{path.name:<44} {view.manifest.created:%Y-%m-%d %H:%M}  "
+            f"{view.completed:>3}/{view.budget:<3} {view.status:<9} {cards}"
+        )
+    return (
+        [f"{'SWEEP':<44} {'MADE (UTC)':<17} {'ITER':>7} {'STATUS':<9} CARDS", *lines]
+        if lines
+        else []
+    )
 
 
 @click.command("show")

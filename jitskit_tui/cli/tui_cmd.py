@@ -1,5 +1,5 @@
-"""`jitskit tui [SPEC|RUN]`: the terminal app, on a card (by default specs/demo.yaml) or on
-a run (its dashboard)."""
+"""`jitskit tui [SPEC|RUN|SWEEP]`: the terminal app, on a card (by default specs/demo.yaml),
+on a run (its dashboard) or on a sweep (its runs)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def quiet_collector() -> None:
 
 
 @click.command("tui")
-@click.argument("target", metavar="[SPEC|RUN]", required=False, type=click.Path(path_type=Path))
+@click.argument(
+    "target", metavar="[SPEC|RUN|SWEEP]", required=False, type=click.Path(path_type=Path)
+)
 def tui(target: Path | None) -> None:
     """Open the app on a spec card or on a run.
 
@@ -43,5 +45,8 @@ def tui(target: Path | None) -> None:
     RUN is a run: its workspace folder, or its name under workspaces/ (as `jitskit runs`
     lists them). Its dashboard opens: attached and steerable while the run is live in
     another process, else replayed from its log for review (R resumes it).
+
+    SWEEP is a sweep's folder (`jitskit sweep --workspace DIR`): its runs are listed, kept
+    current from their logs; Enter opens one's dashboard, Space pauses the sweep.
     """
     launch_tui(target)

@@ -27,20 +27,75 @@ class EventLogError(Exception):
     """The log cannot be opened or written (with the path and what to do)."""
 
 
+class LineLog:
+    """An append-only file of one line per record, with one writer: each line goes out in
+    one `write(2)` on an `O_APPEND` descriptor, and a partial last line (the record a killed
+    writer was writing) is cut when the file is opened, so the next line starts clean."""
+
+    def __init__(self, path: Path, what: str, fd: int) -> None:
+        self.path = path
+        self.what = what
+        self._fd: int | None = fd
+
+    @classmethod
+    def open(cls, path: Path, what: str) -> tuple[LineLog, bytes]:
+        """``path`` opened for appending (``what`` names it in errors: ``the event log``),
+        and the complete lines already in it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existing = _cut_partial_line(path)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise EventLogError(
+                f"{path}: cannot open {what} for appending ({exc.strerror}); check the "
+                "folder's permissions and free space"
+            ) from None
+        return cls(path, what, fd), existing
+
+    def write(self, line: str) -> None:
+        if self._fd is None:
+            raise EventLogError(f"{self.path}: {self.what} is closed")
+        view = memoryview((line + "\n").encode())
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+
+    async def sync(self) -> None:
+        fd = self._fd
+        if fd is not None:
+            await asyncio.to_thread(os.fsync, fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+
+
+def _cut_partial_line(path: Path) -> bytes:
+    """Cuts a partial last line off ``path`` and returns its complete lines (none when
+    there is no file yet)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    if data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        with path.open("r+b") as handle:
+            handle.truncate(keep)
+        data = data[:keep]
+    return data
+
+
 class EventLog:
     """Appends stamped events to a run's log and hands them to in-process listeners."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._seq = _repair_and_last_seq(path)
-        try:
-            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise EventLogError(
-                f"{path}: cannot open the event log for appending ({exc.strerror}); check the "
-                "workspace's permissions and free space"
-            ) from None
+        self._file, existing = LineLog.open(path, "the event log")
+        events = decode_lines(existing.splitlines())
+        self._seq = max((e.seq for e in events if not isinstance(e, LogCorrupt)), default=0)
         self._listeners: list[Listener] = []
 
     @property
@@ -63,15 +118,9 @@ class EventLog:
         A listener that raises is dropped from nothing and stops nothing: its error is
         swallowed so a broken client cannot stop the run.
         """
-        if self._fd is None:
-            raise EventLogError(f"{self.path}: the event log is closed")
+        stamped: Event = event.model_copy(update={"seq": self._seq + 1, "ts": time.time()})
+        self._file.write(dump_event(stamped))
         self._seq += 1
-        stamped: Event = event.model_copy(update={"seq": self._seq, "ts": time.time()})
-        data = (dump_event(stamped) + "\n").encode()
-        view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
         for listener in list(self._listeners):
             with contextlib.suppress(Exception):
                 listener(stamped)
@@ -79,35 +128,10 @@ class EventLog:
 
     async def sync(self) -> None:
         """Forces the log to disk (iteration boundaries: nothing before them is lost)."""
-        fd = self._fd
-        if fd is not None:
-            await asyncio.to_thread(os.fsync, fd)
+        await self._file.sync()
 
     def close(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = None
-
-
-def _repair_and_last_seq(path: Path) -> int:
-    """Cuts a partial last line (the event being written when a process died) and returns
-    the last sequence number in the log."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return 0
-    if data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        with path.open("r+b") as handle:
-            handle.truncate(keep)
-        data = data[:keep]
-    last = 0
-    for event in decode_lines(data.splitlines()):
-        if not isinstance(event, LogCorrupt):
-            last = max(last, event.seq)
-    return last
+        self._file.close()
 
 
 def decode_line(raw: bytes, number: int) -> Event:

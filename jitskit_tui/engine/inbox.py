@@ -13,8 +13,10 @@ import asyncio
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -22,6 +24,8 @@ from jitskit_tui.engine.eventlog import decode_lines
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, live_engine
 from jitskit_tui.protocol.controls import CONTROL_ADAPTER, Control
 from jitskit_tui.protocol.events import ControlReceived
+
+T = TypeVar("T")
 
 
 class NotLive(WorkspaceError):
@@ -35,11 +39,16 @@ def send_control(ws: Workspace, control: Control) -> Path:
             f"run {ws.name} is not live (no engine holds it); `jitskit resume {ws.ref}` "
             "continues it"
         )
-    ws.control.mkdir(parents=True, exist_ok=True)
+    return drop_control(ws.control, control)
+
+
+def drop_control(inbox: Path, control: Control) -> Path:
+    """Drops ``control`` into the inbox folder ``inbox``, atomically."""
+    inbox.mkdir(parents=True, exist_ok=True)
     data = CONTROL_ADAPTER.dump_json(control)
-    tmp = ws.control / f".tmp-{control.id}.json"
+    tmp = inbox / f".tmp-{control.id}.json"
     tmp.write_bytes(data)
-    final = ws.control / f"{time.time_ns():020d}-{control.id}.json"
+    final = inbox / f"{time.time_ns():020d}-{control.id}.json"
     os.replace(tmp, final)
     return final
 
@@ -52,14 +61,20 @@ class InboxItem:
 
 
 def drain_inbox(ws: Workspace) -> list[InboxItem]:
-    """Every control file in the inbox, oldest first, each removed once read."""
+    """Every control file in the run's inbox, oldest first, each removed once read."""
+    return drain_controls(ws.control)
+
+
+def drain_controls(inbox: Path) -> list[InboxItem]:
+    """Every control file in the inbox folder ``inbox``, oldest first, each removed once
+    read."""
     try:
-        names = sorted(n for n in os.listdir(ws.control) if n.endswith(".json") and n[0] != ".")
+        names = sorted(n for n in os.listdir(inbox) if n.endswith(".json") and n[0] != ".")
     except FileNotFoundError:
         return []
     items: list[InboxItem] = []
     for name in names:
-        path = ws.control / name
+        path = inbox / name
         try:
             data = path.read_bytes()
         except OSError:
@@ -80,11 +95,26 @@ async def wait_for_ack(
 ) -> ControlReceived | None:
     """The engine's `control_received` event for ``control_id``, read from the event log
     after byte ``offset``; ``None`` when it does not come within ``timeout_s``."""
+
+    def find(lines: list[bytes]) -> ControlReceived | None:
+        for event in decode_lines(lines):
+            if isinstance(event, ControlReceived) and event.control_id == control_id:
+                return event
+        return None
+
+    return await watch_log(ws.events, offset, find, timeout_s)
+
+
+async def watch_log(
+    path: Path, offset: int, find: Callable[[list[bytes]], T | None], timeout_s: float
+) -> T | None:
+    """Reads the lines appended to ``path`` after byte ``offset`` as they come, until
+    ``find`` finds what it looks for in them (its answer) or ``timeout_s`` passes."""
     deadline = time.monotonic() + timeout_s
     pending = b""
     while time.monotonic() < deadline:
         try:
-            with ws.events.open("rb") as handle:
+            with path.open("rb") as handle:
                 handle.seek(offset)
                 chunk = handle.read()
         except OSError:
@@ -92,8 +122,8 @@ async def wait_for_ack(
         offset += len(chunk)
         pending += chunk
         *lines, pending = pending.split(b"\n")
-        for event in decode_lines(lines):
-            if isinstance(event, ControlReceived) and event.control_id == control_id:
-                return event
+        found = find(lines)
+        if found is not None:
+            return found
         await asyncio.sleep(0.05)
     return None

@@ -27,6 +27,7 @@ from jitskit_tui.engine.headline import NoHeadline, measure_headline
 from jitskit_tui.engine.inbox import NotLive, drain_inbox
 from jitskit_tui.engine.iteration import IterationRunner
 from jitskit_tui.engine.naive import NaiveSession
+from jitskit_tui.engine.queue_report import QueueReport
 from jitskit_tui.engine.run_context import RunContext, load_frozen_spec
 from jitskit_tui.engine.run_start import begin_stint, fork_branch
 from jitskit_tui.engine.state import RunState
@@ -85,6 +86,7 @@ class Engine:
             raise
         if options.fork_from is not None:
             self.context.request_fork(options.fork_from)
+        QueueReport(self.context, machine).attach()
         self._closed = False
         self._headline = ""
         """The stint's last headline in words, or why there is none (for `run_finished`)."""

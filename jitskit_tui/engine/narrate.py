@@ -23,6 +23,7 @@ from jitskit_tui.protocol.events import (
     ControlReceived,
     ErrorRaised,
     EvalBudgetAnnounced,
+    EvalQueued,
     Event,
     GateResulted,
     HeadlineMeasured,
@@ -52,6 +53,7 @@ from jitskit_tui.protocol.texts import (
     headline_text,
     ops_s,
     outcome_text,
+    queue_text,
     throughput_text,
 )
 from jitskit_tui.spec.units import format_span
@@ -96,6 +98,7 @@ class Narrator:
 
     def line(self, event: Event) -> str | None:
         """The line for ``event`` (after folding it), or ``None``."""
+        before = self.state.loop_state
         self.state.apply(event)
         n = event.iteration
         match event:
@@ -171,6 +174,8 @@ class Narrator:
                 busy = f" ({_first(warning, 90)})" if warning else ""
                 smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
                 return f"  throughput {figure}; {verdict}{busy}{smaller}"
+            case EvalQueued():
+                return f"  {queue_text(event)}"
             case CommitMade():
                 return f"  commit {event.sha[:8]} on {event.branch}: {event.message}"
             case BestMoved():
@@ -214,6 +219,8 @@ class Narrator:
             case BranchForked():
                 return f"forked from iteration {event.from_iteration}: now on branch {event.branch}"
             case LoopStateChanged():
+                if before == "queued":
+                    return None  # back to what the wait interrupted: said already
                 if event.state == "paused":
                     return "paused (resume with `jitskit control RUN resume`)"
                 if event.state == "baselines":

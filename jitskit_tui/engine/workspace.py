@@ -25,6 +25,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -175,15 +176,18 @@ def _read_lock(path: Path) -> LockInfo | None:
         return None
 
 
-class RunLock:
-    """The live engine's claim on a workspace: an exclusive `flock` on `.jitskit/run.lock`.
+class PathLock:
+    """A live process's claim on a folder: an exclusive `flock` on a lock file that holds
+    its pid and host.
 
     The kernel drops the lock when the process dies (kill -9 included), so a lock file
-    left behind by a dead engine is simply taken over.
+    left behind by a dead process is simply taken over.
     """
 
-    def __init__(self, workspace: Workspace) -> None:
-        self.path = workspace.lock_file
+    def __init__(self, path: Path, busy: Callable[[str], str]) -> None:
+        self.path = path
+        self._busy = busy
+        """The refusal's words, given who holds the lock."""
         self._fd: int | None = None
 
     def acquire(self) -> None:
@@ -195,10 +199,7 @@ class RunLock:
             os.close(fd)
             info = _read_lock(self.path)
             who = f"process {info.pid} on {info.host}" if info else "another process"
-            raise WorkspaceError(
-                f"{self.path.parent.parent}: the run is live ({who} holds it); steer it with "
-                "`jitskit control`, or stop it before resuming"
-            ) from None
+            raise WorkspaceError(self._busy(who)) from None
         mine = json.dumps(
             {"pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
         )
@@ -207,8 +208,8 @@ class RunLock:
         self._fd = fd
 
     def release(self) -> None:
-        # The file stays (unlinking it could let two later engines lock two different
-        # inodes); an unlocked, empty lock file means no engine is live.
+        # The file stays (unlinking it could let two later holders lock two different
+        # inodes); an unlocked, empty lock file means no process is live.
         if self._fd is not None:
             with contextlib.suppress(OSError):
                 os.ftruncate(self._fd, 0)
@@ -216,18 +217,36 @@ class RunLock:
             self._fd = None
 
 
-def live_engine(workspace: Workspace) -> LockInfo | None:
-    """The live engine's pid and host when one holds the workspace, else ``None``."""
+class RunLock(PathLock):
+    """The live engine's claim on a workspace: `.jitskit/run.lock`."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__(
+            workspace.lock_file,
+            lambda who: (
+                f"{workspace.root}: the run is live ({who} holds it); steer it with "
+                "`jitskit control`, or stop it before resuming"
+            ),
+        )
+
+
+def lock_holder(lock_file: Path) -> LockInfo | None:
+    """The pid and host of the live process holding ``lock_file``, else ``None``."""
     try:
-        fd = os.open(workspace.lock_file, os.O_RDONLY)
+        fd = os.open(lock_file, os.O_RDONLY)
     except FileNotFoundError:
         return None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _read_lock(workspace.lock_file) or LockInfo(pid=0, host="?", started=0.0)
+            return _read_lock(lock_file) or LockInfo(pid=0, host="?", started=0.0)
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
         os.close(fd)
+
+
+def live_engine(workspace: Workspace) -> LockInfo | None:
+    """The live engine's pid and host when one holds the workspace, else ``None``."""
+    return lock_holder(workspace.lock_file)

@@ -78,6 +78,8 @@ async def evaluate(
             iteration=request.iteration,
             limits=limits,
             data_volume=spec.requirement.durability != "none",
+            # A machine that holds an allocation for the evaluation bounds it by the budget.
+            time_limit_s=budget.overall_s or None,
         )
         async with sandbox:
             run = EvalRun(

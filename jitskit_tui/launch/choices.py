@@ -62,6 +62,10 @@ class RunChoices:
     allow_smaller_machine: bool = False
     """Evaluate even on a machine with fewer CPUs, less memory or no disk where the card
     asks for them, every figure marked; recorded with the run (a resume keeps it)."""
+    eval_turns: Path | None = None
+    """A folder of evaluation turns the run shares with others (a sweep's): where the
+    machine is one host (not a machine per evaluation, as Slurm gives), its evaluations
+    wait for their turn, so no two benchmarks run at once."""
 
     def with_agent(self, name: str | None, given: Mapping[str, str]) -> RunChoices:
         """These choices with agent ``name`` (``None``: the same one) and ``given`` options

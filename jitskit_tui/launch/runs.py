@@ -25,21 +25,28 @@ from jitskit_tui.engine.setup import create_workspace
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
 from jitskit_tui.launch.choices import LaunchError, RunChoices
+from jitskit_tui.machine_kinds import kind_for
 from jitskit_tui.protocol.agent import Agent, AgentUnavailable
 from jitskit_tui.sandbox.base import BenchMachine, MachineError
 from jitskit_tui.sandbox.machines import machine_for
+from jitskit_tui.sandbox.turns import EvalTurns, TurnTakingMachine
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
 
 
-def open_machine(label: str) -> BenchMachine:
-    """The benchmark machine ``label`` names (nothing is contacted yet)."""
+def open_machine(label: str, turns: Path | None = None) -> BenchMachine:
+    """The benchmark machine ``label`` names (nothing is contacted yet); with ``turns``,
+    a machine that is one host takes its evaluations' turns there."""
     try:
-        return machine_for(label)
+        machine = machine_for(label)
     except MachineError as exc:
         hint = f" ({exc.hint})" if exc.hint else ""
         raise LaunchError(
             f"cannot evaluate on {exc.machine}: {exc.message}{hint}", cause="machine"
         ) from None
+    kind = kind_for(label)
+    if turns is None or (kind is not None and kind.machine_per_evaluation):
+        return machine
+    return TurnTakingMachine(machine, EvalTurns(turns))
 
 
 def open_agent(choices: RunChoices, spec: SpecCard) -> tuple[Agent, dict[str, str]]:
@@ -59,18 +66,32 @@ def open_agent(choices: RunChoices, spec: SpecCard) -> tuple[Agent, dict[str, st
     return agent, options
 
 
-def start_run(spec_path: Path, choices: RunChoices) -> Engine:
-    """A new run of the card at ``spec_path``: its workspace and an engine on it."""
+def load_card(spec_path: Path) -> SpecCard:
+    """The card at ``spec_path``, or a :class:`LaunchError` listing its problems."""
     try:
-        spec = load_spec(spec_path)
+        return load_spec(spec_path)
     except SpecError as err:
         first = str(err.issues[0]) if err.issues else "it does not load"
         raise LaunchError(
             f"{spec_path}: the card cannot run: {first}",
             lines=tuple(str(issue) for issue in err.issues),
         ) from None
+
+
+def check_start(spec_path: Path, choices: RunChoices) -> SpecCard:
+    """What :func:`start_run` checks before it makes anything: the card loads, and its
+    machine and agent can be made; a sweep checks every card this way before it starts."""
+    spec = load_card(spec_path)
+    open_machine(choices.machine or spec.environment.machine)
+    open_agent(choices, spec)
+    return spec
+
+
+def start_run(spec_path: Path, choices: RunChoices) -> Engine:
+    """A new run of the card at ``spec_path``: its workspace and an engine on it."""
+    spec = load_card(spec_path)
     # An unusable machine or agent is said before a workspace is made.
-    machine = open_machine(choices.machine or spec.environment.machine)
+    machine = open_machine(choices.machine or spec.environment.machine, choices.eval_turns)
     agent, options = open_agent(choices, spec)
     try:
         ws = create_workspace(spec, spec_path, choices.workspace, base=choices.workspaces)
@@ -124,7 +145,9 @@ def resume_run(ws: Workspace, choices: RunChoices) -> Engine:
             choice="iterations",
         )
     agent, options = open_agent(choices, spec)
-    machine = open_machine(choices.machine or state.machine or spec.environment.machine)
+    machine = open_machine(
+        choices.machine or state.machine or spec.environment.machine, choices.eval_turns
+    )
     return _engine(ws, agent, machine, choices, options, budget)
 
 

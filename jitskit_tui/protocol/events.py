@@ -27,6 +27,7 @@ LoopState = Literal[
     "building",
     "gating",
     "benchmarking",
+    "queued",
     "critiquing",
     "auditing",
     "committing",
@@ -415,6 +416,27 @@ class EvalStarted(_Event):
     machine: str
 
 
+class EvalQueued(_Event):
+    """An evaluation waits for its machine (an allocation in a Slurm queue, or its turn on a
+    machine a sweep's runs share), or, with ``waiting`` false, stopped waiting: it has the
+    machine now, or gave up. Logged when the wait starts and each time its place changes."""
+
+    type: Literal["eval_queued"] = "eval_queued"
+    machine: str
+    where: str
+    """The partition, or the machine's label."""
+    ahead: int | None = None
+    """Jobs the scheduler considers first; ``None`` when unknown."""
+    reason: str = ""
+    """Slurm's reason (``Resources``, ``Priority``), or words."""
+    job_id: str = ""
+    text: str = ""
+    """In words: ``queued on bench, 3 jobs ahead (waiting for a free node)``."""
+    waiting: bool = True
+    waited_s: float = 0.0
+    """With ``waiting`` false: how long it waited."""
+
+
 class EvalStep(_Event):
     type: Literal["eval_step"] = "eval_step"
     purpose: EvalPurpose
@@ -626,6 +648,7 @@ Event = Annotated[
     | SteeringEditRefused
     | ControlReceived
     | EvalStarted
+    | EvalQueued
     | EvalStep
     | EvalBudgetAnnounced
     | EvalProgress

@@ -4,7 +4,7 @@ them without the engine. A line of text cut short and a ratio read the same ever
 
 from __future__ import annotations
 
-from jitskit_tui.protocol.events import Decision
+from jitskit_tui.protocol.events import Decision, EvalQueued
 from jitskit_tui.protocol.headline import Headline
 from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.records import IterationRecord
@@ -280,3 +280,11 @@ def headline_trailer(headline: Headline) -> str:
     (full, paired, 8 trials, seed 12345)``."""
     text = headline_text(headline).replace(RANGE_DASH, "-")
     return f"{text} ({headline.size}, paired, {headline.trials} trials, seed {headline.seed})"
+
+
+def queue_text(event: EvalQueued) -> str:
+    """``queued on bench, 3 jobs ahead (waiting for a free node)``, or, once it ends,
+    ``the machine is ours after 42 s queued on bench``."""
+    if event.waiting:
+        return event.text or f"queued on {event.where}"
+    return f"the machine is ours after {event.waited_s:.0f} s queued on {event.where}"

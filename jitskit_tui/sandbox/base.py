@@ -137,11 +137,52 @@ class EvalSandbox(abc.ABC):
         await self.close()
 
 
+@dataclass(frozen=True)
+class QueueState:
+    """An evaluation waiting for its machine: an allocation in a Slurm queue, or a turn at
+    a machine other runs of a sweep are evaluating on. What the app shows while it waits."""
+
+    where: str
+    """The partition, or the machine's label."""
+    ahead: int | None
+    """Waiting jobs the scheduler considers before this one; ``None`` when unknown."""
+    reason: str
+    """Why it waits: Slurm's reason (``Resources``, ``Priority``), or words."""
+    job_id: str = ""
+
+    def waiting_words(self) -> str:
+        """``on bench, 3 jobs ahead (waiting for a free node)``."""
+        why = {"Resources": "waiting for a free node", "Priority": "behind higher priority"}
+        extra = why.get(self.reason, self.reason if self.reason not in ("", "None") else "")
+        ahead = ""
+        if self.ahead == 0:
+            ahead = ", next in line"
+        elif self.ahead is not None:
+            ahead = f", {self.ahead} {'job' if self.ahead == 1 else 'jobs'} ahead"
+        return f"on {self.where}{ahead}" + (f" ({extra})" if extra else "")
+
+    def describe(self) -> str:
+        """``queued on bench, 3 jobs ahead (waiting for a free node)``."""
+        return f"queued {self.waiting_words()}"
+
+
+QUEUE_NOTICE_S = 1.0
+"""A wait for the machine shorter than this is not worth a word: machines tell their
+observer only once a wait has lasted this long."""
+
+QueueObserver = Callable[[QueueState | None], None]
+"""Told the queue state while an evaluation waits for its machine (each time it changes),
+and ``None`` once the evaluation has its machine."""
+
+
 class BenchMachine(abc.ABC):
     """A place evaluations run: this host, a Docker host, or a Slurm partition."""
 
     label: str
     """How the user named it: ``local``, ``tcp://host:port``, ``ssh://user@host``, a context."""
+    on_queue: QueueObserver | None = None
+    """Told while an evaluation waits for the machine (a Slurm queue, a sweep's turn);
+    the engine sets it to report the wait as events."""
 
     @property
     def cache_key(self) -> str:
@@ -152,6 +193,12 @@ class BenchMachine(abc.ABC):
     def build_cache_key(self) -> str:
         """Identifies the toolchain alone: compiled harness objects are kept per key."""
         return self.cache_key
+
+    @property
+    def this_host(self) -> bool:
+        """Whether evaluations run on this host (its processes and settings can be read
+        directly)."""
+        return False
 
     async def aclose(self) -> None:  # noqa: B027 - most machines hold no connection
         """Releases connections to the machine; sandboxes are closed before this."""
@@ -170,6 +217,14 @@ class BenchMachine(abc.ABC):
 
     @abc.abstractmethod
     async def open(
-        self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool
+        self,
+        *,
+        run_id: str,
+        iteration: int | None,
+        limits: Limits,
+        data_volume: bool,
+        time_limit_s: float | None = None,
     ) -> EvalSandbox:
-        """Opens a fresh sandbox for one evaluation."""
+        """Opens a fresh sandbox for one evaluation. ``time_limit_s`` bounds the whole
+        evaluation where the machine enforces one (a Slurm allocation's time limit);
+        ``None``: the machine's default."""

@@ -268,8 +268,15 @@ class DockerMachine(BenchMachine):
         return host_config, notes
 
     async def open(
-        self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool
+        self,
+        *,
+        run_id: str,
+        iteration: int | None,
+        limits: Limits,
+        data_volume: bool,
+        time_limit_s: float | None = None,
     ) -> DockerSandbox:
+        # A container has no time limit of its own: each command has its own timeout.
         conn = await self.connection()
         api = conn.api
         sandbox_id = uuid.uuid4().hex[:12]

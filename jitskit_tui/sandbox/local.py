@@ -306,6 +306,10 @@ class LocalMachine(BenchMachine):
                 versions.append(out.splitlines()[0] if out else "")
         return "|".join(["local", *versions, *_hardware()])
 
+    @property
+    def this_host(self) -> bool:
+        return True
+
     async def check(self) -> None:
         if shutil.which("bwrap") is None:
             raise MachineError(
@@ -355,8 +359,15 @@ class LocalMachine(BenchMachine):
         return await asyncio.to_thread(facts.this_host, self.label, scratch_base())
 
     async def open(
-        self, *, run_id: str, iteration: int | None, limits: Limits, data_volume: bool
+        self,
+        *,
+        run_id: str,
+        iteration: int | None,
+        limits: Limits,
+        data_volume: bool,
+        time_limit_s: float | None = None,
     ) -> EvalSandbox:
+        # No allocation to bound here: each command has its own timeout.
         await asyncio.to_thread(reap_orphans)
         base = scratch_base()
         root = base / f"jitskit-{os.getpid()}-{secrets.token_hex(4)}"

@@ -25,7 +25,7 @@ from pathlib import Path
 from jitskit_tui.config import ConfigError, load_user_config
 from jitskit_tui.protocol.results import MachineFacts
 from jitskit_tui.sandbox import facts as host_facts
-from jitskit_tui.sandbox.base import BenchMachine, Limits, MachineError
+from jitskit_tui.sandbox.base import BenchMachine, Limits, MachineError, QueueObserver
 from jitskit_tui.sandbox.owner import client_identity, pid_gone
 from jitskit_tui.sandbox.slurm_cli import (
     NO_SLURM_HINT,
@@ -37,7 +37,6 @@ from jitskit_tui.sandbox.slurm_cli import (
 )
 from jitskit_tui.sandbox.slurm_jobs import (
     HolderRequest,
-    QueueObserver,
     job_comment,
     job_name,
     reap_jobs,
@@ -53,6 +52,9 @@ PARTITION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 STAGING_ENV = "JITSKIT_SLURM_STAGING"
 DEFAULT_TIME_LIMIT_S = 30 * 60.0
 """An evaluation's allocation ends after this long unless ``open`` is given its budget."""
+ALLOCATION_SLACK_S = 120.0
+"""Added to an evaluation's budget for its allocation: the budget bounds the evaluation's
+phases; the allocation also holds the uploads, each command's step launch and the release."""
 MEMORY_HEADROOM_BYTES = 256 << 20
 """Asked of Slurm beyond the card's limit: the node runner, srun's step daemon and the
 jail's own processes live in the allocation too, outside the sandbox's limit."""
@@ -220,17 +222,19 @@ class SlurmMachine(BenchMachine):
         iteration: int | None,
         limits: Limits,
         data_volume: bool,
-        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        time_limit_s: float | None = None,
     ) -> SlurmSandbox:
-        """Waits for an exclusive allocation with the card's CPUs and memory, for at most
-        ``time_limit_s`` (the evaluation's budget), and opens the sandbox in it."""
+        """Waits for an exclusive allocation with the card's CPUs and memory, for the
+        evaluation's budget ``time_limit_s`` and some slack (:data:`DEFAULT_TIME_LIMIT_S`
+        when it has none), and opens the sandbox in it."""
+        limit = DEFAULT_TIME_LIMIT_S if time_limit_s is None else time_limit_s + ALLOCATION_SLACK_S
         sandbox = await self._allocate(
             run_id=run_id,
             iteration=iteration,
             limits=limits,
             data_volume=data_volume,
             exclusive=True,
-            time_limit_s=time_limit_s,
+            time_limit_s=limit,
         )
         try:
             await sandbox.start()

@@ -19,10 +19,11 @@ import getpass
 import math
 import re
 import shlex
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from jitskit_tui.sandbox.base import MachineError
+from jitskit_tui.sandbox.base import QUEUE_NOTICE_S, MachineError, QueueObserver, QueueState
 from jitskit_tui.sandbox.owner import client_identity, pid_gone
 from jitskit_tui.sandbox.slurm_cli import (
     JobInfo,
@@ -203,31 +204,6 @@ async def submit(label: str, request: HolderRequest) -> str:
     return job_id
 
 
-@dataclass(frozen=True)
-class QueueState:
-    """An allocation waiting in the queue: what the app shows while the evaluation waits."""
-
-    partition: str
-    job_id: str
-    ahead: int
-    """Pending jobs of the partition the scheduler considers before this one."""
-    reason: str
-    """Slurm's reason for the wait: ``Resources``, ``Priority``, ``None`` (not yet looked)."""
-
-    def describe(self) -> str:
-        jobs = "job" if self.ahead == 1 else "jobs"
-        why = {"Resources": "waiting for a free node", "Priority": "behind higher priority"}
-        extra = why.get(self.reason, self.reason if self.reason not in ("", "None") else "")
-        return f"queued on {self.partition}, {self.ahead} {jobs} ahead" + (
-            f" ({extra})" if extra else ""
-        )
-
-
-QueueObserver = Callable[[QueueState | None], None]
-"""Called with the queue state while an allocation waits (when it changes), and with
-``None`` once it runs."""
-
-
 async def wait_running(
     label: str,
     partition: str,
@@ -237,9 +213,36 @@ async def wait_running(
     first_poll_s: float = 0.1,
     max_poll_s: float = 5.0,
 ) -> JobInfo:
-    """Waits until the job runs; raises :class:`MachineError` when it never will."""
+    """Waits until the job runs; raises :class:`MachineError` when it never will. The
+    observer hears of every change of place, and ``None`` once the wait is over, however
+    it ended (started, refused, cancelled)."""
+    shown: list[QueueState] = []
+    since = time.monotonic()
+
+    def tell(state: QueueState) -> None:
+        waited = time.monotonic() - since >= QUEUE_NOTICE_S
+        if on_queue is not None and waited and (not shown or shown[-1] != state):
+            on_queue(state)
+            shown.append(state)
+
+    try:
+        return await _poll_until_running(
+            label, partition, job_id, tell if on_queue else None, first_poll_s, max_poll_s
+        )
+    finally:
+        if shown and on_queue is not None:
+            on_queue(None)
+
+
+async def _poll_until_running(
+    label: str,
+    partition: str,
+    job_id: str,
+    tell: Callable[[QueueState], None] | None,
+    first_poll_s: float,
+    max_poll_s: float,
+) -> JobInfo:
     delay = first_poll_s
-    shown: QueueState | None = None
     while True:
         info = await job_info(label, job_id)
         if info is None:
@@ -249,8 +252,6 @@ async def wait_running(
                 "someone may have cancelled it (`scancel`); run the evaluation again",
             )
         if info.state == "RUNNING":
-            if shown is not None and on_queue is not None:
-                on_queue(None)
             return info
         if info.state not in ("PENDING", "CONFIGURING"):
             raise MachineError(
@@ -265,13 +266,10 @@ async def wait_running(
                 f"the cluster will never start job {job_id} on {partition}: {info.reason}",
                 f"{HOPELESS[info.reason]}; `scontrol show partition {partition}` shows them",
             )
-        if info.state == "PENDING" and on_queue is not None:
+        if info.state == "PENDING" and tell is not None:
             place = await pending_ahead(label, partition, job_id)
             if place is not None:
-                state = QueueState(partition, job_id, place[0], place[1])
-                if state != shown:
-                    on_queue(state)
-                    shown = state
+                tell(QueueState(where=partition, ahead=place[0], reason=place[1], job_id=job_id))
         await asyncio.sleep(delay)
         # Poll fast while an idle cluster is about to start it, gently while it queues.
         delay = min(delay * 1.5, max_poll_s)

@@ -23,17 +23,24 @@ from textual.worker import Worker, WorkerState
 from jitskit_tui.paths import default_spec, packaged
 from jitskit_tui.tui.commands import KeyCommands
 from jitskit_tui.tui.keymap import APP_KEYS, KeyArea
-from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested, RunRequested
+from jitskit_tui.tui.messages import (
+    OpenRunRequested,
+    OpenSweepRequested,
+    ResumeRequested,
+    RunRequested,
+)
 
 if TYPE_CHECKING:
     from jitskit_tui.engine.loop import Engine
     from jitskit_tui.engine.workspace import Workspace
     from jitskit_tui.launch.choices import RunChoices
+    from jitskit_tui.sweep.folder import SweepFolder
     from jitskit_tui.tui.dashboard.screen import DashboardScreen
     from jitskit_tui.tui.run.feed import RunFeed
     from jitskit_tui.tui.run.links import LiveLink, RunLink
     from jitskit_tui.tui.screens.editor import EditorScreen
     from jitskit_tui.tui.screens.runs import RunsScreen
+    from jitskit_tui.tui.screens.sweep import SweepScreen
 
 # Textual's own palette entries that ours replace (our Quit asks about unsaved changes,
 # our Help lists keys by area).
@@ -64,9 +71,11 @@ class JitskitApp(App[None]):
         engine: Engine | None = None,
         run_defaults: RunChoices | None = None,
         workspaces: Path | None = None,
+        sweep: SweepFolder | None = None,
     ) -> None:
         """``run``: a run to open at start (attached or replayed); ``engine``: a run to
-        start at start, live in this app (`jitskit run SPEC`)."""
+        start at start, live in this app (`jitskit run SPEC`); ``sweep``: a sweep to show
+        at start (`jitskit tui DIR`)."""
         super().__init__()
         self._spec = spec
         self._cursor_blink = cursor_blink
@@ -76,6 +85,8 @@ class JitskitApp(App[None]):
         self.editor: EditorScreen | None = None
         self.dashboard: DashboardScreen | None = None
         self.runs_screen: RunsScreen | None = None
+        self.sweep_screen: SweepScreen | None = None
+        self._sweep = sweep
         self.feeds: dict[str, RunFeed] = {}
         self.live: LiveLink | None = None
         self._drain_timer: Timer | None = None
@@ -85,6 +96,7 @@ class JitskitApp(App[None]):
         self.add_mode("editor", self._make_editor)
         self.add_mode("dashboard", self._make_dashboard)
         self.add_mode("runs", self._make_runs)
+        self.add_mode("sweep", self._make_sweep)
 
     def _make_editor(self) -> Screen[None]:
         # Loaded with the mode: an app opened on a run draws the dashboard without it.
@@ -110,6 +122,13 @@ class JitskitApp(App[None]):
 
         self.runs_screen = RunsScreen(self.workspaces)
         return self.runs_screen
+
+    def _make_sweep(self) -> Screen[None]:
+        from jitskit_tui.tui.screens.sweep import SweepScreen
+
+        assert self._sweep is not None, "the sweep mode is entered with a sweep"
+        self.sweep_screen = SweepScreen(self._sweep)
+        return self.sweep_screen
 
     def on_mount(self) -> None:
         # Everything loaded so far (modules, styles) lives as long as the app: keep it
@@ -157,6 +176,26 @@ class JitskitApp(App[None]):
         self.switch_mode("runs")
         if self.runs_screen is not None and self.runs_screen.is_mounted:
             self.runs_screen.action_refresh()
+
+    def action_show_sweep(self) -> None:
+        if self._sweep is None:
+            self.notify(
+                "No sweep is open: open one from the runs (F5), or with `jitskit tui DIR`.",
+                markup=False,
+            )
+            return
+        self.switch_mode("sweep")
+
+    def open_sweep(self, folder: SweepFolder) -> None:
+        """Shows the sweep in ``folder``: its runs, live-updating."""
+        self._sweep = folder
+        self.switch_mode("sweep")
+        if self.sweep_screen is not None:
+            self.sweep_screen.show_sweep(folder)
+
+    @on(OpenSweepRequested)
+    def _open_sweep_requested(self, message: OpenSweepRequested) -> None:
+        self.open_sweep(message.folder)
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -301,6 +340,7 @@ class JitskitApp(App[None]):
 
         from jitskit_tui.launch.choices import LaunchError
         from jitskit_tui.launch.runs import recorded_choices, resume_run
+        from jitskit_tui.sweep.setup import in_its_sweep
         from jitskit_tui.tui.screens.start_run import StartRunDialog
 
         ws = message.workspace
@@ -331,7 +371,7 @@ class JitskitApp(App[None]):
         if choices is None:
             return
         try:
-            engine = await asyncio.to_thread(resume_run, ws, choices)
+            engine = await asyncio.to_thread(resume_run, ws, in_its_sweep(ws.root, choices))
         except LaunchError as exc:
             self.notify(str(exc), title="The run cannot resume", severity="error", timeout=15)
             return
@@ -421,6 +461,12 @@ class JitskitApp(App[None]):
         self.exit()
 
 
+class SweepFirstApp(JitskitApp):
+    """The app opened on a sweep: its runs first (Enter opens one's dashboard)."""
+
+    DEFAULT_MODE = "sweep"
+
+
 class RunFirstApp(JitskitApp):
     """The app opened on a run: the dashboard is the first screen, and the editor is
     built only when asked for (F3), so a review starts as fast as it can."""
@@ -451,14 +497,24 @@ def make_app(
     run_defaults: RunChoices | None = None,
     workspaces: Path | None = None,
 ) -> JitskitApp:
-    """The app on a card, or on a run (a workspace folder: the dashboard opens on it, the
-    editor on the demo card); with ``engine``, on that run going live in the app (the
-    editor on ``target``, a card); the CLI and the tests build it the same way."""
+    """The app on a card, on a sweep (its folder: the sweep's runs first), or on a run (a
+    workspace folder: the dashboard opens on it, the editor on the demo card); with
+    ``engine``, on that run going live in the app (the editor on ``target``, a card); the
+    CLI and the tests build it the same way."""
+    from jitskit_tui.sweep.folder import sweep_named
+
     spec = target if target is not None else default_spec()
-    run = _run_named(target) if target is not None and engine is None else None
-    if run is not None:
+    sweep = sweep_named(str(target)) if target is not None and engine is None else None
+    run = _run_named(target) if target is not None and engine is None and not sweep else None
+    if run is not None or sweep is not None:
         spec = default_spec()
-    kind = RunFirstApp if run is not None or engine is not None else JitskitApp
+    kind: type[JitskitApp] = (
+        SweepFirstApp
+        if sweep is not None
+        else RunFirstApp
+        if run is not None or engine is not None
+        else JitskitApp
+    )
     return kind(
         spec,
         cursor_blink=cursor_blink,
@@ -466,4 +522,5 @@ def make_app(
         engine=engine,
         run_defaults=run_defaults,
         workspaces=workspaces,
+        sweep=sweep,
     )

@@ -112,6 +112,13 @@ APP_KEYS = KeyArea(
             "Browse the runs on this machine: review, resume or attach",
             footer=False,
         ),
+        KeyCommand(
+            "f6",
+            "app.show_sweep",
+            "Sweep",
+            "Go to the sweep opened last: its runs, their state and best",
+            footer=False,
+        ),
     ),
 )
 
@@ -432,5 +439,40 @@ RUNS_KEYS = KeyArea(
         ),
         KeyCommand("R", "resume_run", "Resume", "Continue the selected run in this app"),
         KeyCommand("r", "refresh", "Refresh", "List the runs again", footer=False),
+    ),
+)
+
+SWEEP_KEYS = KeyArea(
+    "Sweep",
+    (
+        KeyCommand(
+            "enter",
+            "open_run",
+            "Open run",
+            "Open the selected run's dashboard (attached while it is live, else replayed)",
+            palette=False,
+        ),
+        KeyCommand("space", "pause_sweep", "Pause sweep", "Pause every run of the sweep"),
+        KeyCommand("space", "resume_sweep", "Resume sweep", "Resume every run of the sweep"),
+        KeyCommand(
+            "S",
+            "stop_sweep",
+            "Stop sweep",
+            "Stop every run once its iteration is committed; runs not started do not start",
+            footer_key="S",
+        ),
+        KeyCommand(
+            "A",
+            "abort_sweep",
+            "Abort sweep",
+            "Abort every run of the sweep now (asks first); the work so far is kept",
+            footer=False,
+        ),
+        KeyCommand("p", "pause_run", "Pause run", "Pause the selected run"),
+        KeyCommand("p", "resume_run", "Resume run", "Resume the selected run"),
+        KeyCommand(
+            "s", "stop_run", "Stop run", "Stop the selected run once its iteration is committed"
+        ),
+        KeyCommand("r", "refresh", "Refresh", "Read the runs' logs again", footer=False),
     ),
 )

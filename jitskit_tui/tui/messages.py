@@ -11,6 +11,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from jitskit_tui.engine.workspace import Workspace
     from jitskit_tui.spec import SpecCard
+    from jitskit_tui.sweep.folder import SweepFolder
 
 
 @dataclass
@@ -40,3 +41,10 @@ class OpenRunRequested(Message):
     """The user chose a run in the browser: review it, or attach to it when it is live."""
 
     workspace: Workspace
+
+
+@dataclass
+class OpenSweepRequested(Message):
+    """The user chose a sweep in the browser: show its runs."""
+
+    folder: SweepFolder

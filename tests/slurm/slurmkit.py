@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from jitskit_tui.sandbox.base import Limits
-from jitskit_tui.sandbox.slurm import DEFAULT_TIME_LIMIT_S, SlurmMachine
+from jitskit_tui.sandbox.slurm import SlurmMachine
 from jitskit_tui.sandbox.slurm_sandbox import SlurmSandbox
 
 REPO = Path(__file__).resolve().parents[2]
@@ -77,7 +77,7 @@ class RecordingMachine(SlurmMachine):
         iteration: int | None,
         limits: Limits,
         data_volume: bool,
-        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        time_limit_s: float | None = None,
     ) -> SlurmSandbox:
         sandbox = await super().open(
             run_id=run_id,

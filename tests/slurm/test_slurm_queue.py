@@ -8,8 +8,8 @@ import asyncio
 import pytest
 from slurmkit import SMALL, RecordingMachine
 
+from jitskit_tui.sandbox.base import QueueState
 from jitskit_tui.sandbox.slurm_cli import slurm
-from jitskit_tui.sandbox.slurm_jobs import QueueState
 
 pytestmark = [pytest.mark.slurm]
 

@@ -16,9 +16,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jitskit_tui.launch.choices import RunChoices
+
+if TYPE_CHECKING:
+    from textual.pilot import Pilot
+
+    from jitskit_tui.tui.run.feed import RunFeed
 
 HERE = Path(__file__).resolve().parent
 RECORDED = HERE / "recorded"
@@ -29,6 +36,29 @@ FAST_RUNS = RunChoices(
     agent_options={"pace": "instant", "trajectory": str(TRAJECTORY)}, baselines=False
 )
 """Start-dialog defaults for live runs in the tests: offline, instant, no baselines."""
+
+
+async def resume_in_app(
+    pilot: Pilot[Any], until: Callable[..., Awaitable[None]], *, iterations: str
+) -> RunFeed:
+    """R on the dashboard of a run that ended, the start dialog proposing ``iterations``
+    in all, accepted: the resumed run's live feed."""
+    from jitskit_tui.tui.app import JitskitApp
+    from jitskit_tui.tui.screens.start_run import StartRunDialog
+
+    app = pilot.app
+    assert isinstance(app, JitskitApp)
+    await pilot.press("R")
+    await until(pilot, lambda: isinstance(app.screen, StartRunDialog), what="the dialog")
+    assert app.screen.query_one("#iterations").value == iterations  # type: ignore[attr-defined]
+    await pilot.press("ctrl+s")
+    await until(
+        pilot,
+        lambda: any(feed.link.kind == "live" for feed in app.feeds.values()),
+        what="the resumed run",
+    )
+    return next(feed for feed in app.feeds.values() if feed.link.kind == "live")
+
 
 STEER_PLAN = "Keep the reference layout, but say in the plan what the shard count costs."
 STEER_TOOL = "Run build_and_test before you finish, so the critic has a number to compare."

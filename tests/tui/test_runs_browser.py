@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from recording import FAST_RUNS, TINY, TRAJECTORY, restore
+from recording import FAST_RUNS, TINY, TRAJECTORY, restore, resume_in_app
 from textual.widgets import DataTable, Static
 
 from jitskit_tui.tui.app import JitskitApp, make_app
@@ -19,7 +19,6 @@ from jitskit_tui.tui.dashboard.screen import DashboardScreen
 from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.screens.confirm import ConfirmDialog
 from jitskit_tui.tui.screens.runs import RunsScreen
-from jitskit_tui.tui.screens.start_run import StartRunDialog
 from jitskit_tui.tui.screens.steering import SteerDialog
 
 Until = Callable[..., Awaitable[None]]
@@ -69,17 +68,8 @@ async def test_a_finished_run_resumes_in_the_app(recorded: Path, until: Until) -
     app = make_app(recorded, cursor_blink=False, run_defaults=FAST_RUNS)
     async with app.run_test(size=(120, 30)) as pilot:
         await until(pilot, lambda: bool(app.feeds) and the_feed(app).link.ended)
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, StartRunDialog), what="the dialog")
         # The budget is used up: the dialog proposes one more iteration.
-        assert app.screen.query_one("#iterations").value == "4"  # type: ignore[attr-defined]
-        await pilot.press("ctrl+s")
-        await until(
-            pilot,
-            lambda: any(s.link.kind == "live" for s in app.feeds.values()),
-            what="the resumed run",
-        )
-        live = next(s for s in app.feeds.values() if s.link.kind == "live")
+        live = await resume_in_app(pilot, until, iterations="4")
         await until(pilot, lambda: live.link.ended, what="iteration 4", limit=120)
         state = live.view.state
         assert state.completed == 4 and state.status == "finished"

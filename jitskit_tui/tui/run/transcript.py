@@ -27,6 +27,7 @@ from jitskit_tui.protocol.events import (
     ContextCompacted,
     ControlReceived,
     ErrorRaised,
+    EvalQueued,
     Event,
     IterationAbandoned,
     IterationStarted,
@@ -46,7 +47,7 @@ from jitskit_tui.protocol.events import (
     ToolCallForming,
     ToolCallStarted,
 )
-from jitskit_tui.protocol.texts import one_line, ratio_text
+from jitskit_tui.protocol.texts import one_line, queue_text, ratio_text
 from jitskit_tui.tui.run.blocks import Block, BlockKind
 from jitskit_tui.tui.run.formatting import DASH, delivery_text, ops_text
 from jitskit_tui.tui.run.tool_text import (
@@ -297,6 +298,8 @@ class Transcript:
                     event,
                     "info" if event.verdict == "pass" else "warning",
                 )
+            case EvalQueued():
+                self._note(queue_text(event), event)
             case BestMoved():
                 self._note(
                     f"★ new best: iteration {n} at {ops_text(event.throughput_ops_s)}", event

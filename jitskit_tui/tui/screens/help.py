@@ -20,6 +20,7 @@ from jitskit_tui.tui.keymap import (
     PROBLEM_KEYS,
     RUN_KEYS,
     RUNS_KEYS,
+    SWEEP_KEYS,
     TRANSCRIPT_KEYS,
     KeyArea,
 )
@@ -36,6 +37,7 @@ AREAS: tuple[KeyArea, ...] = (
     DIFF_KEYS,
     CHART_KEYS,
     RUNS_KEYS,
+    SWEEP_KEYS,
 )
 
 ABOUT = (

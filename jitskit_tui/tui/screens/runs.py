@@ -1,6 +1,8 @@
 """The runs browser: every run under `workspaces/`, newest first, with its card, date,
 iterations, best throughput and ratio, and status. Enter reviews a run (replayed from its
-log, read-only) or attaches to it when another process runs it; R resumes it here.
+log, read-only) or attaches to it when another process runs it; R resumes it here. Sweeps
+are listed among them (their card column says `sweep of N cards`); Enter shows a sweep's
+runs.
 
 The list is read in a thread and refreshed every few seconds while shown, so a run
 started elsewhere appears and a live one's numbers move.
@@ -23,8 +25,10 @@ from jitskit_tui.engine.runs import RunSummary, summarize
 from jitskit_tui.engine.workspace import Workspace, list_workspace_dirs, live_engine
 from jitskit_tui.paths import packaged
 from jitskit_tui.protocol.texts import ratio_text
+from jitskit_tui.sweep.board import SweepBoard, SweepView, list_sweep_dirs
+from jitskit_tui.sweep.folder import SweepError, SweepFolder
 from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
-from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested
+from jitskit_tui.tui.messages import OpenRunRequested, OpenSweepRequested, ResumeRequested
 from jitskit_tui.tui.run.formatting import DASH, ops_text
 
 REFRESH_S = 3.0
@@ -39,18 +43,30 @@ _STATUS_STYLE = {
 }
 
 
+Listed = RunSummary | SweepView
+
+
+def _started_of(item: Listed) -> datetime | None:
+    return item.started if isinstance(item, RunSummary) else item.manifest.created
+
+
+def _path_of(item: Listed) -> Path:
+    return item.workspace.root if isinstance(item, RunSummary) else item.folder.root
+
+
 class RunList:
-    """The runs under a folder, each summarized again only when its log changed or an
-    engine took or left it: refreshing the list every few seconds stays cheap however
-    many long runs there are."""
+    """The runs (and sweeps) under a folder, each summarized again only when its log
+    changed or an engine took or left it, each sweep's runs' logs folded as they grow:
+    refreshing the list every few seconds stays cheap however many long runs there are."""
 
     def __init__(self, base: Path | None) -> None:
         self.base = base
         self._known: dict[Path, tuple[tuple[int, int, bool], RunSummary]] = {}
+        self._sweeps: dict[Path, SweepBoard] = {}
 
-    def read(self) -> list[RunSummary]:
-        """Blocking: every run, newest first."""
-        summaries = []
+    def read(self) -> list[Listed]:
+        """Blocking: every run and sweep, newest first."""
+        summaries: list[Listed] = []
         seen = set()
         for path in list_workspace_dirs(self.base):
             ws = Workspace(path)
@@ -66,8 +82,18 @@ class RunList:
             summaries.append(known[1])
             seen.add(path)
         self._known = {p: v for p, v in self._known.items() if p in seen}
+        boards = {}
+        for path in list_sweep_dirs(self.base):
+            board = self._sweeps.get(path)
+            try:
+                board = board or SweepBoard(SweepFolder(path))
+                summaries.append(board.read())
+            except SweepError:
+                continue  # a damaged manifest: not listed (its own screen says why)
+            boards[path] = board
+        self._sweeps = boards
         oldest = datetime.min.replace(tzinfo=UTC)
-        return sorted(summaries, key=lambda r: r.started or oldest, reverse=True)
+        return sorted(summaries, key=lambda r: _started_of(r) or oldest, reverse=True)
 
 
 def _started(value: datetime | None) -> str:
@@ -83,7 +109,7 @@ class RunsScreen(Screen[None]):
     def __init__(self, base: Path | None = None) -> None:
         super().__init__()
         self.base = base
-        self.runs: list[RunSummary] = []
+        self.runs: list[Listed] = []
         self._list = RunList(base)
 
     def compose(self) -> ComposeResult:
@@ -117,12 +143,24 @@ class RunsScreen(Screen[None]):
             return
         self._show(runs)
 
-    def _show(self, runs: list[RunSummary]) -> None:
+    def _show(self, runs: list[Listed]) -> None:
         table = self.query_one("#runs", DataTable)
         chosen = self.selected
         self.runs = runs
         table.clear()
         for run in runs:
+            if isinstance(run, SweepView):
+                table.add_row(
+                    Text(run.folder.name),
+                    Text(f"sweep of {len(run.manifest.entries)} cards", style="italic"),
+                    Text(_started(run.manifest.created)),
+                    Text(f"{run.completed}/{run.budget}"),
+                    Text(DASH),
+                    Text(DASH),
+                    Text(run.status, style=_STATUS_STYLE.get(run.status, "")),
+                    key=str(run.folder.root),
+                )
+                continue
             best = (
                 f"#{run.best_iteration} {ops_text(run.best_ops_s, unit=False)}"
                 if run.best_iteration
@@ -139,13 +177,16 @@ class RunsScreen(Screen[None]):
                 key=str(run.workspace.root),
             )
         if chosen is not None:
-            names = [r.workspace.root for r in runs]
-            if chosen.workspace.root in names:
-                table.move_cursor(row=names.index(chosen.workspace.root), animate=False)
+            names = [_path_of(r) for r in runs]
+            if _path_of(chosen) in names:
+                table.move_cursor(row=names.index(_path_of(chosen)), animate=False)
         where = self.base or Path("workspaces")
         live = sum(1 for r in runs if r.status == "live")
+        sweeps = sum(1 for r in runs if isinstance(r, SweepView))
+        singles = len(runs) - sweeps
         self.query_one("#runs-title", Static).update(
-            f"Runs in {where}/ · {len(runs)} run{'s' if len(runs) != 1 else ''}"
+            f"Runs in {where}/ · {singles} run{'s' if singles != 1 else ''}"
+            + (f" · {sweeps} sweep{'s' if sweeps != 1 else ''}" if sweeps else "")
             + (f" · {live} live" if live else "")
         )
         if not runs:
@@ -164,7 +205,7 @@ class RunsScreen(Screen[None]):
         self.query_one("#runs", DataTable).display = False
 
     @property
-    def selected(self) -> RunSummary | None:
+    def selected(self) -> Listed | None:
         table = self.query_one("#runs", DataTable)
         row = table.cursor_row
         return self.runs[row] if self.runs and 0 <= row < len(self.runs) else None
@@ -172,12 +213,21 @@ class RunsScreen(Screen[None]):
     @on(DataTable.RowSelected, "#runs")
     def action_open_run(self) -> None:
         run = self.selected
-        if run is not None:
+        if isinstance(run, SweepView):
+            self.post_message(OpenSweepRequested(run.folder))
+        elif run is not None:
             self.post_message(OpenRunRequested(run.workspace))
 
     def action_resume_run(self) -> None:
         run = self.selected
         if run is None:
+            return
+        if isinstance(run, SweepView):
+            self.notify(
+                f"A sweep runs in a terminal: `jitskit sweep --resume {run.folder.root}` "
+                "continues it; Enter shows its runs.",
+                markup=False,
+            )
             return
         if run.status == "live":
             self.notify(

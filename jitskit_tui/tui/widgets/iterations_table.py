@@ -42,6 +42,7 @@ _RUNNING = {
     "building": "build",
     "gating": "gates",
     "benchmarking": "bench",
+    "queued": "queued",
     "critiquing": "critic",
     "auditing": "audit",
     "committing": "commit",

@@ -28,6 +28,7 @@ STATE_STYLE = {
     "building": "$text-warning",
     "gating": "$text-warning",
     "benchmarking": "$text-accent",
+    "queued": "$text-warning",
     "critiquing": "$text-secondary",
     "auditing": "$text-secondary",
     "committing": "$text-muted",
@@ -58,7 +59,9 @@ def state_words(view: RunView) -> tuple[str, str]:
         words += f" {progress}"
     elif running and live is not None and live.step == "benchmark" and live.last_ops_s:
         words += f" {ops_text(live.last_ops_s)}"
-    elif running and live is not None and live.budget is not None:
+    elif running and live is not None and live.budget is not None and shown != "queued":
+        # Not while it waits for the machine: the bound starts once the machine is ours,
+        # and beside a queue it would read as the wait's limit.
         words += f" · evaluation bound {format_span(live.budget.overall_s)}"
     return words, STATE_STYLE.get(shown, "$text")
 
