@@ -13,6 +13,7 @@ import click
 from jitskit_tui.cli.bench_cmd import (
     EXIT_GATE_FAILED,
     EXIT_USAGE,
+    allow_smaller_machine_option,
     load_or_exit,
     machine_or_exit,
     on_machine,
@@ -43,6 +44,7 @@ SIDE_A, SIDE_B = "A", "B"
 )
 @click.option("--machine", help=f"Benchmark machine: {address_forms()}.")
 @click.option("--seed", type=int, help="Seed for the order of trials and the gates' draws.")
+@allow_smaller_machine_option
 def compare(
     spec: Path,
     side_a: str,
@@ -51,12 +53,14 @@ def compare(
     json_out: Path | None,
     machine: str | None,
     seed: int | None,
+    allow_smaller_machine: bool,
 ) -> None:
     """Compare store B with store A on SPEC: paired trials, the ratio B/A and a verdict.
 
     A and B are each a store folder, RUN@N (iteration N of a run) or baseline:NAME.
     Exit 0 whatever the verdict, 1 when a gate fails on either side, 2 for a usage or
-    spec error, 3 when the machine cannot evaluate.
+    spec error, 3 when the machine cannot evaluate or is smaller than the card (unless
+    --allow-smaller-machine: every figure is then marked).
     """
     card = load_or_exit(spec)
     with tempfile.TemporaryDirectory(prefix="jitskit-compare-") as scratch:
@@ -78,6 +82,7 @@ def compare(
             link_libraries=libraries,
             seed=seed,
             peers=(a.peer(SIDE_A, threshold=1.0),),
+            allow_smaller_machine=allow_smaller_machine,
         )
         progress = ProgressLine(card.name)
         try:
@@ -127,8 +132,9 @@ def _print(
     )
     if trials:
         print_trials(trials, indent="    ")
-    m = result.machine
-    click.echo(f"  machine: {m.host}: {m.cpu_model}, {m.cpu_count} CPUs, kernel {m.kernel}")
+    click.echo(f"  machine: {result.machine.describe()}")
+    if result.smaller_machine:
+        click.echo(f"  note: every figure above was {result.smaller_machine}")
     if result.floor_ns_per_op is not None:
         click.echo(f"  driver floor: {result.floor_ns_per_op:.1f} CPU ns per operation per thread")
     if result.conditions is not None:
@@ -169,6 +175,7 @@ def compare_json(result: EvalResult, side_a: str, side_b: str) -> dict[str, obje
         "machine": result.machine.model_dump(),
         "floor_ns_per_op": result.floor_ns_per_op,
         "warnings": result.warnings,
+        "smaller_machine": result.smaller_machine,
     }
 
 

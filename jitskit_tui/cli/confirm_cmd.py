@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from jitskit_tui.cli.bench_cmd import EXIT_MACHINE, EXIT_USAGE, machine_or_exit, on_machine
+from jitskit_tui.cli.bench_cmd import (
+    EXIT_MACHINE,
+    EXIT_USAGE,
+    allow_smaller_machine_option,
+    machine_or_exit,
+    on_machine,
+)
 from jitskit_tui.engine.baseline import measured_baselines
 from jitskit_tui.engine.headline import NoHeadline, measure_headline
 from jitskit_tui.engine.narrate import Narrator
@@ -29,7 +35,10 @@ EXIT_NO_HEADLINE = 1
     type=click.Path(path_type=Path),
     help="Also write the headline (results/headline.json's content and its commit) here.",
 )
-def confirm(run_name: str, machine: str | None, json_out: Path | None) -> None:
+@allow_smaller_machine_option
+def confirm(
+    run_name: str, machine: str | None, json_out: Path | None, allow_smaller_machine: bool
+) -> None:
     """Measure RUN's headline: its best store at the full size on a held-out trace seed,
     paired against the best comparable baseline and every baseline whose cached figure
     is within 2x of the best's (the others listed unpaired).
@@ -73,7 +82,13 @@ def confirm(run_name: str, machine: str | None, json_out: Path | None) -> None:
     try:
         event = on_machine(
             bench_machine,
-            lambda: measure_headline(run, bench_machine, baselines=measured_baselines, live=False),
+            lambda: measure_headline(
+                run,
+                bench_machine,
+                baselines=measured_baselines,
+                live=False,
+                allow_smaller_machine=allow_smaller_machine,
+            ),
         )
     except NoHeadline as exc:
         click.echo(f"{ws.name}: no headline: {exc}", err=True)

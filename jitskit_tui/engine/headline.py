@@ -70,11 +70,14 @@ async def measure_headline(
     *,
     baselines: BaselineSource | None,
     live: bool = True,
+    allow_smaller_machine: bool = False,
 ) -> HeadlineMeasured:
     """Measures, writes, commits and logs the headline of ``run``'s best; raises
     :class:`NoHeadline` saying why there is none. ``baselines`` measures them first when
     the run has none yet (``None``: the headline then has no ratio); ``live``: the run's
-    loop state follows the measurement (a run that is not live keeps its own)."""
+    loop state follows the measurement (a run that is not live keeps its own). A run
+    allowed onto a smaller machine than its card measures its headline there too, marked;
+    ``allow_smaller_machine`` allows it for this measurement."""
     state = run.state
     best = state.best_iteration
     view = state.iterations.get(best) if best is not None else None
@@ -105,6 +108,7 @@ async def measure_headline(
                 iteration=best,
                 seed_override=seed,
                 peers=peers,
+                allow_smaller_machine=allow_smaller_machine or state.allow_smaller_machine,
             )
             observer = EvalEvents(run.emit, set_state, "headline", None)
             result = await evaluate(request, machine, observer)

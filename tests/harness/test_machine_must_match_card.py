@@ -108,6 +108,16 @@ def test_jitskit_bench_refuses_before_building_with_exit_3(tmp_path: Path) -> No
     assert "build" not in result.output
 
 
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="needs bubblewrap")
+def test_jitskit_compare_refuses_too_and_offers_the_flag(tmp_path: Path) -> None:
+    card = _too_big_card(tmp_path)
+    result = CliRunner().invoke(cli, ["compare", str(card), str(REFERENCE), str(REFERENCE)])
+    assert result.exit_code == 3, result.output
+    assert "CPUs, the machine has" in result.output
+    assert "--allow-smaller-machine" in result.output
+    assert "B/A" not in result.output
+
+
 @pytest.mark.skipif(
     shutil.which("bwrap") is None or shutil.which("g++") is None, reason="needs bwrap and g++"
 )
