@@ -103,7 +103,10 @@ async def test_fifty_turns_stay_bounded(tmp_path: Path, monkeypatch: pytest.Monk
     first = later[0]["content"][0]["text"]
     assert first.startswith(SUMMARY_HEADER)
     assert "keep 16 shards" in first and "The whiteboard as it stands now" in first
-    assert len(later) <= 2 * settings.keep_turns + 2
+    # Where the last request falls in the cycle of compactions depends on the prompts'
+    # length; what matters is that the count of messages does not grow over the run.
+    counts = [len(r.messages) for r in planner]
+    assert max(counts[-15:]) <= max(counts[10:35]), counts
     chat = agent._chats["planner"]
     assert isinstance(chat, RoleChat) and chat.conversation.compactions == len(summaries)
 
