@@ -151,6 +151,13 @@ def _headline(
         trials=len(result.trials),
         against=found[0].other if found else None,
         comparisons=result.comparisons,
+        peers={
+            side: peer.throughput
+            for side, peer in result.peers.items()
+            if peer.throughput is not None
+            and peer.verdict == "pass"
+            and side.startswith(BASELINE_SIDE)
+        },
         unpaired=unpaired,
         conditions_warning=conditions.warning if conditions is not None else "",
         smaller_machine=str(getattr(result, "smaller_machine", "") or ""),

@@ -105,6 +105,9 @@ class RunState:
     """Iterations an audit test at gate severity failed after they were best."""
     headline: HeadlineMeasured | None = None
     """The latest headline measured (``None``: none yet)."""
+    headline_said: str = ""
+    """What the last stint said of the headline as it ended (`run_finished`): its words,
+    or why there is none (`no headline: the run was started without baselines; ...`)."""
     stints: list[Stint] = field(default_factory=list)
     finish_reason: str = ""
     last_seq: int = 0
@@ -235,11 +238,13 @@ class RunState:
                     self.stints[-1].ended_ts = self.stints[-1].last_ts
                 self.stints.append(Stint(started_ts=event.ts, last_ts=event.ts))
                 self.finish_reason = ""
+                self.headline_said = ""
             case RunFinished():
                 if self.stints:
                     self.stints[-1].status = event.status
                     self.stints[-1].ended_ts = event.ts
                 self.finish_reason = event.reason
+                self.headline_said = event.headline
                 self.loop_state = "stopped"
             case LoopStateChanged():
                 self.loop_state = event.state

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from jitskit_tui.protocol.events import CostUpdate, Decision, Delivery, Role, RunStatus
-from jitskit_tui.protocol.measurement import Comparison
+from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.texts import dollars_words
 
 
@@ -88,6 +88,16 @@ class ShownRatio:
     """Its commit recorded a ratio against another baseline measurement (or none)."""
     comparison: Comparison | None = None
     """The paired comparison the value is the point of (``None``: unpaired or unknown)."""
+
+    def as_comparison(self) -> Comparison | None:
+        """The paired comparison, else the value as an unpaired one (a cached figure of
+        the baseline, measured at another time); ``None`` when the ratio is unknown."""
+        if self.comparison is not None:
+            return self.comparison
+        if self.value is None or not self.against:
+            return None
+        ratio = Interval(point=self.value)
+        return Comparison(other=f"baseline:{self.against}", ratio=ratio, paired=False)
 
 
 @dataclass

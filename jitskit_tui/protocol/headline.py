@@ -39,6 +39,9 @@ class Headline(BaseModel):
     baseline, or the fastest of those paired in this window when it measured slower."""
     comparisons: list[Comparison] = Field(default_factory=list)
     """The best against each paired baseline (ratio best / baseline)."""
+    peers: dict[str, Interval] = Field(default_factory=dict)
+    """Each paired baseline's throughput over its trials in the same window, with its
+    interval, by side (`baseline:tbb-chm`); empty in headlines measured before it."""
     unpaired: dict[str, float] = Field(default_factory=dict)
     """Baselines more than 2x away from the best: their cached figure (ops/s), unpaired."""
     conditions_warning: str = ""
@@ -52,6 +55,11 @@ class Headline(BaseModel):
     def headline_comparison(self) -> Comparison | None:
         """The comparison the headline ratio is, when there is one."""
         return next((c for c in self.comparisons if c.other == self.against), None)
+
+    @property
+    def against_throughput(self) -> Interval | None:
+        """The throughput of the baseline the headline ratio is against, when known."""
+        return self.peers.get(self.against) if self.against else None
 
     @property
     def counts(self) -> bool:
