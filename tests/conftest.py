@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from support import run_jitskit
+from support.demo_run import DemoRun, run_short_demo
 
 
 @pytest.fixture
@@ -24,3 +25,10 @@ def write_card(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The short scripted demo with the real baselines, run once a session (a couple of
+    minutes): paired figures, decisions and a headline (tests/support/demo_run.py)."""
+    return run_short_demo(tmp_path_factory.mktemp("demo"))

@@ -3,48 +3,27 @@ paired against the best and the baselines, the best only ever moves on a win who
 interval clears 1 + min_effect, and the run ends with its headline, a ratio with its
 interval against the best comparable baseline.
 
-The demo card's first two steps, with trials pinned and one second long, so the run
-takes a couple of minutes (the baselines' figures are cached per machine after the first).
+The run is the session's short demo (tests/support/demo_run.py), which the report's and
+the sweep dashboard's tests read too.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
-from enginekit import run_cli
 
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.protocol.events import BestMoved, HeadlineMeasured, IterationFinished, RunFinished
 
-from support import SPECS
+from support.demo_run import DemoRun
 
 pytestmark = pytest.mark.slow
 
 
-def short_demo(dest: Path) -> Path:
-    card = yaml.safe_load((SPECS / "demo.yaml").read_text())
-    card["loop"].update(
-        {
-            "iterations": 2,
-            "audit_every": 2,
-            "trials": {"min": 3, "max": 3},
-            "quick": {"duration": "1s", "operation_count": "300k"},
-            "full": {"duration": "1s", "operation_count": "300k"},
-        }
-    )
-    dest.write_text(yaml.safe_dump(card, sort_keys=False))
-    return dest
-
-
 def test_the_demo_ends_with_a_paired_headline_and_its_best_moved_only_on_evidence(
-    tmp_path: Path,
+    demo_run: DemoRun,
 ) -> None:
-    ws = tmp_path / "demo-run"
-    args = ["run", str(short_demo(tmp_path / "demo.yaml")), "--headless", "--agent", "scripted"]
-    done = run_cli(*args, "--pace", "instant", "--seed", "7", "--workspace", str(ws), timeout=900)
+    ws, done = demo_run.ws, demo_run.done
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     events = read_events(ws / ".jitskit" / "events.jsonl")
     state = RunState.from_events(events)

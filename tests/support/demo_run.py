@@ -1,0 +1,66 @@
+"""The scripted demo, short, with the real baselines: a run whose iterations are paired
+against the best and the baselines and that ends with its headline. One run serves every
+test that reads such a run (its decisions and headline, its report, its sweep row): the
+session fixture `demo_run` (tests/conftest.py) makes it once.
+
+The demo card's first two steps, with trials pinned and one second long, so the run
+takes a couple of minutes (the baselines' figures are cached per machine after the first).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from jitskit_tui.protocol.measurement import Interval
+from jitskit_tui.protocol.texts import RANGE_DASH
+
+from support import SPECS, run_jitskit
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    ws: Path
+    """The run's folder."""
+    card: Path
+    done: subprocess.CompletedProcess[str]
+    """How `jitskit run --headless` ended."""
+
+    @property
+    def events(self) -> Path:
+        return self.ws / ".jitskit" / "events.jsonl"
+
+
+def short_demo(dest: Path) -> Path:
+    card = yaml.safe_load((SPECS / "demo.yaml").read_text())
+    card["loop"].update(
+        {
+            "iterations": 2,
+            "audit_every": 2,
+            "trials": {"min": 3, "max": 3},
+            "quick": {"duration": "1s", "operation_count": "300k"},
+            "full": {"duration": "1s", "operation_count": "300k"},
+        }
+    )
+    dest.write_text(yaml.safe_dump(card, sort_keys=False))
+    return dest
+
+
+def run_short_demo(root: Path) -> DemoRun:
+    """The short demo run headless under ``root``, scripted at instant pace."""
+    ws = root / "demo-run"
+    card = short_demo(root / "demo.yaml")
+    args = ["run", str(card), "--headless", "--agent", "scripted", "--pace", "instant"]
+    done = run_jitskit(*args, "--seed", "7", "--workspace", str(ws), timeout=900)
+    return DemoRun(ws, card, done)
+
+
+def with_interval(figure: Interval, digits: str, unit: str) -> str:
+    """A figure as the app writes it, spelled out here so a test states what it expects:
+    ``2.21x [2.05-2.38]`` (``digits`` ``.2f``, ``unit`` the times sign), ``1,234 ops/s
+    [1,200-1,270]`` (an en dash between the ends)."""
+    low, high = figure.ci_low, figure.ci_high
+    return f"{figure.point:{digits}}{unit} [{low:{digits}}{RANGE_DASH}{high:{digits}}]"
