@@ -1,10 +1,10 @@
 """What the results report says of one run, gathered from its workspace: its card, its
 state folded from the log, its committed records, its whiteboard and its git history.
 
-Every figure is the run's own, measured: the store's throughput and ratio are the best
-iteration's, and the headline (the best measured at the full size, paired against the
-baseline, issue 12) replaces them once the run has one; until then the report says the
-headline is missing rather than pass an in-loop figure off as it.
+Every figure is the run's own, measured. The row's figures are the run's headline (the
+best measured at the full size on a held-out trace, paired against the baseline, issue
+12) once it has one; until then they are the best iteration's in-loop figures, and the
+report says they are not the headline and why, rather than pass them off as it.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 
 from jitskit_tui.engine import gitrepo
 from jitskit_tui.engine.eventlog import EventLogError, read_events
-from jitskit_tui.engine.runs import RunStatusText, run_status
+from jitskit_tui.engine.runs import RunStatusText, best_ratio_words, headline_words, run_status
 from jitskit_tui.engine.state import CostTotals, IterationView, RunState
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
+from jitskit_tui.protocol.events import Decision
+from jitskit_tui.protocol.measurement import Interval
 from jitskit_tui.protocol.records import IterationRecord
-from jitskit_tui.protocol.results import EvalResult
+from jitskit_tui.protocol.texts import side_name
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
 
 DIFF_LIMIT = 200_000
@@ -36,19 +38,11 @@ class Point:
     is_best: bool = False
     ci_low: float | None = None
     ci_high: float | None = None
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """The synthesized store over the best comparable baseline."""
-
-    value: float
-    ci_low: float | None = None
-    ci_high: float | None = None
-    against: str = ""
-    headline: bool = False
-    """Measured as the run's headline (full size, held-out trace, paired); otherwise the
-    best iteration's in-loop figure."""
+    decision: Decision = ""
+    """What its evaluation decided about the best (empty in logs before decisions)."""
+    baseline: Interval | None = None
+    """The baseline its ratio is against, measured beside it in the same window."""
+    baseline_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,10 +65,28 @@ class RunFigures:
     machine: str = ""
     """The machine's address and what it is: ``slurm://bench: Xeon, 2 CPUs``."""
     baseline: str | None = None
+    """The baseline the row's ratio is against (else the run's best comparable one)."""
     baseline_ops_s: float | None = None
+    """Its cached figure, measured alone at another time (the chart's line when no
+    baseline was measured beside the iterations)."""
+    baseline_throughput: Interval | None = None
+    """Its throughput measured beside the row's store, in the same window."""
     store_ops_s: float | None = None
+    store_throughput: Interval | None = None
+    """The row's store's throughput over its trials, with its interval."""
+    store_size: str = ""
+    """The size the row's store was measured at (`full` for a headline)."""
     best_iteration: int | None = None
-    ratio: Ratio | None = None
+    """The iteration the row's figures are of: the headline's, else the best."""
+    ratio: str = ""
+    """The headline in words (`2.21x [2.05-2.38] vs tbb-chm`), else the best's in-loop
+    ratio; empty when neither is known."""
+    headline: bool = False
+    """The row's figures are the run's headline."""
+    no_headline: str = ""
+    """Why the row's figures are not a headline, in words."""
+    headline_about: str = ""
+    """How the headline was measured: size, trace, trials, machine."""
     completed: int = 0
     budget: int = 0
     passing: int = 0
@@ -90,15 +102,7 @@ class RunFigures:
 
     @property
     def headline_missing(self) -> bool:
-        return self.ratio is None or not self.ratio.headline
-
-
-def _interval(result: EvalResult | None) -> tuple[float | None, float | None]:
-    """The throughput's 95% interval, when the evaluation measured one (repeated trials,
-    issue 12; a single run has none)."""
-    interval = getattr(result, "throughput", None)
-    low, high = getattr(interval, "ci_low", None), getattr(interval, "ci_high", None)
-    return (float(low), float(high)) if low is not None and high is not None else (None, None)
+        return not self.headline
 
 
 def _record(ws: Workspace, view: IterationView) -> IterationRecord | None:
@@ -206,7 +210,6 @@ def run_figures(ws: Workspace) -> RunFigures:
         cost=state.total_cost,
         baseline=state.baseline_name,
         baseline_ops_s=state.baseline_ops_s,
-        best_iteration=state.best_iteration,
     )
     try:
         spec = load_spec(ws.spec_file)
@@ -224,29 +227,101 @@ def run_figures(ws: Workspace) -> RunFigures:
     figures.machine = state.machine + (
         f": {facts.cpu_model}, {facts.cpu_count} CPUs" if facts is not None else ""
     )
-    for view in views:
-        record = records[view.iteration]
-        low, high = _interval(record.result if record else None)
-        figures.points.append(
-            Point(
-                view.iteration,
-                view.throughput_ops_s,
-                counts=view.verdict == "pass" and view.outcome == "evaluated",
-                is_best=view.iteration == state.best_iteration,
-                ci_low=low,
-                ci_high=high,
-            )
-        )
+    figures.points = [_point(view, records[view.iteration], state) for view in views]
     figures.passing = sum(1 for p in figures.points if p.counts)
     figures.gates = _gates(views, best)
     if best_view is not None and best_view.state == "done":
-        figures.store_ops_s = best_view.throughput_ops_s
-        shown = state.ratio_now(best_view)
-        if shown.value is not None:
-            figures.ratio = Ratio(shown.value, against=shown.against or "")
+        _in_loop_row(figures, state, best_view, best)
+    if not _headline_row(figures, state):
+        figures.no_headline = why_no_headline(state, figures.status, ws)
     figures.timeline = whiteboard_timeline(_whiteboard(ws, best_view, problems))
     _add_diff(figures, views, best_view, problems)
     return figures
+
+
+def _point(view: IterationView, record: IterationRecord | None, state: RunState) -> Point:
+    """An iteration on the chart: its throughput with its interval, and the baseline its
+    ratio is against as measured beside it (when it was)."""
+    result = record.result if record is not None else None
+    interval = result.throughput if result is not None else None
+    paired = view.vs_baseline if view.vs_baseline is not None and view.vs_baseline.paired else None
+    peer = result.peers.get(paired.other) if result is not None and paired is not None else None
+    return Point(
+        view.iteration,
+        interval.point if interval is not None else view.throughput_ops_s,
+        counts=view.verdict == "pass" and view.outcome == "evaluated",
+        is_best=view.iteration == state.best_iteration,
+        ci_low=interval.ci_low if interval is not None else None,
+        ci_high=interval.ci_high if interval is not None else None,
+        decision=view.decision,
+        baseline=peer.throughput if peer is not None and peer.verdict == "pass" else None,
+        baseline_name=side_name(paired.other) if paired is not None else "",
+    )
+
+
+def _in_loop_row(
+    figures: RunFigures, state: RunState, best: IterationView, record: IterationRecord | None
+) -> None:
+    """The row's figures from the best iteration's own evaluation (the loop's size, the
+    card's trace), its ratio paired against the baseline measured beside it when it was."""
+    result = record.result if record is not None else None
+    figures.best_iteration = best.iteration
+    figures.store_ops_s = best.throughput_ops_s
+    figures.store_throughput = result.throughput if result is not None else None
+    figures.store_size = result.size if result is not None else ""
+    figures.ratio = best_ratio_words(state)
+    shown = state.ratio_now(best)
+    if shown.against:
+        figures.baseline = shown.against
+    if shown.comparison is not None and result is not None:
+        peer = result.peers.get(shown.comparison.other)
+        figures.baseline_throughput = peer.throughput if peer is not None else None
+
+
+def _headline_row(figures: RunFigures, state: RunState) -> bool:
+    """The row's figures from the run's headline, when it has one with a ratio."""
+    headline = state.headline
+    chosen = headline.headline_comparison if headline is not None else None
+    if headline is None or chosen is None or not headline.counts:
+        return False
+    figures.headline = True
+    figures.ratio = headline_words(state)
+    figures.best_iteration = headline.best_iteration
+    figures.store_throughput = headline.throughput
+    figures.store_ops_s = headline.throughput.point if headline.throughput else None
+    figures.store_size = headline.size
+    figures.baseline = side_name(chosen.other)
+    figures.baseline_throughput = headline.against_throughput
+    figures.baseline_ops_s = state.baseline_figures.get(figures.baseline)
+    figures.headline_about = (
+        f"measured at the {headline.size} size on a held-out trace (seed {headline.seed}), "
+        f"{headline.trials} trials paired round by round"
+        + (f", on {headline.machine}" if headline.machine else "")
+    )
+    return True
+
+
+_ENDED = {"aborted": "was aborted", "failed": "failed", "crashed": "crashed"}
+
+
+def why_no_headline(state: RunState, status: RunStatusText, ws: Workspace) -> str:
+    """Why a run's report shows no headline, in words, with how to get one."""
+    if state.headline is not None:  # measured, but no ratio came of it
+        return headline_words(state).removeprefix("no headline: ")
+    if status == "live":
+        return "the run is still live: its headline is measured when it ends"
+    if state.headline_said:  # the run's end said why (no baselines, measuring it failed)
+        return state.headline_said.removeprefix("no headline: ")
+    confirm = f"`jitskit confirm {ws.ref}` measures it"
+    if state.completed == 0:
+        return "no iteration has finished yet"
+    if state.best_iteration is None:
+        return "no iteration passed every gate: there is no store to report"
+    if status in _ENDED:
+        return f"the run {_ENDED[status]} before its headline was measured; {confirm}"
+    if state.naive:
+        return "the naive experiment measures no headline: its best is judged after the fact"
+    return f"its log is from before headlines were measured; {confirm}"
 
 
 def _whiteboard(ws: Workspace, best: IterationView | None, problems: list[str]) -> str:

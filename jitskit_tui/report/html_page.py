@@ -9,7 +9,7 @@ from html import escape
 from jitskit_tui.report.chart import run_chart
 from jitskit_tui.report.figures import RunFigures
 from jitskit_tui.report.source import ReportSource
-from jitskit_tui.report.table import COLUMNS, HEADLINE_MISSING, row
+from jitskit_tui.report.table import COLUMNS, headline_line, headline_notes, row
 
 STYLE = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2em auto;
@@ -21,8 +21,8 @@ table.results th, table.results td { border: 1px solid #ccc; padding: 0.3em 0.5e
      text-align: left; vertical-align: top; }
 table.results th { background: #f0f0f0; }
 table.results td:first-child { white-space: nowrap; font-weight: bold; }
-td.number { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
-.note { color: #666; font-size: 0.85em; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; min-width: 8em; }
+.note { color: #666; font-size: 0.85em; } p.headline { font-weight: bold; }
 .chart svg { max-width: 100%; height: auto; }
 ol.timeline li { margin-bottom: 0.5em; }
 ol.timeline .measured { color: #1f6fb4; } ol.timeline .critique { color: #555; }
@@ -33,7 +33,7 @@ pre.diff .del { color: #b31d28; background: #ffebe9; display: block; }
 pre.diff .hunk { color: #6f42c1; display: block; }
 """
 
-NUMBER_COLUMNS = {"baseline ops/s", "synthesized ops/s", "headline ratio"}
+NUMBER_COLUMNS = {"baseline throughput", "synthesized throughput", "headline ratio"}
 
 
 def _table(source: ReportSource) -> str:
@@ -76,6 +76,7 @@ def _run_section(run: RunFigures) -> str:
         f'<section class="run" id="run-{escape(run.ws.name)}">',
         f"<h2>{escape(run.spec_name)}</h2>",
         f'<p class="note">run {escape(str(run.ws.root))} ({escape(run.status)})</p>',
+        f'<p class="headline">{escape(headline_line(run))}</p>',
     ]
     parts += [f'<p class="note">note: {escape(p)}</p>' for p in run.problems]
     chart = run_chart(run)
@@ -105,8 +106,10 @@ def _run_section(run: RunFigures) -> str:
 
 def render_html(source: ReportSource) -> str:
     notes = []
-    if any(run.headline_missing for run in source.runs):
-        notes.append(f'<p class="note">* {escape(HEADLINE_MISSING)}.</p>')
+    missing = headline_notes(source.runs)
+    if missing:
+        reasons = "".join(f"<li>{escape(reason)}</li>" for reason in missing[1:])
+        notes.append(f'<div class="note">{escape(missing[0])}<ul>{reasons}</ul></div>')
     if source.not_run:
         notes.append(f'<p class="note">Not run yet: {escape(", ".join(source.not_run))}.</p>')
     sections = "\n".join(_run_section(run) for run in source.runs)

@@ -9,7 +9,7 @@ from pathlib import Path
 from jitskit_tui.report.chart import run_chart
 from jitskit_tui.report.figures import RunFigures
 from jitskit_tui.report.source import ReportSource
-from jitskit_tui.report.table import COLUMNS, HEADLINE_MISSING, row
+from jitskit_tui.report.table import COLUMNS, headline_line, headline_notes, row
 
 
 def _cell(text: str) -> str:
@@ -30,8 +30,9 @@ def render_markdown(source: ReportSource, charts: Path | None) -> str:
         cells = row(run)
         lines.append("| " + " | ".join(_cell(cells[c]) for c in COLUMNS) + " |")
     lines.append("")
-    if any(run.headline_missing for run in source.runs):
-        lines += [f"\\* {HEADLINE_MISSING}.", ""]
+    notes = headline_notes(source.runs)
+    if notes:  # the first starts with `*`, which Markdown would take for a list
+        lines += ["\\" + notes[0], "", *(f"- {note}" for note in notes[1:]), ""]
     if source.not_run:
         lines += [f"Not run yet: {', '.join(source.not_run)}.", ""]
     for run in source.runs:
@@ -41,6 +42,7 @@ def render_markdown(source: ReportSource, charts: Path | None) -> str:
 
 def _run_section(run: RunFigures, charts: Path | None) -> list[str]:
     lines = [f"## {run.spec_name}", "", f"Run `{run.ws.root}` ({run.status}).", ""]
+    lines += [headline_line(run), ""]
     for problem in run.problems:
         lines += [f"> note: {problem}", ""]
     if charts is not None:

@@ -1,9 +1,12 @@
-"""The results table: one row per run, the paper's columns, in words both renderers use."""
+"""The results table: one row per run, the paper's columns, in words both renderers use
+(every ratio, interval and throughput through :mod:`jitskit_tui.protocol.texts`)."""
 
 from __future__ import annotations
 
-from jitskit_tui.protocol.texts import ratio_text
-from jitskit_tui.report.figures import Ratio, RunFigures
+from collections.abc import Sequence
+
+from jitskit_tui.protocol.texts import ops_s, throughput_text
+from jitskit_tui.report.figures import RunFigures
 
 COLUMNS = (
     "spec",
@@ -11,29 +14,65 @@ COLUMNS = (
     "guarantees",
     "machine",
     "best comparable baseline",
-    "baseline ops/s",
-    "synthesized ops/s",
+    "baseline throughput",
+    "synthesized throughput",
     "headline ratio",
     "iterations",
     "gates",
     "cost",
 )
 MISSING = "—"
-HEADLINE_MISSING = "headline not measured yet: the best iteration's in-loop ratio"
+NOT_HEADLINE = "*"
+HEADLINE_MISSING = (
+    f"{NOT_HEADLINE} Not the headline: the best iteration's in-loop figures (at the loop's "
+    "size, on the card's own trace), because"
+)
+"""Said under the table when some row is not a headline, followed by each run's reason."""
 
 
-def ops_words(value: float | None) -> str:
-    return f"{value:,.0f}" if value else MISSING
+def baseline_words(run: RunFigures) -> str:
+    """Measured beside the row's store, with its interval; else its cached figure."""
+    if run.baseline_throughput is not None:
+        return throughput_text(run.baseline_throughput)
+    if run.baseline_ops_s:
+        return f"{ops_s(run.baseline_ops_s)} (cached: measured alone, at another time)"
+    return MISSING
 
 
-def ratio_words(ratio: Ratio | None) -> str:
-    """``2.21x [2.05-2.38]``, with ``*`` when it is not the headline (see the note)."""
-    if ratio is None:
-        return f"{MISSING} *"
-    text = ratio_text(ratio.value)
-    if ratio.ci_low is not None and ratio.ci_high is not None:
-        text += f" [{ratio.ci_low:.2f}-{ratio.ci_high:.2f}]"
-    return text + ("" if ratio.headline else " *")
+def store_words(run: RunFigures) -> str:
+    """``1,234,567 ops/s [...] over 3 trials (iteration 4, full size)``."""
+    if run.store_throughput is not None:
+        figure = throughput_text(run.store_throughput)
+    elif run.store_ops_s:
+        figure = ops_s(run.store_ops_s)
+    else:
+        return MISSING
+    size = f", {run.store_size} size" if run.store_size else ""
+    return figure + (f" (iteration {run.best_iteration}{size})" if run.best_iteration else "")
+
+
+def ratio_words(run: RunFigures) -> str:
+    """The headline (``2.21x [2.05-2.38] vs tbb-chm``), else the best's in-loop ratio
+    marked as not the headline (see :data:`HEADLINE_MISSING`)."""
+    if run.headline:
+        return run.ratio
+    return f"{run.ratio or MISSING} {NOT_HEADLINE}"
+
+
+def headline_notes(runs: Sequence[RunFigures]) -> list[str]:
+    """What the table's ``*`` means and, per run without a headline, why it has none."""
+    missing = [run for run in runs if run.headline_missing]
+    if not missing:
+        return []
+    return [f"{HEADLINE_MISSING}:", *(f"{run.spec_name}: {run.no_headline}" for run in missing)]
+
+
+def headline_line(run: RunFigures) -> str:
+    """The run's section says what its headline is and how it was measured, or why it
+    has none."""
+    if run.headline:
+        return f"Headline: {run.ratio}, {run.headline_about}."
+    return f"No headline: {run.no_headline}."
 
 
 def cost_words(run: RunFigures) -> str:
@@ -54,10 +93,9 @@ def row(run: RunFigures) -> dict[str, str]:
         "guarantees": run.guarantees or MISSING,
         "machine": run.machine or MISSING,
         "best comparable baseline": run.baseline or "not measured",
-        "baseline ops/s": ops_words(run.baseline_ops_s),
-        "synthesized ops/s": ops_words(run.store_ops_s)
-        + (f" (iteration {run.best_iteration})" if run.best_iteration else ""),
-        "headline ratio": ratio_words(run.ratio),
+        "baseline throughput": baseline_words(run),
+        "synthesized throughput": store_words(run),
+        "headline ratio": ratio_words(run),
         "iterations": iterations,
         "gates": run.gates,
         "cost": cost_words(run),

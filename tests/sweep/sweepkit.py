@@ -74,3 +74,10 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float = 300, what: str = 
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout_s:.0f}s: {what}")
         time.sleep(0.2)
+
+
+def svg_group(page: str, gid: str) -> str:
+    """The opening of the SVG group with id ``gid`` in ``page``, up to its first ``</g>``
+    (a chart's group of whiskers or of one kind of mark)."""
+    start = page.index(f'<g id="{gid}"')
+    return page[start : page.index("</g>", start)]
