@@ -1,5 +1,5 @@
 """A sweep as a table of its runs, kept current from their logs: what the sweep dashboard
-and `jitskit sweep --status` show.
+shows, each run's best ratio with its interval and its headline once measured.
 
 Each run's log is folded incrementally (only what was appended since the last read), so
 reading the board every second costs little however long the runs get.
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jitskit_tui.engine.eventlog import decode_lines
-from jitskit_tui.engine.runs import RunStatusText, run_status
+from jitskit_tui.engine.runs import RunStatusText, best_ratio_words, headline_words, run_status
 from jitskit_tui.engine.state import CostTotals, RunState
 from jitskit_tui.engine.workspace import LockInfo, Workspace
 from jitskit_tui.paths import workspaces_root
@@ -40,8 +40,11 @@ class SweepRow:
     current_iteration: int | None = None
     best_iteration: int | None = None
     best_ops_s: float | None = None
-    best_ratio: float | None = None
-    baseline: str | None = None
+    best_ratio: str = ""
+    """The best's in-loop ratio with its interval: ``1.84x [1.71-1.98] vs tbb-chm``
+    (:func:`~jitskit_tui.engine.runs.best_ratio_words`); empty when unknown."""
+    headline: str = ""
+    """The run's headline in words, once measured (``2.21x [2.05-2.38] vs tbb-chm``)."""
     cost: CostTotals = field(default_factory=CostTotals)
     note: str = ""
     """Why it could not start, when it could not."""
@@ -156,7 +159,6 @@ class SweepBoard:
         state = follower.state
         status = run_status(follower.ws, state)
         running = state.running_iteration() if status == "live" else None
-        best = state.iterations.get(state.best_iteration) if state.best_iteration else None
         return SweepRow(
             index,
             entry,
@@ -168,8 +170,8 @@ class SweepBoard:
             current_iteration=running.iteration if running else None,
             best_iteration=state.best_iteration,
             best_ops_s=state.best_ops_s,
-            best_ratio=state.ratio_now(best).value if best else None,
-            baseline=state.baseline_name,
+            best_ratio=best_ratio_words(state),
+            headline=headline_words(state),
             cost=state.total_cost,
             note=note,
         )

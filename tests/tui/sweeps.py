@@ -5,11 +5,13 @@ completed later, as a live run's would grow)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from recording import RECORDED, TINY, restore
 
+from jitskit_tui.spec import load_spec
 from jitskit_tui.sweep.folder import SweepFolder
 from jitskit_tui.sweep.log import RunEnded, RunLaunched, SweepLog, SweepStarted
 from jitskit_tui.sweep.manifest import SweepEntry, SweepManifest
@@ -30,16 +32,18 @@ def seq_of(kind: str, iteration: int) -> int:
     raise AssertionError(f"no {kind} of iteration {iteration} in the recording")
 
 
-def restore_sweep(dest: Path, *, second_upto: int | None = None) -> SweepFolder:
-    """The sweep at ``dest``: its manifest, its log, and its two runs (the second's log
-    cut after event ``second_upto``)."""
+def sweep_folder(dest: Path, card: Path, runs: Sequence[str], *, ended: int) -> SweepFolder:
+    """A sweep's manifest and log at ``dest``: one run of ``card`` in each folder named in
+    ``runs`` (under ``dest``, made by the caller), all launched, the first ``ended`` of
+    them ended finished."""
     folder = SweepFolder(dest)
     folder.cards.mkdir(parents=True)
-    card = folder.cards / "01-tiny.yaml"
-    card.write_text(TINY.read_text())
+    copy = folder.cards / f"01-{card.name}"
+    copy.write_text(card.read_text())
+    name = load_spec(card).name
     entries = [
-        SweepEntry(spec=str(TINY), spec_name="tiny", card=str(card.relative_to(dest)), workspace=n)
-        for n in RUNS
+        SweepEntry(spec=str(card), spec_name=name, card=str(copy.relative_to(dest)), workspace=n)
+        for n in runs
     ]
     SweepManifest(
         created=datetime(2026, 1, 2, 3, 4, tzinfo=UTC),
@@ -50,14 +54,22 @@ def restore_sweep(dest: Path, *, second_upto: int | None = None) -> SweepFolder:
         baselines=False,
         entries=entries,
     ).save(folder)
-    restore(dest / RUNS[0])
-    restore(dest / RUNS[1], upto_seq=second_upto)
     log = SweepLog(folder.events)
     log.append(SweepStarted(pid=1, parallel=2))
-    log.append(RunLaunched(entry=0, workspace=RUNS[0]))
-    log.append(RunLaunched(entry=1, workspace=RUNS[1]))
-    log.append(RunEnded(entry=0, status="finished", reason="budget used up"))
+    for index, run in enumerate(runs):
+        log.append(RunLaunched(entry=index, workspace=run))
+    for index in range(ended):
+        log.append(RunEnded(entry=index, status="finished", reason="budget used up"))
     log.close()
+    return folder
+
+
+def restore_sweep(dest: Path, *, second_upto: int | None = None) -> SweepFolder:
+    """The sweep at ``dest``: its manifest, its log, and its two runs (the second's log
+    cut after event ``second_upto``)."""
+    folder = sweep_folder(dest, TINY, RUNS, ended=1)
+    restore(dest / RUNS[0])
+    restore(dest / RUNS[1], upto_seq=second_upto)
     return folder
 
 

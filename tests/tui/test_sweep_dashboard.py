@@ -1,5 +1,6 @@
 """The sweep dashboard (`jitskit tui DIR`, or a sweep in the runs browser): a row per run
-that follows the run's log as it grows; Enter opens a run's dashboard and F6 comes back;
+that follows the run's log as it grows, with the best's ratio and the run's headline each
+with its interval; Enter opens a run's dashboard and F6 comes back;
 Space pauses the whole sweep, p one run, S stops the sweep, each through the live sweep's
 and runs' own inboxes."""
 
@@ -12,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from recording import FAST_RUNS, resume_in_app
-from sweeps import RUNS, complete_second, restore_sweep, seq_of
+from sweeps import RUNS, complete_second, restore_sweep, seq_of, sweep_folder
 from textual.widgets import DataTable
 
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import RunLock, Workspace
 from jitskit_tui.launch.choices import RunChoices
+from jitskit_tui.protocol.texts import TIMES
 from jitskit_tui.sandbox.turns import EvalTurns
 from jitskit_tui.sweep.folder import SweepFolder
 from jitskit_tui.sweep.manifest import load_manifest
@@ -28,6 +30,8 @@ from jitskit_tui.tui.app import JitskitApp, make_app
 from jitskit_tui.tui.dashboard.screen import DashboardScreen
 from jitskit_tui.tui.screens.runs import RunsScreen
 from jitskit_tui.tui.screens.sweep import SweepScreen
+
+from support.demo_run import DemoRun, with_interval
 
 Until = Callable[..., Awaitable[None]]
 ENGINE_TESTS = Path(__file__).resolve().parent.parent / "engine"
@@ -70,6 +74,30 @@ async def test_rows_follow_the_runs_logs_and_open_their_dashboards(
             await until(pilot, lambda: isinstance(app.screen, SweepScreen), what="back")
     finally:
         engine_lock.release()
+
+
+@pytest.mark.slow
+async def test_a_row_shows_the_best_ratio_and_the_headline_with_their_intervals(
+    demo_run: DemoRun, tmp_path: Path, until: Until
+) -> None:
+    """The demo, measured beside the real baselines, as a sweep's run."""
+    folder = sweep_folder(tmp_path / "sweep", demo_run.card, [demo_run.ws.name], ended=1)
+    (folder.root / demo_run.ws.name).symlink_to(demo_run.ws)
+    state = RunState.from_events(read_events(demo_run.events))
+    best = state.iterations[state.best_iteration or 0]
+    headline = state.headline
+    assert best.vs_baseline is not None and best.vs_baseline.paired
+    assert headline is not None and headline.headline_comparison is not None
+    app = make_app(folder.root, cursor_blink=False)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await until(pilot, lambda: len(rows(app)) == 1, what="the row")
+        (row,) = rows(app)
+    # In-loop: the best against the baseline measured beside it; then the headline.
+    named = best.vs_baseline.other.removeprefix("baseline:")
+    assert row[4] == f"{with_interval(best.vs_baseline.ratio, '.2f', TIMES)} vs {named}", row
+    chosen = headline.headline_comparison
+    against = chosen.other.removeprefix("baseline:")
+    assert row[5] == f"{with_interval(chosen.ratio, '.2f', TIMES)} vs {against}", row
 
 
 async def test_the_runs_browser_lists_a_sweep_and_opens_it(

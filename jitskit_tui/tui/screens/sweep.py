@@ -1,5 +1,6 @@
 """The sweep dashboard: a sweep's runs, one row each (card, run, what it does now, the
-iteration, its best and ratio, its cost), read from their logs every second while shown.
+iteration, its best, the best's ratio to the baseline with its interval, the run's headline
+once measured, its cost), read from their logs every second while shown.
 Enter opens a run's dashboard; Space pauses or resumes the whole sweep, S stops it, A
 aborts it; p pauses or resumes the selected run, s stops it.
 
@@ -22,7 +23,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 from jitskit_tui.engine.inbox import NotLive
 from jitskit_tui.paths import packaged
 from jitskit_tui.protocol.controls import Abort, Control, Pause, Resume, Stop
-from jitskit_tui.protocol.texts import ratio_text
 from jitskit_tui.sweep.board import SweepBoard, SweepRow, SweepView
 from jitskit_tui.sweep.control import send_sweep_control, wait_for_sweep_ack
 from jitskit_tui.sweep.folder import SweepError, SweepFolder
@@ -54,9 +54,6 @@ def _row_cells(row: SweepRow) -> list[Text]:
         if row.best_iteration
         else DASH
     )
-    ratio = ratio_text(row.best_ratio, DASH)
-    if row.best_ratio is not None and row.baseline:
-        ratio += f" vs {row.baseline}"
     cost = row.cost.dollars_words if row.cost.spent else DASH
     style = "bold green" if row.status == "live" else _STATE_STYLE.get(str(row.status), "")
     return [
@@ -64,7 +61,8 @@ def _row_cells(row: SweepRow) -> list[Text]:
         Text(row.doing, style=style),
         Text(row.iteration_words),
         Text(best),
-        Text(ratio),
+        Text(row.best_ratio or DASH),
+        Text(row.headline or DASH, style="bold" if row.headline else ""),
         Text(cost),
         Text(row.entry.workspace, style="dim"),
     ]
@@ -92,7 +90,7 @@ class SweepScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"sweep {self.folder.name}"
         table = self.query_one("#sweep-runs", DataTable)
-        for name in ("card", "state", "iteration", "best", "ratio", "cost", "run"):
+        for name in ("card", "state", "iteration", "best", "ratio", "headline", "cost", "run"):
             table.add_column(name, key=name)
         self.action_refresh()
         self.set_interval(REFRESH_S, self._refresh_if_shown)
