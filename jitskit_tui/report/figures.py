@@ -9,7 +9,6 @@ report says they are not the headline and why, rather than pass them off as it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from jitskit_tui.engine import gitrepo
@@ -21,6 +20,7 @@ from jitskit_tui.protocol.events import Decision
 from jitskit_tui.protocol.measurement import Interval
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.texts import side_name
+from jitskit_tui.report.timeline import TimelineEntry, whiteboard_timeline
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
 
 DIFF_LIMIT = 200_000
@@ -43,16 +43,6 @@ class Point:
     baseline: Interval | None = None
     """The baseline its ratio is against, measured beside it in the same window."""
     baseline_name: str = ""
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One design on the whiteboard: the iteration's plan and what it measured."""
-
-    heading: str
-    plan: str
-    result: str = ""
-    critique: str = ""
 
 
 @dataclass
@@ -144,54 +134,6 @@ def _gates(views: list[IterationView], best: IterationRecord | None) -> str:
     return "; ".join(parts) or "no iteration committed"
 
 
-_HEADING = re.compile(r"^## Iteration (\d+): (.+)$", re.MULTILINE)
-EXCERPT = 400
-"""Characters of a plan or a critique kept in the timeline."""
-
-
-def _excerpt(text: str) -> str:
-    flat = " ".join(text.replace("#", " ").split())
-    return flat if len(flat) <= EXCERPT else flat[: EXCERPT - 1].rstrip() + "…"
-
-
-def whiteboard_timeline(text: str) -> list[TimelineEntry]:
-    """The designs on a whiteboard, one per iteration: the title the loop wrote
-    (`## Iteration N: title`), the plan (its paragraph starting `Plan:`, else its first
-    that is not a heading), the measured result, and the start of the critique. A plan
-    or critique that has `## Iteration N` headings of its own stays in its iteration."""
-    order: list[int] = []
-    titles: dict[int, str] = {}
-    bodies: dict[int, list[str]] = {}
-    parts = _HEADING.split(text)
-    for number, title, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=False):
-        n = int(number)
-        if n not in titles:
-            order.append(n)
-            titles[n] = title.strip()
-        bodies.setdefault(n, []).append(body)
-    entries = []
-    for n in order:
-        paragraphs = [p.strip() for p in "\n\n".join(bodies[n]).split("\n\n") if p.strip()]
-        prose = [p for p in paragraphs if not p.startswith(("#", "**", "- "))]
-        plan = next((p for p in prose if p.startswith("Plan:")), prose[0] if prose else "")
-        result = next((p for p in paragraphs if p.startswith("**Result**")), "")
-        at = next((i for i, p in enumerate(paragraphs) if p.startswith("**Critique**")), None)
-        critique = ""
-        if at is not None:
-            critique = paragraphs[at].removeprefix("**Critique**:")
-            if len(_excerpt(critique)) < 80 and at + 1 < len(paragraphs):
-                critique += " " + paragraphs[at + 1]
-        entries.append(
-            TimelineEntry(
-                heading=f"Iteration {n}: {titles[n]}",
-                plan=_excerpt(plan.removeprefix("Plan:")),
-                result=_excerpt(result.removeprefix("**Result**:")),
-                critique=_excerpt(critique),
-            )
-        )
-    return entries
-
-
 def run_figures(ws: Workspace) -> RunFigures:
     """Everything the report shows of the run in ``ws``; what cannot be read is noted."""
     problems: list[str] = []
@@ -273,9 +215,16 @@ def _in_loop_row(
     shown = state.ratio_now(best)
     if shown.against:
         figures.baseline = shown.against
+        figures.baseline_ops_s = _cached(state, shown.against)
     if shown.comparison is not None and result is not None:
         peer = result.peers.get(shown.comparison.other)
         figures.baseline_throughput = peer.throughput if peer is not None else None
+
+
+def _cached(state: RunState, name: str) -> float | None:
+    """Baseline ``name``'s cached figure (measured alone), when the run has one."""
+    latest = state.baseline_ops_s if name == state.baseline_name else None
+    return state.baseline_figures.get(name) or latest
 
 
 def _headline_row(figures: RunFigures, state: RunState) -> bool:
@@ -292,7 +241,7 @@ def _headline_row(figures: RunFigures, state: RunState) -> bool:
     figures.store_size = headline.size
     figures.baseline = side_name(chosen.other)
     figures.baseline_throughput = headline.against_throughput
-    figures.baseline_ops_s = state.baseline_figures.get(figures.baseline)
+    figures.baseline_ops_s = _cached(state, figures.baseline)
     figures.headline_about = (
         f"measured at the {headline.size} size on a held-out trace (seed {headline.seed}), "
         f"{headline.trials} trials paired round by round"
@@ -306,8 +255,10 @@ _ENDED = {"aborted": "was aborted", "failed": "failed", "crashed": "crashed"}
 
 def why_no_headline(state: RunState, status: RunStatusText, ws: Workspace) -> str:
     """Why a run's report shows no headline, in words, with how to get one."""
-    if state.headline is not None:  # measured, but no ratio came of it
+    if state.headline is not None and not state.headline.counts:
         return headline_words(state).removeprefix("no headline: ")
+    if state.headline is not None:  # measured, but no baseline was paired with it
+        return f"its headline has no ratio: {headline_words(state)}"
     if status == "live":
         return "the run is still live: its headline is measured when it ends"
     if state.headline_said:  # the run's end said why (no baselines, measuring it failed)
