@@ -5,10 +5,14 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from support import run_jitskit
+
+if TYPE_CHECKING:
+    from support.beside_runs import BesideRuns
 
 
 @pytest.fixture
@@ -24,3 +28,19 @@ def write_card(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def made_beside_runs(tmp_path_factory: pytest.TempPathFactory) -> BesideRuns:
+    from support.beside_runs import make_runs
+
+    return make_runs(tmp_path_factory.mktemp("beside"))
+
+
+@pytest.fixture
+def beside_runs(made_beside_runs: BesideRuns, tmp_path: Path) -> BesideRuns:
+    """A naive run and a pipeline run of one small card (see `support.beside_runs`), made
+    once per session, copied for each test."""
+    from support.beside_runs import copy_runs
+
+    return copy_runs(made_beside_runs, tmp_path)
