@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 
 from jitskit_tui.tui.keymap import (
     APP_KEYS,
+    BESIDE_KEYS,
     CHART_KEYS,
     DIFF_KEYS,
     EDITING_KEYS,
@@ -36,6 +37,7 @@ AREAS: tuple[KeyArea, ...] = (
     DIFF_KEYS,
     CHART_KEYS,
     RUNS_KEYS,
+    BESIDE_KEYS,
 )
 
 ABOUT = (

@@ -1,6 +1,8 @@
 """The runs browser: every run under `workspaces/`, newest first, with its card, date,
-iterations, best throughput and ratio, and status. Enter reviews a run (replayed from its
-log, read-only) or attaches to it when another process runs it; R resumes it here.
+iterations, best throughput and ratio, and status (a naive run says so). Enter reviews a
+run (replayed from its log, read-only) or attaches to it when another process runs it; R
+resumes it here; m marks runs and b puts two side by side (:mod:`.beside`), their stores
+compared in the background.
 
 The list is read in a thread and refreshed every few seconds while shown, so a run
 started elsewhere appears and a live one's numbers move.
@@ -26,6 +28,10 @@ from jitskit_tui.protocol.texts import ratio_text
 from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
 from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested
 from jitskit_tui.tui.run.formatting import DASH, ops_text
+from jitskit_tui.tui.screens.beside_job import MeasureJob, Measurements
+
+MARK = "● "
+MARKS = 2
 
 REFRESH_S = 3.0
 _STATUS_STYLE = {
@@ -85,6 +91,10 @@ class RunsScreen(Screen[None]):
         self.base = base
         self.runs: list[RunSummary] = []
         self._list = RunList(base)
+        self.marked: list[Path] = []
+        """Runs marked to be put side by side, oldest mark first."""
+        self.measurements = Measurements(self)
+        self.measurements.on_done = self._measured
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,9 +138,13 @@ class RunsScreen(Screen[None]):
                 if run.best_iteration
                 else DASH
             )
+            marked = run.workspace.root in self.marked
+            card = Text(run.spec_name)
+            if run.naive:  # in the card's column: seen on a narrow terminal
+                card.append(" · naive", style="magenta")
             table.add_row(
-                Text(run.workspace.name),
-                Text(run.spec_name),
+                Text(MARK + run.workspace.name if marked else run.workspace.name),
+                card,
                 Text(_started(run.started)),
                 Text(f"{run.completed}/{run.budget}"),
                 Text(best),
@@ -144,9 +158,12 @@ class RunsScreen(Screen[None]):
                 table.move_cursor(row=names.index(chosen.workspace.root), animate=False)
         where = self.base or Path("workspaces")
         live = sum(1 for r in runs if r.status == "live")
+        self.marked = [m for m in self.marked if m in {r.workspace.root for r in runs}]
+        marks = f" · {len(self.marked)} marked (b: side by side)" if self.marked else ""
         self.query_one("#runs-title", Static).update(
             f"Runs in {where}/ · {len(runs)} run{'s' if len(runs) != 1 else ''}"
             + (f" · {live} live" if live else "")
+            + marks
         )
         if not runs:
             self._show_message(
@@ -186,3 +203,41 @@ class RunsScreen(Screen[None]):
             )
             return
         self.post_message(ResumeRequested(run.workspace))
+
+    # -- two runs side by side ---------------------------------------------------------------
+
+    def action_mark_run(self) -> None:
+        run = self.selected
+        if run is None:
+            return
+        root = run.workspace.root
+        if root in self.marked:
+            self.marked.remove(root)
+        else:
+            self.marked = [*self.marked, root][-MARKS:]
+        self._show(self.runs)
+
+    def action_beside(self) -> None:
+        """The two marked runs; one marked beside the highlighted one; none marked, the
+        highlighted one beside the newest run of the other kind of its card."""
+        from jitskit_tui.tui.screens.beside import BesideScreen
+
+        selected = self.selected
+        marked = list(self.marked)
+        if len(marked) < MARKS and selected is not None:
+            chosen = selected.workspace.root
+            marked = marked if chosen in marked else [*marked, chosen]
+        if not marked:
+            self.notify("No run to put beside another: the list is empty.", markup=False)
+            return
+        right = Workspace(marked[1]) if len(marked) > 1 else None
+        self.app.push_screen(BesideScreen(Workspace(marked[0]), right, self.measurements))
+
+    def _measured(self, job: MeasureJob) -> None:
+        self.app.notify(
+            job.result_words(),
+            title=f"{job.b.ws.name} beside {job.a.ws.name}",
+            severity="error" if job.error else "information",
+            timeout=12,
+            markup=False,
+        )
