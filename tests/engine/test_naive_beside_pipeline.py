@@ -1,18 +1,22 @@
 """`jitskit show RUN --beside [OTHER] [--compare]`: a naive run beside a pipeline run of
 its card (the newest one when none is named): each one's store, what the naive agent
 believed of each store beside what the gates found, and their stores compared as paired
-trials, measured once and then shown from the run's folder; two runs it cannot compare
-refused with the way on."""
+trials, measured once and then shown from the run's folder; a store that failed a gate
+(in its run, or when measured) named with why; two runs it cannot compare refused with
+the way on."""
 
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
+from jitskit_tui.engine.beside import read_side
+from jitskit_tui.engine.beside_cache import BesideMeasurement, save
 from jitskit_tui.protocol.texts import RANGE_DASH, TIMES
 
 from support import run_jitskit
@@ -140,3 +144,32 @@ def test_with_no_run_of_the_other_kind_beside_it_says_how_to_start_one(
     # And the other way: beside a pipeline run, the newest naive run of its card.
     found = run_jitskit("show", str(beside_runs.pipeline.root), "--beside")
     assert found.returncode == 0 and found.stdout.startswith("beside-pipeline beside beside-naive")
+
+
+def test_a_store_that_failed_a_gate_when_measured_is_named_with_why(
+    beside_runs: BesideRuns,
+) -> None:
+    # A kept comparison whose evaluation failed B's concurrency gate: the torn store's
+    # own evaluation from its run, as B's, kept in the pipeline run's folder.
+    naive = read_side(beside_runs.naive, 2)
+    pipeline = read_side(beside_runs.pipeline)
+    failing = naive.records[2]
+    assert failing is not None and failing.result is not None
+    kept = BesideMeasurement(
+        a=pipeline.ref,
+        b=naive.ref,
+        spec_name="tiny",
+        spec_sha256=naive.digest,
+        measured_ts=time.time(),
+        result=failing.result,
+    )
+    save(beside_runs.pipeline, kept)
+    done = run_jitskit(
+        "show", str(beside_runs.pipeline.root), "--beside", f"{beside_runs.naive.root}@2"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = " ".join(done.stdout.split())
+    assert (
+        "beside-naive #2 / beside-pipeline #1: no ratio, a store failed a gate when measured" in out
+    )
+    assert "beside-naive #2 failed the concurrency gate: torn read" in out
