@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -28,7 +28,9 @@ from jitskit_tui.protocol.texts import ratio_text
 from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
 from jitskit_tui.tui.messages import OpenRunRequested, ResumeRequested
 from jitskit_tui.tui.run.formatting import DASH, ops_text
-from jitskit_tui.tui.screens.beside_job import MeasureJob, Measurements
+
+if TYPE_CHECKING:
+    from jitskit_tui.tui.screens.beside_job import MeasureJob, Measurements
 
 MARK = "● "
 MARKS = 2
@@ -93,8 +95,7 @@ class RunsScreen(Screen[None]):
         self._list = RunList(base)
         self.marked: list[Path] = []
         """Runs marked to be put side by side, oldest mark first."""
-        self.measurements = Measurements(self)
-        self.measurements.on_done = self._measured
+        self._measurements: Measurements | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -232,6 +233,17 @@ class RunsScreen(Screen[None]):
             return
         right = Workspace(marked[1]) if len(marked) > 1 else None
         self.app.push_screen(BesideScreen(Workspace(marked[0]), right, self.measurements))
+
+    @property
+    def measurements(self) -> Measurements:
+        """The comparisons measured from here (made on first use: the evaluator is not
+        loaded for the list)."""
+        if self._measurements is None:
+            from jitskit_tui.tui.screens.beside_job import Measurements
+
+            self._measurements = Measurements(self)
+            self._measurements.on_done = self._measured
+        return self._measurements
 
     def _measured(self, job: MeasureJob) -> None:
         self.app.notify(
