@@ -106,14 +106,14 @@ def load(one: Workspace, other: Workspace) -> Cached | None:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            found.append(Cached(path, None, f"it cannot be read ({exc.strerror})"))
+            found.append(Cached(path, None, f"unreadable ({exc.strerror})"))
             continue
         try:
             measurement = BesideMeasurement.model_validate_json(text)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "the file"
-            found.append(Cached(path, None, f"it is damaged ({where}: {first['msg']})"))
+            found.append(Cached(path, None, f"damaged ({where}: {first['msg']})"))
             continue
         if {measurement.a.run, measurement.b.run} == {home.name, away.name}:
             found.append(Cached(path, measurement))

@@ -169,7 +169,7 @@ def comparison_lines(a: RunSide, b: RunSide, cached: Cached | None, measure_hint
     if cached is None or cached.measurement is None:
         if cached is not None:
             return [
-                f"the comparison kept in {cached.path} {cached.problem}; "
+                f"the comparison kept in {cached.path} is {cached.problem}; "
                 f"{measure_hint} to measure again"
             ]
         if blocked:

@@ -173,3 +173,16 @@ def test_a_store_that_failed_a_gate_when_measured_is_named_with_why(
         "beside-naive #2 / beside-pipeline #1: no ratio, a store failed a gate when measured" in out
     )
     assert "beside-naive #2 failed the concurrency gate: torn read" in out
+
+
+def test_a_damaged_kept_comparison_is_named_and_measuring_again_is_the_way_on(
+    beside_runs: BesideRuns,
+) -> None:
+    kept = beside_runs.naive.state / "beside" / "beside-pipeline.json"
+    kept.parent.mkdir(parents=True)
+    kept.write_text('{"a": {"run": "beside-naive"')
+    done = run_jitskit("show", str(beside_runs.naive.root), "--beside")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = " ".join(done.stdout.split())
+    assert f"the comparison kept in {kept} is damaged (" in out
+    assert "add --compare to measure again" in out
