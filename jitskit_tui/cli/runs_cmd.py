@@ -78,10 +78,10 @@ def runs(base: Path | None) -> None:
     flag_value="",
     default=None,
     metavar="[OTHER]",
-    help="Put run OTHER (or OTHER@N) of the same card beside RUN: each one's store (N, else "
-    "its best, else its last), what a naive agent believed beside what the gates found, "
-    "cost, and their stores' paired comparison when one was measured. Alone: the newest "
-    "run of the other kind (a pipeline run beside a naive one, and the reverse).",
+    help="Put run OTHER (or OTHER@N) of the same card beside RUN (or RUN@N): each one's "
+    "store (N, else its best, else its last), what a naive agent believed beside what the "
+    "gates found, cost, and their stores' paired comparison when one was measured. Alone: "
+    "the newest run of the other kind (a pipeline run beside a naive one, and the reverse).",
 )
 @click.option(
     "--compare",
@@ -113,13 +113,13 @@ def show(
             err=True,
         )
         raise SystemExit(EXIT_USAGE)
+    if beside is not None or compare:
+        from jitskit_tui.cli.show_beside import show_beside
+
+        show_beside(run_name, iteration, beside or "", compare=compare, full=full, machine=machine)
+        return
     try:
         ws = find_workspace(run_name)
-        if beside is not None or compare:
-            from jitskit_tui.cli.show_beside import show_beside
-
-            show_beside(ws, iteration, beside or "", compare=compare, full=full, machine=machine)
-            return
         state = RunState.from_events(read_events(ws.events))
     except (WorkspaceError, EventLogError) as exc:
         click.echo(f"jitskit: {exc}", err=True)

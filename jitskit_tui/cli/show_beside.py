@@ -22,14 +22,13 @@ from jitskit_tui.engine.beside_text import (
     failure_lines,
     side_rows,
 )
-from jitskit_tui.engine.workspace import Workspace
 
 LABEL_WIDTH = 16
 MEASURE_HINT = "add --compare"
 
 
 def show_beside(
-    ws: Workspace,
+    run: str,
     iteration: int | None,
     other: str,
     *,
@@ -37,11 +36,15 @@ def show_beside(
     full: bool,
     machine: str | None,
 ) -> None:
-    """Prints the two runs side by side; with ``compare``, measures their stores first.
+    """Prints run ``run`` (or ``RUN@N``) beside ``other`` (or the newest run of the other
+    kind of its card) side by side; with ``compare``, measures their stores first.
     Exits 2 when they cannot be put side by side, 1 when ``compare`` finds (or knows) a
     store that fails a gate, 3 when the machine cannot evaluate."""
     try:
-        left = beside.read_side(ws, iteration)
+        ws, written = beside.open_run(run)
+        if iteration is not None and written is not None and iteration != written:
+            raise BesideError(f"{run} and {iteration}: two iterations for one run; give one")
+        left = beside.read_side(ws, iteration or written)
         if other:
             other_ws, other_iteration = beside.open_run(other)
         else:

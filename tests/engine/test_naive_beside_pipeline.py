@@ -90,6 +90,10 @@ def test_a_store_that_failed_a_gate_in_its_run_is_not_measured_and_the_way_on_is
         f"{naive.root}@1" in " ".join(done.stdout.split())
     )
     assert not (naive.state / "beside").exists()
+    named = run_jitskit("show", f"{naive.root}@1", "--beside")  # the way on it names
+    assert named.returncode == 0, named.stdout + named.stderr
+    assert re.search(r"store\s+#1, as asked\s+#1, its best", named.stdout)
+    assert "not measured yet: add --compare" in named.stdout
 
 
 def _copy_run(run: Path, dest: Path, card: str | None = None) -> Path:
