@@ -84,10 +84,12 @@ def test_a_store_that_failed_a_gate_in_its_run_is_not_measured_and_the_way_on_is
     naive = beside_runs.naive
     done = run_jitskit("show", str(naive.root), "2", "--compare")
     assert done.returncode == 1, done.stdout + done.stderr
+    said = " ".join(done.stdout.split())
+    # Torn reads fail the concurrency gate, and at times the benchmark's read-back too.
+    assert "not measured: beside-naive #2 (asked) failed the concurrency" in said
     assert (
-        "not measured: beside-naive #2 (asked) failed the concurrency gate in its run: a ratio "
-        "needs two stores that pass every gate; name one that passed, "
-        f"{naive.root}@1" in " ".join(done.stdout.split())
+        "in its run: a ratio needs two stores that pass every gate; name one that passed, "
+        f"{naive.root}@1" in said
     )
     assert not (naive.state / "beside").exists()
     named = run_jitskit("show", f"{naive.root}@1", "--beside")  # the way on it names
