@@ -56,6 +56,9 @@ class AgentBackend:
     default_when: Callable[[], bool] | None = None
     """When it is the default agent (no `--agent` given); the first that says so wins,
     else the first backend."""
+    runs_naive: bool = False
+    """Its agent runs the naive experiment (``Agent.runs_naive``): the start dialog offers
+    it without importing the backend."""
 
 
 AGENT_BACKENDS: tuple[AgentBackend, ...] = (
@@ -93,6 +96,7 @@ AGENT_BACKENDS: tuple[AgentBackend, ...] = (
         "Claude Code",
         "the Claude Code CLI through the Claude Agent SDK, jailed with bubblewrap",
         "jitskit_tui.agents.claude_code",
+        runs_naive=True,
         options=(
             AgentOption(
                 "claude_cli",

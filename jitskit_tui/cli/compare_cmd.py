@@ -18,16 +18,21 @@ from jitskit_tui.cli.bench_cmd import (
     machine_or_exit,
     on_machine,
 )
-from jitskit_tui.cli.compare_sides import FORMS, SideError, resolve
 from jitskit_tui.cli.progress import ProgressLine
 from jitskit_tui.cli.result_table import print_conditions, print_trials
-from jitskit_tui.harness.eval_run import EvalRequest
-from jitskit_tui.harness.evaluate import evaluate
+from jitskit_tui.engine.compare import (
+    FORMS,
+    SIDE_A,
+    SIDE_B,
+    SideError,
+    compare_stores,
+    failed_sides,
+    ratio_of,
+    resolve,
+)
 from jitskit_tui.machine_kinds import address_forms
 from jitskit_tui.protocol.results import EvalResult, GateResult
 from jitskit_tui.protocol.texts import interval_ratio_text, one_line, throughput_text
-
-SIDE_A, SIDE_B = "A", "B"
 
 
 @click.command()
@@ -71,25 +76,24 @@ def compare(
             click.echo(f"jitskit: {exc}; A and B are each {FORMS}", err=True)
             raise SystemExit(EXIT_USAGE) from None
         bench_machine = machine_or_exit(machine or card.environment.machine)
-        flags, libraries = b.candidate_build()
-        request = EvalRequest(
-            spec=card,
-            store_dir=b.store_dir,
-            name=SIDE_B,
-            size="full" if size == "full" else "quick",
-            run_id="compare",
-            store_flags=flags,
-            link_libraries=libraries,
-            seed=seed,
-            peers=(a.peer(SIDE_A, threshold=1.0),),
-            allow_smaller_machine=allow_smaller_machine,
-        )
         progress = ProgressLine(card.name)
         try:
-            result = on_machine(bench_machine, lambda: evaluate(request, bench_machine, progress))
+            result = on_machine(
+                bench_machine,
+                lambda: compare_stores(
+                    card,
+                    a,
+                    b,
+                    bench_machine,
+                    progress,
+                    size="full" if size == "full" else "quick",
+                    seed=seed,
+                    allow_smaller_machine=allow_smaller_machine,
+                ),
+            )
         finally:
             progress.done()
-    failures = _failed_gates(result)
+    failures = failed_sides(result)
     _print(result, side_a, side_b, failures)
     if json_out is not None:
         tmp = json_out.with_name(json_out.name + ".tmp")
@@ -98,20 +102,10 @@ def compare(
     raise SystemExit(EXIT_GATE_FAILED if failures else 0)
 
 
-def _failed_gates(result: EvalResult) -> list[tuple[str, GateResult]]:
-    found = [(SIDE_B, g) for g in result.failed_gates]
-    peer = result.peers.get(SIDE_A)
-    if peer is not None:
-        found += [(SIDE_A, g) for g in peer.failed_gates]
-    elif result.counts:
-        found.append((SIDE_A, GateResult(name="build", passed=False, detail="it was not measured")))
-    return found
-
-
 def _print(
     result: EvalResult, side_a: str, side_b: str, failures: list[tuple[str, GateResult]]
 ) -> None:
-    comparison = next(iter(result.comparisons), None)
+    comparison = ratio_of(result)
     click.echo(f"\nA = {side_a}\nB = {side_b}")
     if comparison is not None:
         click.echo(f"B/A = {interval_ratio_text(comparison.ratio)}  {comparison.verdict}")
@@ -145,7 +139,7 @@ def _print(
 
 def compare_json(result: EvalResult, side_a: str, side_b: str) -> dict[str, object]:
     """What `--json` writes: the ratio B/A, its interval, the verdict, every trial."""
-    comparison = next(iter(result.comparisons), None)
+    comparison = ratio_of(result)
     peer = result.peers.get(SIDE_A)
     return {
         "a": side_a,
@@ -169,7 +163,7 @@ def compare_json(result: EvalResult, side_a: str, side_b: str) -> dict[str, obje
         },
         "failed": [
             {"side": side, "gate": gate.name, "detail": gate.detail}
-            for side, gate in _failed_gates(result)
+            for side, gate in failed_sides(result)
         ],
         "conditions": result.conditions.model_dump() if result.conditions else None,
         "machine": result.machine.model_dump(),

@@ -12,6 +12,7 @@ from jitskit_tui.engine.eventlog import EventLogError, read_events
 from jitskit_tui.engine.runs import list_runs
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError, find_workspace
+from jitskit_tui.machine_kinds import address_forms
 from jitskit_tui.protocol.events import ROLES, HeadlineMeasured
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.texts import (
@@ -101,10 +102,52 @@ def _sweeps(base: Path | None) -> list[str]:
 @click.option("--against", help="Diff against `best` or an iteration number instead of the parent.")
 @click.option("--no-diff", is_flag=True, help="Only the summary.")
 @click.option("--logs", is_flag=True, help="Include the build, gate and benchmark log tails.")
+@click.option(
+    "--beside",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[OTHER]",
+    help="Put run OTHER (or OTHER@N) of the same card beside RUN (or RUN@N): each one's "
+    "store (N, else its best, else its last), what a naive agent believed beside what the "
+    "gates found, cost, and their stores' paired comparison when one was measured. Alone: "
+    "the newest run of the other kind (a pipeline run beside a naive one, and the reverse).",
+)
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Measure the two stores now as paired trials (implies --beside) and keep the "
+    "result in the naive run's folder, where the next --beside finds it.",
+)
+@click.option("--full", is_flag=True, help="With --compare: at the card's full size.")
+@click.option("--machine", help=f"With --compare: the benchmark machine ({address_forms()}).")
 def show(
-    run_name: str, iteration: int | None, against: str | None, no_diff: bool, logs: bool
+    run_name: str,
+    iteration: int | None,
+    against: str | None,
+    no_diff: bool,
+    logs: bool,
+    beside: str | None,
+    compare: bool,
+    full: bool,
+    machine: str | None,
 ) -> None:
-    """Print iteration N of RUN (default: the best, else the latest) and its diff."""
+    """Print iteration N of RUN (default: the best, else the latest) and its diff; with
+    --beside, RUN beside another run of its card and their stores compared."""
+    if (full or machine) and not compare:
+        click.echo("jitskit: --full and --machine go with --compare", err=True)
+        raise SystemExit(EXIT_USAGE)
+    if (beside is not None or compare) and (against or logs):
+        click.echo(
+            "jitskit: --against and --logs show one iteration; --beside shows two runs",
+            err=True,
+        )
+        raise SystemExit(EXIT_USAGE)
+    if beside is not None or compare:
+        from jitskit_tui.cli.show_beside import show_beside
+
+        show_beside(run_name, iteration, beside or "", compare=compare, full=full, machine=machine)
+        return
     try:
         ws = find_workspace(run_name)
         state = RunState.from_events(read_events(ws.events))

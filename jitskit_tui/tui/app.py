@@ -366,6 +366,7 @@ class JitskitApp(App[None]):
                 budget_hint=f"{budget} (total, {state.completed} done)",
                 machine_hint=state.machine or "the card's",
                 start_label="Fork" if fork else "Resume",
+                resuming=True,
             )
         )
         if choices is None:

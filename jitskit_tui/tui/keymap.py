@@ -438,6 +438,20 @@ RUNS_KEYS = KeyArea(
             palette=False,
         ),
         KeyCommand("R", "resume_run", "Resume", "Continue the selected run in this app"),
+        KeyCommand(
+            "m",
+            "mark_run",
+            "Mark",
+            "Mark the run (or unmark it) to put it beside another; two at most",
+        ),
+        KeyCommand(
+            "b",
+            "beside",
+            "Beside",
+            "The two marked runs side by side (one marked: beside the highlighted run; "
+            "none: the highlighted run beside the newest run of the other kind of its card, "
+            "naive or pipeline), their stores compared as paired trials",
+        ),
         KeyCommand("r", "refresh", "Refresh", "List the runs again", footer=False),
     ),
 )
@@ -474,5 +488,19 @@ SWEEP_KEYS = KeyArea(
             "s", "stop_run", "Stop run", "Stop the selected run once its iteration is committed"
         ),
         KeyCommand("r", "refresh", "Refresh", "Read the runs' logs again", footer=False),
+    ),
+)
+
+BESIDE_KEYS = KeyArea(
+    "Two runs side by side",
+    (
+        KeyCommand(
+            "c",
+            "compare",
+            "Compare",
+            "Measure the two stores (again) as paired trials, in the background; the "
+            "result is kept in the naive run's folder",
+        ),
+        KeyCommand("escape", "back", "Back", "Back to the runs (a measurement goes on)"),
     ),
 )

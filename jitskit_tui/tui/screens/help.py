@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 
 from jitskit_tui.tui.keymap import (
     APP_KEYS,
+    BESIDE_KEYS,
     CHART_KEYS,
     DIFF_KEYS,
     EDITING_KEYS,
@@ -38,6 +39,7 @@ AREAS: tuple[KeyArea, ...] = (
     CHART_KEYS,
     RUNS_KEYS,
     SWEEP_KEYS,
+    BESIDE_KEYS,
 )
 
 ABOUT = (

@@ -1,8 +1,9 @@
 """The runs browser: every run under `workspaces/`, newest first, with its card, date,
-iterations, best throughput and ratio, and status. Enter reviews a run (replayed from its
-log, read-only) or attaches to it when another process runs it; R resumes it here. Sweeps
-are listed among them (their card column says `sweep of N cards`); Enter shows a sweep's
-runs.
+iterations, best throughput and ratio, and status (a naive run says so). Enter reviews a
+run (replayed from its log, read-only) or attaches to it when another process runs it; R
+resumes it here; m marks runs and b puts two side by side (:mod:`.beside`), their stores
+compared in the background. Sweeps are listed among them (their card column says `sweep
+of N cards`); Enter shows a sweep's runs.
 
 The list is read in a thread and refreshed every few seconds while shown, so a run
 started elsewhere appears and a live one's numbers move.
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -30,6 +31,12 @@ from jitskit_tui.sweep.folder import SweepError, SweepFolder
 from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
 from jitskit_tui.tui.messages import OpenRunRequested, OpenSweepRequested, ResumeRequested
 from jitskit_tui.tui.run.formatting import DASH, ops_text
+
+if TYPE_CHECKING:
+    from jitskit_tui.tui.screens.beside_job import MeasureJob, Measurements
+
+MARK = "● "
+MARKS = 2
 
 REFRESH_S = 3.0
 _STATUS_STYLE = {
@@ -111,6 +118,9 @@ class RunsScreen(Screen[None]):
         self.base = base
         self.runs: list[Listed] = []
         self._list = RunList(base)
+        self.marked: list[Path] = []
+        """Runs marked to be put side by side, oldest mark first."""
+        self._measurements: Measurements | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -166,9 +176,13 @@ class RunsScreen(Screen[None]):
                 if run.best_iteration
                 else DASH
             )
+            marked = run.workspace.root in self.marked
+            card = Text(run.spec_name)
+            if run.naive:  # in the card's column: seen on a narrow terminal
+                card.append(" · naive", style="magenta")
             table.add_row(
-                Text(run.workspace.name),
-                Text(run.spec_name),
+                Text(MARK + run.workspace.name if marked else run.workspace.name),
+                card,
                 Text(_started(run.started)),
                 Text(f"{run.completed}/{run.budget}"),
                 Text(best),
@@ -184,10 +198,14 @@ class RunsScreen(Screen[None]):
         live = sum(1 for r in runs if r.status == "live")
         sweeps = sum(1 for r in runs if isinstance(r, SweepView))
         singles = len(runs) - sweeps
+        roots = {r.workspace.root for r in runs if not isinstance(r, SweepView)}
+        self.marked = [m for m in self.marked if m in roots]
+        marks = f" · {len(self.marked)} marked (b: side by side)" if self.marked else ""
         self.query_one("#runs-title", Static).update(
             f"Runs in {where}/ · {singles} run{'s' if singles != 1 else ''}"
             + (f" · {sweeps} sweep{'s' if sweeps != 1 else ''}" if sweeps else "")
             + (f" · {live} live" if live else "")
+            + marks
         )
         if not runs:
             self._show_message(
@@ -236,3 +254,55 @@ class RunsScreen(Screen[None]):
             )
             return
         self.post_message(ResumeRequested(run.workspace))
+
+    # -- two runs side by side ---------------------------------------------------------------
+
+    def action_mark_run(self) -> None:
+        run = self.selected
+        if run is None:
+            return
+        if isinstance(run, SweepView):
+            self.notify("A sweep cannot be put beside a run: Enter shows its runs.", markup=False)
+            return
+        root = run.workspace.root
+        if root in self.marked:
+            self.marked.remove(root)
+        else:
+            self.marked = [*self.marked, root][-MARKS:]
+        self._show(self.runs)
+
+    def action_beside(self) -> None:
+        """The two marked runs; one marked beside the highlighted one; none marked, the
+        highlighted one beside the newest run of the other kind of its card."""
+        from jitskit_tui.tui.screens.beside import BesideScreen
+
+        selected = self.selected
+        marked = list(self.marked)
+        if len(marked) < MARKS and selected is not None and not isinstance(selected, SweepView):
+            chosen = selected.workspace.root
+            marked = marked if chosen in marked else [*marked, chosen]
+        if not marked:
+            self.notify("No run to put beside another: the list is empty.", markup=False)
+            return
+        right = Workspace(marked[1]) if len(marked) > 1 else None
+        self.app.push_screen(BesideScreen(Workspace(marked[0]), right, self.measurements))
+
+    @property
+    def measurements(self) -> Measurements:
+        """The comparisons measured from here (made on first use: the evaluator is not
+        loaded for the list)."""
+        if self._measurements is None:
+            from jitskit_tui.tui.screens.beside_job import Measurements
+
+            self._measurements = Measurements(self)
+            self._measurements.on_done = self._measured
+        return self._measurements
+
+    def _measured(self, job: MeasureJob) -> None:
+        self.app.notify(
+            job.result_words(),
+            title=f"{job.b.ws.name} beside {job.a.ws.name}",
+            severity="error" if job.error else "information",
+            timeout=12,
+            markup=False,
+        )

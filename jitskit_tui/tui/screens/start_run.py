@@ -1,6 +1,7 @@
 """Before a run starts (or resumes, or forks): who plays the agents and with which
 options (how fast the scripted one talks), the budget, the machine, whether to measure
-the baselines, and whether a machine smaller than the card may evaluate.
+the baselines, whether a machine smaller than the card may evaluate, and (for an agent
+that can run it, Claude Code) the naive experiment instead of the pipeline.
 
 One row per choice so it fits 80x24; Enter starts, Esc cancels. The defaults are the
 command line's (or what the run was started with, on resume). The agents and their
@@ -37,6 +38,13 @@ def _option_id(backend: AgentBackend, option: AgentOption) -> str:
     return f"option-{backend.name}-{option.name}"
 
 
+def _check_row(
+    label: str, text: str, value: bool, widget_id: str, tooltip: str | None = None
+) -> ComposeResult:
+    yield Label(label, classes="form-label")
+    yield Checkbox(text, value, id=widget_id, classes="form-check", tooltip=tooltip)
+
+
 class StartRunDialog(ModalScreen[RunChoices | None]):
     """Returns the choices, or None when cancelled."""
 
@@ -53,6 +61,7 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
         budget_hint: str,
         machine_hint: str,
         start_label: str = "Start",
+        resuming: bool = False,
     ) -> None:
         super().__init__()
         self._title = title
@@ -60,6 +69,8 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
         self._budget_hint = budget_hint
         self._machine_hint = machine_hint
         self._start_label = start_label
+        self._resuming = resuming
+        """A resume (or fork) keeps the run's naive choice: shown, not changed."""
 
     def _default(self, backend: AgentBackend, option: AgentOption) -> str:
         """The option's value to show: the defaults' when they are for its agent."""
@@ -107,19 +118,23 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
                         id=_option_id(backend, option),
                         classes="form-input",
                     )
-                yield Label("Ratio", classes="form-label")
-                yield Checkbox(
-                    "measure the baselines (cached per machine)",
-                    d.baselines,
-                    id="baselines",
-                    classes="form-check",
+                yield from _check_row(
+                    "Ratio", "measure the baselines (cached per machine)", d.baselines, "baselines"
                 )
-                yield Label("Smaller", classes="form-label")
-                yield Checkbox(
+                yield from _check_row(
+                    "Smaller",
                     "allow a machine smaller than the card (marked)",
                     d.allow_smaller_machine,
-                    id="allow-smaller-machine",
-                    classes="form-check",
+                    "allow-smaller-machine",
+                )
+                yield from _check_row(
+                    "Naive",
+                    "one session, no pipeline, gates after (Claude Code)",
+                    d.naive,
+                    "naive",
+                    tooltip="The paper's naive baseline: one agent session with the card, the "
+                    "store contract and a benchmark that reports throughput only; the gates "
+                    "judge each benchmarked store after the fact.",
                 )
             yield Static("", id="start-note", classes="dialog-note")
             with Horizontal(classes="dialog-buttons"):
@@ -141,10 +156,17 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
 
     @on(RadioSet.Changed, "#agent")
     def _sync_options(self) -> None:
-        """Only the chosen agent's options can be changed."""
+        """Only the chosen agent's options can be changed; the naive experiment only for
+        an agent that runs it, and only when a run starts."""
         chosen = self._choice("agent")
         for backend, option in (*CHOICE_OPTIONS, *FREE_OPTIONS):
             self.query_one(f"#{_option_id(backend, option)}").disabled = backend.name != chosen
+        naive = self.query_one("#naive", Checkbox)
+        naive.disabled = self._resuming or not self._backend(chosen).runs_naive
+
+    @staticmethod
+    def _backend(name: str) -> AgentBackend:
+        return next((b for b in AGENT_BACKENDS if b.name == name), AGENT_BACKENDS[0])
 
     def _note(self, text: str) -> None:
         note = self.query_one("#start-note", Static)
@@ -154,8 +176,7 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
 
     def choices(self) -> RunChoices | None:
         """The form as choices, or None (with a note saying what is wrong)."""
-        chosen = self._choice("agent")
-        backend = next((b for b in AGENT_BACKENDS if b.name == chosen), AGENT_BACKENDS[0])
+        backend = self._backend(self._choice("agent"))
         iterations_text = self.query_one("#iterations", Input).value.strip()
         iterations: int | None = None
         if iterations_text:
@@ -175,7 +196,15 @@ class StartRunDialog(ModalScreen[RunChoices | None]):
             machine=machine,
             baselines=self.query_one("#baselines", Checkbox).value,
             allow_smaller_machine=self.query_one("#allow-smaller-machine", Checkbox).value,
+            naive=self._naive(backend),
         )
+
+    def _naive(self, backend: AgentBackend) -> bool:
+        """The naive experiment when ticked for an agent that runs it; a resume keeps the
+        run's."""
+        if self._resuming:
+            return self._defaults.naive
+        return backend.runs_naive and self.query_one("#naive", Checkbox).value
 
     def _agent_options(self, backend: AgentBackend) -> dict[str, str] | None:
         """The chosen agent's options from their rows, or None (with a note) when a path
