@@ -50,6 +50,7 @@ from jitskit_tui.protocol.texts import (
     baseline_ratio_text,
     decision_text,
     fallback_note,
+    fallback_text,
     headline_text,
     ops_s,
     outcome_text,
@@ -187,20 +188,10 @@ class Narrator:
                 why = f": {event.reason}" if event.reason else ""
                 return f"  ★ best: iteration {n} at {ops_s(event.throughput_ops_s)}{was}{why}"
             case BestFellBack():
-                to = (
-                    f"iteration {event.to_iteration}"
-                    if event.to_iteration is not None
-                    else "no iteration (none earlier passes the audit's gate tests)"
+                said = fallback_text(
+                    event.from_iteration, event.to_iteration, event.reason, event.skipped
                 )
-                skipped = (
-                    f"; iterations {', '.join(map(str, event.skipped))} fail them too"
-                    if event.skipped
-                    else ""
-                )
-                return (
-                    f"  best falls back from iteration {event.from_iteration} to {to}: "
-                    f"{event.reason}{skipped}"
-                )
+                return f"  {said}"
             case IterationFinished():
                 lines = [self._outcome(event)] if event.outcome == "evaluated" else []
                 cost = self.state.cost_by_iteration.get(n or -1)

@@ -153,6 +153,7 @@ class EvalEvents:
         self.iteration = iteration
         self.name = name
         self._last_tick = 0.0
+        self._last_stretch: tuple[str, int | None, bool] | None = None
         self._last_progress = 0.0
         self._last_phase = ""
 
@@ -162,9 +163,12 @@ class EvalEvents:
 
     def on_tick(self, tick: BenchTick) -> None:
         now = time.monotonic()
-        if now - self._last_tick < TICK_INTERVAL_S:
+        # The first tick of a trial and its first steady one always reach the log: a
+        # chart marks the trial boundaries and the warm-up cut from them.
+        stretch = (tick.side, tick.trial, tick.warm)
+        if now - self._last_tick < TICK_INTERVAL_S and stretch == self._last_stretch:
             return
-        self._last_tick = now
+        self._last_tick, self._last_stretch = now, stretch
         self._emit(
             BenchTickEvent(
                 iteration=self.iteration,
@@ -175,6 +179,7 @@ class EvalEvents:
                 per_op=dict(tick.per_op),
                 side=tick.side,
                 trial=tick.trial,
+                warm=tick.warm,
             )
         )
 

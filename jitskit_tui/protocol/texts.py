@@ -4,6 +4,8 @@ them without the engine. A line of text cut short and a ratio read the same ever
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from jitskit_tui.protocol.events import Decision, EvalQueued
 from jitskit_tui.protocol.headline import Headline
 from jitskit_tui.protocol.measurement import Comparison, Interval
@@ -29,9 +31,22 @@ def dollars_words(dollars: float, estimated: bool = False) -> str:
     return f"{'≈' if estimated else ''}${dollars:,.2f}"
 
 
+def ratio_number(ratio: float) -> str:
+    """Three significant digits, two decimals from 0.1 to 10: ``1.234`` -> ``1.23``,
+    ``19.136`` -> ``19.1``, ``123.4`` -> ``123``; below 0.1 two significant digits
+    (``0.0135`` -> ``0.013``), so a store far slower than another still reads as a
+    number."""
+    size = abs(ratio)
+    if size >= 100:
+        return f"{ratio:.0f}"
+    if size >= 10:
+        return f"{ratio:.1f}"
+    return f"{ratio:.2f}" if size >= 0.1 or ratio == 0 else f"{ratio:.2g}"
+
+
 def ratio_text(ratio: float | None, unknown: str = "unknown") -> str:
     """``1.234`` -> ``1.23x``; ``unknown`` without a ratio (the dashboard passes its dash)."""
-    return f"{ratio:.2f}x" if ratio is not None else unknown
+    return f"{ratio_number(ratio)}x" if ratio is not None else unknown
 
 
 TIMES = "\u00d7"
@@ -44,8 +59,9 @@ def interval_ratio_text(interval: Interval, sign: str = "x") -> str:
     """``2.21x [2.05-2.38]`` (an en dash between the ends); without an interval (one
     round), ``2.21x [no interval]``. ``sign`` is the times sign (:data:`TIMES` for people)."""
     if interval.ci_low is None or interval.ci_high is None:
-        return f"{interval.point:.2f}{sign} [no interval]"
-    return f"{interval.point:.2f}{sign} [{interval.ci_low:.2f}{RANGE_DASH}{interval.ci_high:.2f}]"
+        return f"{ratio_number(interval.point)}{sign} [no interval]"
+    low, high = ratio_number(interval.ci_low), ratio_number(interval.ci_high)
+    return f"{ratio_number(interval.point)}{sign} [{low}{RANGE_DASH}{high}]"
 
 
 def comparison_text(comparison: Comparison) -> str:
@@ -60,14 +76,36 @@ def comparison_text(comparison: Comparison) -> str:
     )
 
 
-def throughput_text(interval: Interval) -> str:
-    """``1,234,567 ops/s [1,200,000-1,270,000] over 8 trials``."""
+def _whole(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def throughput_text(interval: Interval, figure: Callable[[float], str] = _whole) -> str:
+    """``1,234,567 ops/s [1,200,000-1,270,000] over 8 trials``; ``figure`` writes each
+    number (the dashboard's is shorter: ``1.23M``)."""
+    point = f"{figure(interval.point)} ops/s"
     if interval.ci_low is None or interval.ci_high is None:
-        return f"{ops_s(interval.point)} ({interval.n} trial, no interval)"
+        return f"{point} ({interval.n} trial, no interval)"
     return (
-        f"{ops_s(interval.point)} [{interval.ci_low:,.0f}{RANGE_DASH}{interval.ci_high:,.0f}] over "
+        f"{point} [{figure(interval.ci_low)}{RANGE_DASH}{figure(interval.ci_high)}] over "
         f"{interval.n} trials"
     )
+
+
+APPROX = "\u2248"
+"""Marks a comparison within noise: ``\u2248 1.01x [0.97-1.05]``."""
+
+
+def shown_ratio_text(
+    comparison: Comparison, *, within_noise: bool | None = None, sign: str = "x"
+) -> str:
+    """A comparison's ratio in a few cells: ``2.21x [2.05-2.38]``; ``\u2248 1.01x
+    [0.97-1.05]`` within noise (``within_noise``, by default: its interval contains 1);
+    ``1.84x unpaired`` for a cached figure, which has no interval."""
+    if not comparison.paired:
+        return f"{ratio_number(comparison.ratio.point)}{sign} unpaired"
+    noise = comparison.verdict == "same" if within_noise is None else within_noise
+    return (f"{APPROX} " if noise else "") + interval_ratio_text(comparison.ratio, sign)
 
 
 def machine_text(result: EvalResult) -> str:
@@ -132,7 +170,7 @@ def baseline_ratio_text(comparison: Comparison | None, sign: str = "x") -> str:
     if comparison.paired:
         return f"{interval_ratio_text(comparison.ratio, sign)} vs {name}"
     return (
-        f"{comparison.ratio.point:.2f}{sign} vs {name} (unpaired: its cached figure, "
+        f"{ratio_number(comparison.ratio.point)}{sign} vs {name} (unpaired: its cached figure, "
         "measured at another time)"
     )
 
@@ -144,6 +182,16 @@ DECISION_WORDS: dict[str, str] = {
     "slower": "slower",
     "failed": "does not count",
 }
+
+
+DECISION_CELL: dict[str, str] = {
+    "best": "new best",
+    "first": "first",
+    "within-noise": f"{APPROX} noise",
+    "slower": "slower",
+    "failed": "failed",
+}
+"""A decision in a table cell (:data:`DECISION_WORDS` in a sentence)."""
 
 
 def decision_text(
@@ -175,6 +223,20 @@ def fallback_note(
     if not decision or left is None or best_now == left:
         return ""
     return f"; then the best fell back to #{best_now}" if best_now else "; then no best is left"
+
+
+def fallback_text(
+    from_iteration: int, to_iteration: int | None, reason: str, skipped: Sequence[int] = ()
+) -> str:
+    """``best fell back from iteration 2 to iteration 1: audit/scan-refused failed on the
+    best (#2) ...``: which, why, and to which (a `best_fell_back` event's fields)."""
+    to = (
+        f"iteration {to_iteration}"
+        if to_iteration is not None
+        else "no iteration (none earlier passes the audit's gate tests)"
+    )
+    skips = f"; iterations {', '.join(map(str, skipped))} fail them too" if skipped else ""
+    return f"best fell back from iteration {from_iteration} to {to}: {reason}{skips}"
 
 
 def decision_reason(

@@ -268,6 +268,14 @@ RUN_KEYS = KeyArea(
             footer=False,
         ),
         KeyCommand(
+            "H",
+            "confirm",
+            "Headline",
+            "Measure the run's headline now: its best at the full size on a held-out trace, "
+            "paired against the baselines (between iterations)",
+            footer_key="H",
+        ),
+        KeyCommand(
             "dollar_sign",
             "cost",
             "Cost",

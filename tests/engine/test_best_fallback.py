@@ -53,5 +53,5 @@ def test_the_narration_says_the_best_fell_back_and_why(
     _, events = fell_back
     narrator = Narrator()
     text = "\n".join(line for e in events if (line := narrator.line(e)))
-    assert "best falls back from iteration 2 to iteration 1: audit/scan-refused failed" in text
+    assert "best fell back from iteration 2 to iteration 1: audit/scan-refused failed" in text
     assert "slower, best stays #2; then the best fell back to #1" in text

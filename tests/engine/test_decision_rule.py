@@ -11,7 +11,14 @@ from jitskit_tui.engine.decisions import baseline_comparison, decide, judge
 from jitskit_tui.protocol.measurement import Comparison, Interval
 from jitskit_tui.protocol.records import IterationRecord
 from jitskit_tui.protocol.results import EvalResult, PeerOutcome
-from jitskit_tui.protocol.texts import TIMES, decision_text, outcome_text, verdict_line
+from jitskit_tui.protocol.texts import (
+    TIMES,
+    decision_text,
+    interval_ratio_text,
+    outcome_text,
+    shown_ratio_text,
+    verdict_line,
+)
 
 
 def vs(point: float, low: float | None, high: float | None, other: str = "incumbent") -> Comparison:
@@ -92,6 +99,23 @@ def test_the_words_carry_the_interval_and_the_decision() -> None:
     assert decision_text("slower", vs(0.6, 0.55, 0.68), 4).endswith("slower, best stays #4")
     assert decision_text("failed", None, 4) == "does not count, best stays #4"
     assert decision_text("", None, None) == ""  # a record from before decisions
+
+
+def test_a_ratio_in_a_cell_is_marked_within_noise_or_unpaired() -> None:
+    near = vs(1.01, 0.97, 1.05)
+    assert shown_ratio_text(near, sign=TIMES) == "\u2248 1.01\u00d7 [0.97\u20131.05]"
+    clear = vs(2.21, 2.05, 2.38).model_copy(update={"verdict": "faster"})
+    assert shown_ratio_text(clear, sign=TIMES) == "2.21\u00d7 [2.05\u20132.38]"
+    # Faster than 1 but short of 1 + min_effect: the decision calls it noise.
+    assert shown_ratio_text(clear, within_noise=True).startswith("\u2248 2.21x")
+    cached = Comparison(other="baseline:lmdb", ratio=Interval(point=1.84), paired=False)
+    assert shown_ratio_text(cached, sign=TIMES) == "1.84\u00d7 unpaired"
+    # Far below 1, two significant digits still tell the ends apart.
+    slow = Interval(point=0.0135, ci_low=0.0112, ci_high=0.0176)
+    assert interval_ratio_text(slow) == "0.013x [0.011\u20130.018]"
+    # Three significant digits above 10: the cell stays narrow.
+    fast = Interval(point=19.136, ci_low=9.72, ci_high=126.3)
+    assert interval_ratio_text(fast) == "19.1x [9.72\u2013126]"
 
 
 def test_a_record_reads_with_its_decision_and_a_legacy_ratio_is_marked_unpaired() -> None:

@@ -19,42 +19,22 @@ from pathlib import Path
 import git
 import pytest
 from enginekit import HERE, new_workspace, run_cli
-from stepkit import Stores, StoreStep, card, engine_for, trajectory
+from stepkit import Stores, StoreStep, cached_baselines, card, engine_for, trajectory
 
-from jitskit_tui.engine.baseline import ObserverFor
 from jitskit_tui.engine.eventlog import read_events
 from jitskit_tui.engine.gitrepo import parse_trailers
 from jitskit_tui.engine.workspace import Workspace
 from jitskit_tui.protocol.controls import Stop
 from jitskit_tui.protocol.events import Event, HeadlineMeasured, IterationStarted, RunFinished
 from jitskit_tui.protocol.headline import Headline
-from jitskit_tui.protocol.results import BaselineReport, EvalResult
-from jitskit_tui.sandbox.base import BenchMachine
 from jitskit_tui.spec import load_spec
-from jitskit_tui.spec.model import SpecCard
 
 pytestmark = pytest.mark.slow
 
 CACHED = {"mutex-map": 5_000_000.0, "lmdb": 1_000.0}
 
 
-async def stand_in_baselines(
-    spec: SpecCard,
-    machine: BenchMachine,
-    observer_for: ObserverFor,
-    *,
-    allow_smaller_machine: bool = False,
-) -> BaselineReport:
-    results = [
-        EvalResult(name=name, verdict="pass", gates=[], throughput_ops_s=ops, spec_sha256="-")
-        for name, ops in CACHED.items()
-    ]
-    return BaselineReport(
-        results=results,
-        best_comparable="mutex-map",
-        best_comparable_ops_s=CACHED["mutex-map"],
-        cached=list(CACHED),
-    )
+stand_in_baselines = cached_baselines(CACHED, "mutex-map")
 
 
 def run_engine(ws: Workspace, steps: Path, *, stop_in: int | None = None) -> RunFinished:

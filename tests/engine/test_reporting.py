@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.reporting import EvalEvents
@@ -34,6 +35,27 @@ def test_a_burst_of_ticks_is_coalesced_to_a_few_a_second() -> None:
     ticks = [e for e in logged if isinstance(e, BenchTickEvent)]
     assert 1 <= len(ticks) <= 1 + elapsed / 0.24
     assert states == ["benchmarking"]
+
+
+def test_each_trial_and_its_warm_up_cut_reach_the_log_however_fast_ticks_come() -> None:
+    logged: list[Event] = []
+    events = EvalEvents(lambda e: logged.append(e) or e, lambda state: None, "iteration", 1)
+    for trial, side in enumerate(("candidate", "incumbent", "candidate")):
+        for i in range(30):  # a burst: the throttle would keep only the first
+            tick = BenchTick(t_s=i / 10, ops=i, ops_s=1e6, per_op={}, warm=i <= 5)
+            events.on_tick(replace(tick, side=side, trial=trial))
+    ticks = [e for e in logged if isinstance(e, BenchTickEvent)]
+    stretches = {(t.side, t.trial, t.warm) for t in ticks}
+    assert stretches == {
+        ("candidate", 0, True),
+        ("candidate", 0, False),
+        ("incumbent", 1, True),
+        ("incumbent", 1, False),
+        ("candidate", 2, True),
+        ("candidate", 2, False),
+    }
+    cut = next(t for t in ticks if t.trial == 0 and not t.warm)
+    assert cut.t_s == 0.6, "the first steady tick is the one after the cut"
 
 
 def test_narration_says_what_matters() -> None:

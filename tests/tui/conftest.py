@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from recording import TINY, restore
+from recording import RECORDED, TINY, restore
+from recording_trials import RECORDED_TRIALS, restore_trials
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.worker import WorkerCancelled
@@ -100,10 +101,11 @@ def recorded(tmp_path: Path) -> Path:
     return restore(tmp_path / "workspaces" / "tiny-recorded")
 
 
-def seq_where(predicate: Callable[[dict[str, object]], bool]) -> int:
-    """The sequence number of the last recorded event matching ``predicate``."""
+def seq_where(predicate: Callable[[dict[str, object]], bool], source: Path = RECORDED) -> int:
+    """The sequence number of the last event recorded in ``source`` matching
+    ``predicate``."""
     found = 0
-    for line in (Path(__file__).parent / "recorded" / "events.jsonl").read_text().splitlines():
+    for line in (source / "events.jsonl").read_text().splitlines():
         event = json.loads(line)
         if predicate(event):
             found = int(event["seq"])
@@ -118,6 +120,20 @@ def mid_run(tmp_path: Path) -> Path:
         lambda e: e["type"] == "bench_tick" and e["iteration"] == 2 and e["purpose"] == "iteration"
     )
     return restore(tmp_path / "workspaces" / "tiny-recorded", upto_seq=upto)
+
+
+@pytest.fixture
+def trials_recorded(tmp_path: Path) -> Path:
+    """The recorded run with trials, decisions, a fallback and two headlines
+    (`recording_trials.py`), restored under ``workspaces/``."""
+    return restore_trials(tmp_path / "workspaces" / "tiny-trials")
+
+
+def trials_upto(tmp_path: Path, predicate: Callable[[dict[str, object]], bool]) -> Path:
+    """The recorded run with trials, its log cut after the last event matching
+    ``predicate``."""
+    upto = seq_where(predicate, RECORDED_TRIALS)
+    return restore_trials(tmp_path / "workspaces" / "tiny-trials", upto_seq=upto)
 
 
 @pytest.fixture
@@ -150,3 +166,29 @@ async def wait_until(
 def until() -> Callable[..., Awaitable[None]]:
     """``await until(pilot, lambda: ..., what="...")``: see :func:`wait_until`."""
     return wait_until
+
+
+async def wait_for_replay(pilot: Pilot[object]) -> None:
+    """Lets the app run until every run it shows is replayed to the end of its log."""
+    app = pilot.app
+    feeds = getattr(app, "feeds", {})
+    await wait_until(
+        pilot,
+        lambda: bool(feeds) and all(feed.link.ended for feed in feeds.values()),
+        what="the replay",
+    )
+
+
+class Told:
+    """A message hook keeping what the app tells the user in notifications: ``texts``
+    (their messages) and ``titled`` (``title: message``)."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.titled: list[str] = []
+
+    def __call__(self, message: object) -> None:
+        notification = getattr(message, "notification", None)
+        if notification is not None:
+            self.texts.append(notification.message)
+            self.titled.append(f"{notification.title}: {notification.message}")

@@ -64,20 +64,21 @@ STEER_PLAN = "Keep the reference layout, but say in the plan what the shard coun
 STEER_TOOL = "Run build_and_test before you finish, so the critic has a number to compare."
 
 
-def restore(dest: Path, *, upto_seq: int | None = None) -> Path:
-    """The recorded run as a workspace at ``dest`` (its log cut after ``upto_seq``)."""
+def restore(dest: Path, *, upto_seq: int | None = None, source: Path = RECORDED) -> Path:
+    """The recorded run (``source``) as a workspace at ``dest`` (its log cut after
+    ``upto_seq``)."""
     dest.mkdir(parents=True)
     _git(dest, "init", "-q", "-b", "scratch")
-    _git(dest, "fetch", "-q", str(RECORDED / "repo.bundle"), "+refs/heads/*:refs/heads/*")
+    _git(dest, "fetch", "-q", str(source / "repo.bundle"), "+refs/heads/*:refs/heads/*")
     _git(dest, "checkout", "-q", "main")
     # What the engine's workspaces are configured with, so a resumed run can commit.
     _git(dest, "config", "user.name", "jitskit")
     _git(dest, "config", "user.email", "jitskit@localhost")
     _git(dest, "config", "commit.gpgsign", "false")
     state = dest / ".jitskit"
-    shutil.copytree(RECORDED / "logs", state / "logs")
+    shutil.copytree(source / "logs", state / "logs")
     (state / "control").mkdir()
-    lines = (RECORDED / "events.jsonl").read_text().splitlines(keepends=True)
+    lines = (source / "events.jsonl").read_text().splitlines(keepends=True)
     if upto_seq is not None:
         lines = lines[:upto_seq]
     (state / "events.jsonl").write_text("".join(lines))
@@ -131,10 +132,18 @@ def record(out: Path) -> None:
         asyncio.run(_run(ws.root))
         if out.exists():
             shutil.rmtree(out)
-        out.mkdir(parents=True)
-        _git(ws.root, "bundle", "create", "-q", str(out / "repo.bundle"), "--all")
-        shutil.copy(ws.events, out / "events.jsonl")
-        shutil.copytree(ws.logs, out / "logs")
+        bundle_run(ws.root, out)
+
+
+def bundle_run(ws_root: Path, out: Path) -> None:
+    """A finished run's git history (every ref), event log and logs, kept in ``out``."""
+    from jitskit_tui.engine.workspace import Workspace
+
+    ws = Workspace(ws_root)
+    out.mkdir(parents=True)
+    _git(ws.root, "bundle", "create", "-q", str(out / "repo.bundle"), "--all")
+    shutil.copy(ws.events, out / "events.jsonl")
+    shutil.copytree(ws.logs, out / "logs")
 
 
 if __name__ == "__main__":

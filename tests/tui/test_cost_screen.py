@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from conftest import wait_for_replay
 from costed import write_costed
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -35,11 +36,7 @@ async def open_cost(pilot: Pilot[object], until: Until) -> CostScreen:
     """Waits for the replay, presses $ on the dashboard, waits for the caps."""
     app = pilot.app
     assert isinstance(app, JitskitApp)
-    await until(
-        pilot,
-        lambda: bool(app.feeds) and all(s.link.ended for s in app.feeds.values()),
-        what="replay",
-    )
+    await wait_for_replay(pilot)
     assert isinstance(app.screen, DashboardScreen)
     await pilot.press("dollar_sign")
     await until(pilot, lambda: isinstance(app.screen, CostScreen), what="the cost screen")

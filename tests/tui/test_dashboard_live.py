@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import Told
 from recording import FAST_RUNS
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -96,7 +97,7 @@ async def test_a_run_starts_from_the_editor_and_stops_after_its_iteration(
         await pilot.press("S")
         await until(pilot, lambda: feed.link.ended, what="the run to stop")
         assert state.status == "stopped" and state.completed == 1
-        assert str(screen.table.get_row_at(0)[2]) == "pass"
+        assert str(screen.table.get_row_at(0)[2]) == "first"  # the first to pass every gate
         assert "STOPPED" in str(screen.query_one("#status", Static).render())
         # Now read-only here: the footer offers resuming instead of the controls.
         assert screen.check_action("pause", ()) is False
@@ -305,6 +306,30 @@ async def test_an_edit_that_comes_too_late_offers_the_text_back(
         await until(pilot, lambda: feed.link.ended, what="the abort")
 
 
+async def test_h_asks_a_live_run_for_its_headline(tiny_card: Path, until: Until) -> None:
+    told = Told()
+    app = make_app(tiny_card, cursor_blink=False, run_defaults=FAST_RUNS)
+    async with app.run_test(size=(120, 36), notifications=True, message_hook=told) as pilot:
+        app, screen, feed = await start_from_editor(pilot, until, pause_at_once=True)
+        assert "Headline" in footer_keys(screen)
+        assert "no headline yet (H measures it)" in str(screen.query_one("#summary").render())
+        await pilot.press("H")
+        await until(pilot, lambda: any(t.startswith("Headline queued") for t in told.texts))
+        sent = [
+            e for e in events_of(feed) if isinstance(e, ControlReceived) and e.kind == "confirm"
+        ]
+        assert len(sent) == 1 and sent[0].accepted and sent[0].source.startswith("tui (pid ")
+        assert "the headline is measured" in sent[0].message
+        # Aborted before the next iteration: no headline is measured (that is the engine's
+        # test), and a run no longer live offers no H.
+        await pilot.press("A")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+        await pilot.press("y")
+        await until(pilot, lambda: feed.link.ended, what="the abort")
+        await until(pilot, lambda: "Headline" not in footer_keys(screen), what="H withdrawn")
+        assert screen.check_action("confirm", ()) is False
+
+
 async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_ratios(
     tiny_card: Path, until: Until, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -323,33 +348,28 @@ async def test_baselines_on_a_live_run_go_to_the_engine_and_the_table_restates_r
         return BaselineReport(results=[], best_comparable="stub-map", best_comparable_ops_s=1e5)
 
     monkeypatch.setattr(baseline_step, "measured_baselines", stand_in)
-    told: list[str] = []
-
-    def hook(message: object) -> None:
-        notification = getattr(message, "notification", None)
-        if notification is not None:
-            told.append(notification.message)
-
+    told = Told()
     runs = replace(FAST_RUNS, iterations=2)
     app = make_app(tiny_card, cursor_blink=False, run_defaults=runs)
-    async with app.run_test(size=(160, 48), notifications=True, message_hook=hook) as pilot:
+    async with app.run_test(size=(160, 48), notifications=True, message_hook=told) as pilot:
         app, screen, feed = await start_from_editor(pilot, until)
         state = feed.view.state
         await until(pilot, lambda: state.running_iteration() is not None, what="iteration 1")
         await pilot.press("space")
         await until(pilot, lambda: state.loop_state == "paused", what="the pause")
         await pilot.press("B")
-        await until(pilot, lambda: any(t.startswith("Baselines queued") for t in told))
+        await until(pilot, lambda: any(t.startswith("Baselines queued") for t in told.texts))
         assert not isinstance(app.screen, BaselinesDialog)  # no standalone measurement
-        queued = next(t for t in told if t.startswith("Baselines queued"))
+        queued = next(t for t in told.texts if t.startswith("Baselines queued"))
         assert "started without them" in queued
         await pilot.press("space")
         await until(pilot, lambda: feed.link.ended, what="the run's end")
         assert measured == ["tiny"] and state.baseline_name == "stub-map"
         assert state.completed == 2
-        # Iteration 1 had no ratio when it was committed: restated against the new one.
-        row1, row2 = (str(screen.table.get_row_at(i)[5]) for i in (0, 1))
-        assert row1.startswith("~") and row1.endswith("x")
-        assert row2.endswith("x") and not row2.startswith("~")
+        # Iteration 1 had no ratio when it was committed: restated against the new one;
+        # both against the cached figure, measured at another time: unpaired.
+        row1, row2 = (str(screen.table.get_row_at(i)[4]) for i in (0, 1))
+        assert row1.startswith("~") and row1.endswith("\u00d7 unpaired")
+        assert row2.endswith("\u00d7 unpaired") and not row2.startswith("~")
         assert state.iterations[2].ratio is not None
         assert "stub-map" in str(screen.table.tooltip)

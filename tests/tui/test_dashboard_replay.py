@@ -72,8 +72,12 @@ async def test_a_finished_run_replays_read_only_with_the_best_starred(
         assert [str(r[0]).strip() for r in rows] == [
             f"{n}★" if n == best else str(n) for n in (1, 2, 3)
         ]
-        assert [str(r[2]) for r in rows] == ["pass", "pass", "FAIL"]
-        assert str(rows[2][3]) == "build"
+        # A log from before decisions: pass or the failed gate, bare figures, the change
+        # from the parent (no interval to show).
+        assert [str(r[2]) for r in rows] == ["pass", "pass", "✗ build"]
+        labels = [str(c.label) for c in screen.table.columns.values()]
+        assert labels[2] == "verdict" and labels[5] == "Δprev"
+        assert str(rows[1][5]).endswith("%") and not any("[" in str(c) for r in rows for c in r)
         # Read-only: the controls are not offered; resuming is.
         assert screen.check_action("steer", ()) is False
         assert screen.check_action("pause", ()) is False
@@ -240,7 +244,7 @@ async def test_charts_redraw_at_a_bounded_rate_however_fast_ticks_come(
             )
         await pilot.pause(1.2)
         assert 1 <= live.draws - before <= 4  # at most every 0.5 s, not 2000 times
-        assert len(feed.view.live.ticks) if feed.view.live else 0
+        assert feed.view.live is not None and feed.view.live.tick_count
 
 
 async def test_run_baselines_lists_the_comparable_ones(recorded: Path, until: Until) -> None:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import trials_upto
 from recording import FAST_RUNS
 from textual.pilot import Pilot
 
@@ -47,6 +48,11 @@ def replayed(wait_until: Until, *keys: str) -> Callable[[Pilot[object]], Awaitab
             await wait_until(pilot, lambda: diff.target is None or diff.view.parsed is not None)
             charts = [c for c in screen.query(RunChart) if c.display and c.region.area]
             await wait_until(pilot, lambda: all(not c._dirty for c in charts))
+            # The transcript has scrolled to its tail (a long log takes a few frames).
+            shown = screen.transcript
+            await wait_until(
+                pilot, lambda: not shown.display or shown.scroll_y >= shown.max_scroll_y
+            )
         await pilot.pause(0.2)
 
     return run_before
@@ -74,6 +80,25 @@ def test_dashboard_charts(
 ) -> None:
     app = make_app(recorded, cursor_blink=False)
     assert snap_compare(app, terminal_size=size, run_before=replayed(until, "up", "3"))
+
+
+@size_ids
+def test_dashboard_of_a_run_with_trials(
+    snap_compare: SnapCompare, trials_recorded: Path, size: tuple[int, int], until: Until
+) -> None:
+    """Decisions, ratios with their intervals, the headline and the fallback notice."""
+    app = make_app(trials_recorded, cursor_blink=False)
+    assert snap_compare(app, terminal_size=size, run_before=replayed(until, "up"))
+
+
+@size_ids
+def test_dashboard_charts_of_a_run_with_trials(
+    snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int], until: Until
+) -> None:
+    """Whiskers per iteration; the live chart's trials, sides and warm-up (iteration 4)."""
+    run = trials_upto(tmp_path, lambda e: e["type"] == "bench_result" and e.get("iteration") == 4)
+    app = make_app(run, cursor_blink=False)
+    assert snap_compare(app, terminal_size=size, run_before=replayed(until, "3"))
 
 
 @size_ids

@@ -1,6 +1,6 @@
 """The dashboard's run controls: steer (and edit or cancel pending steering), pause and
-resume, stop, abort, fork, audit, the baselines, harness-change proposals, the cost and
-resuming; each asks what it must, sends one control through the run's link and says
+resume, stop, abort, fork, audit, the baselines, the headline, harness-change proposals,
+the cost and resuming; each asks what it must, sends one control through the run's link and says
 what the engine answered.
 
 Editing pending steering is one `edit-steer` control, never cancel-then-steer: the
@@ -29,6 +29,7 @@ from jitskit_tui.protocol.controls import (
     Approve,
     AuditNow,
     CancelSteer,
+    Confirm,
     Control,
     EditSteer,
     Fork,
@@ -44,7 +45,7 @@ from jitskit_tui.tui.run.feed import RunFeed
 from jitskit_tui.tui.run.links import ControlOutcome
 
 CONTROL_ACTIONS = frozenset(
-    {"steer", "pending_steering", "pause", "resume", "stop", "abort", "audit"}
+    {"steer", "pending_steering", "pause", "resume", "stop", "abort", "audit", "confirm"}
 )
 """The actions offered only while the run takes controls."""
 
@@ -90,6 +91,8 @@ class RunController:
             self._tell(f"Steering {control.id} waits for {when}; e edits or cancels it until then.")
         elif outcome.accepted and isinstance(control, RunBaselines):
             self._tell(f"Baselines queued: {outcome.message}", timeout=10)
+        elif outcome.accepted and isinstance(control, Confirm):
+            self._tell(f"Headline queued: {outcome.message}", timeout=10)
         elif outcome.accepted:
             self._tell(outcome.message or f"{control.kind}: done")
         else:
@@ -134,6 +137,11 @@ class RunController:
 
     def audit(self) -> None:
         self._send_in_background(AuditNow(source=control_source()))
+
+    def confirm(self) -> None:
+        """The headline measured between iterations (the summary line says how on a run
+        this app does not control: `jitskit confirm RUN`)."""
+        self._send_in_background(Confirm(source=control_source()))
 
     def abort(self) -> None:
         if self._controllable() is not None:

@@ -16,7 +16,7 @@ from jitskit_tui.tui.run.model import RunView
 from jitskit_tui.tui.widgets.iterations_table import IterationsTable
 
 if TYPE_CHECKING:
-    from jitskit_tui.tui.widgets.charts import LiveOpsChart
+    from jitskit_tui.tui.widgets.live_chart import LiveOpsChart
 
 
 class IterationsRow(Horizontal):
@@ -45,7 +45,7 @@ class IterationsRow(Horizontal):
         """The live chart, mounted in its column and bound to ``view`` (once)."""
         live = self.live
         if live is None:
-            from jitskit_tui.tui.widgets.charts import LiveOpsChart
+            from jitskit_tui.tui.widgets.live_chart import LiveOpsChart
 
             live = self.live = LiveOpsChart(id="top-live-chart", classes="chart")
             self.query_one("#top-live").mount(live)

@@ -1,6 +1,6 @@
-"""The run dashboard: the loop's state on top, the iterations (with the live chart beside
-them on a wide terminal), and one pane at a time below (transcript, diff, charts, gates
-and audit, logs).
+"""The run dashboard: the loop's state on top, the run's headline and the selected
+iteration's figures under it, the iterations (with the live chart beside them on a wide
+terminal), and one pane at a time below (transcript, diff, charts, gates and audit, logs).
 
 The screen composes the parts and routes each key to the part that acts on it: the run's
 controls to :class:`RunController`, the panes and the diff to :class:`PaneSwitcher`, the
@@ -30,7 +30,8 @@ from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from jitskit_tui.paths import packaged
-from jitskit_tui.protocol.events import RunFinished
+from jitskit_tui.protocol.events import BestFellBack, HeadlineMeasured, RunFinished
+from jitskit_tui.protocol.texts import TIMES, fallback_text, headline_text
 from jitskit_tui.tui.dashboard.controller import RunController
 from jitskit_tui.tui.dashboard.iterations import IterationsRow
 from jitskit_tui.tui.dashboard.panes import PaneSwitcher, Selection
@@ -40,6 +41,7 @@ from jitskit_tui.tui.run.model import Part, RunView
 from jitskit_tui.tui.widgets.iterations_table import IterationsTable
 from jitskit_tui.tui.widgets.key_footer import KeyFooter
 from jitskit_tui.tui.widgets.pane_bar import PaneBar
+from jitskit_tui.tui.widgets.run_summary import RunSummary
 from jitskit_tui.tui.widgets.status_bar import RunStatusBar, SteeringBar
 from jitskit_tui.tui.widgets.transcript_view import TranscriptView
 
@@ -83,6 +85,8 @@ class DashboardScreen(Screen[None]):
         """What the footer was last built for (``None``: no run)."""
         self._shown: RunFeed | None = None
         self._panes_due = False
+        self._ref = ""
+        """How the run shown is named on a command line (`jitskit confirm REF`)."""
 
     # -- the parts ---------------------------------------------------------------------------
 
@@ -92,6 +96,7 @@ class DashboardScreen(Screen[None]):
         self._layout_classes(wide)
         yield Header()
         yield RunStatusBar(id="status")
+        yield RunSummary(id="summary")
         yield IterationsRow(wide=wide, id="top")
         yield PaneBar(id="panes")
         yield PaneSwitcher(self._selection, id="switcher")
@@ -172,6 +177,7 @@ class DashboardScreen(Screen[None]):
         self._shown = feed
         self._seen = {}
         self._alerted = len(feed.view.alerts)
+        self._ref = feed.ws.ref
         self.table.marked = None
         self.panes.bind(feed)
         self.top.bind(feed.view)
@@ -191,6 +197,8 @@ class DashboardScreen(Screen[None]):
             self.table.show_run(view)
         elif "status" in moved:
             self.table.show_state(view)
+        if moved & {"status", "iterations", "bench", "live"}:
+            self._show_summary()
         live = self.top.live
         if live is not None and "live" in moved:
             live.request_redraw()
@@ -203,14 +211,40 @@ class DashboardScreen(Screen[None]):
         self._alert(view)
         self._build_panes_soon(feed)
 
+    def _show_summary(self) -> None:
+        feed = self.feed
+        if feed is None:
+            return
+        # A run outside workspaces/ is named by its folder, which the header shows.
+        run = self._ref if "/" not in self._ref else "RUN_FOLDER"
+        how = "H measures it" if feed.link.controllable else f"`jitskit confirm {run}` measures it"
+        self.query_one(RunSummary).show_run(feed.view, self.table.selected, how)
+
     def _alert(self, view: RunView) -> None:
-        """Says so when the run ends or fails while it is watched (not for history)."""
+        """Says so when the run ends or fails, the best falls back or a headline is
+        measured while it is watched (not for history)."""
         fresh = view.alerts[self._alerted :]
         self._alerted = len(view.alerts)
         for event in fresh:
             if not 0 <= time.time() - event.ts <= ALERT_RECENT_S:
                 continue
-            if isinstance(event, RunFinished):
+            if isinstance(event, BestFellBack):
+                self.notify(
+                    fallback_text(
+                        event.from_iteration, event.to_iteration, event.reason, event.skipped
+                    ),
+                    title="The best fell back",
+                    severity="warning",
+                    timeout=20,
+                    markup=False,
+                )
+            elif isinstance(event, HeadlineMeasured):
+                self.notify(
+                    f"Headline of #{event.best_iteration}: {headline_text(event, TIMES)}",
+                    timeout=12,
+                    markup=False,
+                )
+            elif isinstance(event, RunFinished):
                 severity: SeverityLevel = "information" if event.status != "failed" else "error"
                 self.notify(
                     f"Run {event.status}: {event.reason}",
@@ -266,6 +300,7 @@ class DashboardScreen(Screen[None]):
     @on(IterationsTable.Selected)
     def _iteration_selected(self) -> None:
         self.panes.show_selected()
+        self._show_summary()
 
     @on(IterationsTable.RowSelected)
     def _row_chosen(self) -> None:
@@ -318,6 +353,9 @@ class DashboardScreen(Screen[None]):
 
     def action_baselines(self) -> None:
         self.controls.baselines()
+
+    def action_confirm(self) -> None:
+        self.controls.confirm()
 
     def action_cost(self) -> None:
         self.controls.cost()

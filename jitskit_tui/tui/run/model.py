@@ -10,7 +10,7 @@ its part moved. Folding never raises: an event the fold cannot take becomes a no
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from jitskit_tui.engine.state import IterationView, RunState
@@ -20,15 +20,17 @@ from jitskit_tui.protocol.events import (
     BaselineKnown,
     BenchResult,
     BenchTickEvent,
+    BestFellBack,
+    BestMoved,
     CommitMade,
     ErrorRaised,
     EvalBudgetAnnounced,
     EvalProgress,
-    EvalPurpose,
     EvalStarted,
     EvalStep,
     Event,
     GateResulted,
+    HeadlineMeasured,
     IterationFinished,
     IterationStarted,
     LogCorrupt,
@@ -36,9 +38,10 @@ from jitskit_tui.protocol.events import (
     RunFinished,
     RunResumed,
     RunStarted,
+    TrialFinished,
 )
 from jitskit_tui.protocol.results import GATE_ORDER
-from jitskit_tui.tui.run.series import Series
+from jitskit_tui.tui.run.live import LiveBench
 from jitskit_tui.tui.run.transcript import Transcript
 
 Part = Literal["status", "iterations", "gates", "bench", "live", "steering", "proposals"]
@@ -68,32 +71,6 @@ class AuditTestInfo:
     iteration: int | None
 
 
-@dataclass
-class LiveBench:
-    """The evaluation in progress (or the last one): its step and its ticks."""
-
-    iteration: int | None
-    purpose: EvalPurpose
-    machine: str
-    name: str = "candidate"
-    """What is evaluated: the candidate, or a baseline (while the ratio is measured)."""
-    step: str = ""
-    running: bool = True
-    ticks: Series = field(default_factory=Series)
-    last_ops_s: float = 0.0
-    budget: EvalBudgetAnnounced | None = None
-    """Its phases' budgets and overall bound."""
-    progress: EvalProgress | None = None
-    """How far its running phase got, against the phase's budget."""
-
-    def progress_text(self) -> str:
-        """``load 212k/1M records · 1.8k/s · budget 2 min``, or ``""``."""
-        shown = self.progress
-        if shown is None or shown.phase == "run":
-            return ""
-        return shown.progress().text()
-
-
 class RunView:
     """One run as the dashboard sees it."""
 
@@ -103,14 +80,20 @@ class RunView:
         self.gates: dict[str, dict[int, GateCell]] = {}
         self.audit_tests: dict[str, AuditTestInfo] = {}
         self.bench: dict[int, BenchResult] = {}
+        self.trials: dict[int, dict[str, list[float]]] = {}
+        """Each iteration's trials by side (`candidate`, `incumbent`, `baseline:NAME`):
+        their steady throughputs, in order (the baselines' whiskers in the chart)."""
+        self.best_after: dict[int, int | None] = {}
+        """The best once each iteration was decided (a fallback in it included)."""
         self.live: LiveBench | None = None
         self.last_ticked: LiveBench | None = None
         """The last evaluation that ticked (the live chart shows it until the next one)."""
         self.machine_detail = ""
         """Where numbers were measured, as the last result said (`local: AMD EPYC, 2 CPUs`)."""
         self.last_error: ErrorRaised | None = None
-        self.alerts: list[ErrorRaised | RunFinished] = []
-        """Fatal errors and the run's end: what a person watching should be told."""
+        self.alerts: list[ErrorRaised | RunFinished | BestFellBack | HeadlineMeasured] = []
+        """Fatal errors, the run's end, the best falling back, a headline measured: what a
+        person watching should be told."""
         self.events_applied = 0
         self.fold_problems = 0
         self.revisions: dict[Part, int] = dict.fromkeys(PARTS, 0)
@@ -164,10 +147,16 @@ class RunView:
                 live = self.live
                 if live is None or live.iteration != event.iteration:
                     live = self.live = LiveBench(event.iteration, event.purpose, self.state.machine)
-                live.ticks.append(event.t_s, event.ops_s)
+                live.tick(event)
                 self.last_ticked = live
-                live.last_ops_s = event.ops_s
                 live.step = "benchmark"
+                self._bump("live")
+            case TrialFinished():
+                if self.live is not None:
+                    self.live.trial_finished(event)
+                if event.purpose == "iteration" and event.iteration is not None:
+                    sides = self.trials.setdefault(event.iteration, {})
+                    sides.setdefault(event.side, []).append(event.throughput_ops_s)
                 self._bump("live")
             case EvalStarted():
                 self.live = LiveBench(event.iteration, event.purpose, event.machine, event.name)
@@ -206,8 +195,11 @@ class RunView:
                 )
                 self._bump("gates")
             case IterationStarted() | IterationFinished() | CommitMade() | AgentTurnFinished():
-                if self.live is not None and isinstance(event, IterationFinished):
-                    self.live.running = False
+                if isinstance(event, IterationFinished):
+                    if self.live is not None:
+                        self.live.running = False
+                    if event.iteration is not None:
+                        self.best_after[event.iteration] = self.state.best_iteration
                 self._bump("iterations", "status", "bench")
             case ErrorRaised():
                 self.last_error = event
@@ -216,6 +208,10 @@ class RunView:
                 self._bump("status")
             case BaselineKnown():
                 # Every ratio shown is against the latest baseline: the table restates them.
+                self._bump("status", "bench", "iterations")
+            case BestMoved() | BestFellBack() | HeadlineMeasured():
+                if not isinstance(event, BestMoved):
+                    self.alerts.append(event)
                 self._bump("status", "bench", "iterations")
             case LoopStateChanged() | RunStarted() | RunResumed() | RunFinished():
                 if isinstance(event, RunFinished):

@@ -20,9 +20,6 @@ from jitskit_tui.protocol.events import (
     AgentThinking,
     AgentTurnFinished,
     AgentTurnStarted,
-    BaselineKnown,
-    BenchResult,
-    BestMoved,
     BranchForked,
     ContextCompacted,
     ControlReceived,
@@ -47,9 +44,10 @@ from jitskit_tui.protocol.events import (
     ToolCallForming,
     ToolCallStarted,
 )
-from jitskit_tui.protocol.texts import one_line, queue_text, ratio_text
+from jitskit_tui.protocol.texts import one_line, queue_text
 from jitskit_tui.tui.run.blocks import Block, BlockKind
-from jitskit_tui.tui.run.formatting import DASH, delivery_text, ops_text
+from jitskit_tui.tui.run.formatting import delivery_text
+from jitskit_tui.tui.run.measurement_notes import measurement_notes
 from jitskit_tui.tui.run.tool_text import (
     cut_tool_text,
     forming_detail,
@@ -273,37 +271,8 @@ class Transcript:
                         severity="warning",
                     )
                 )
-            case BenchResult() if event.purpose == "baseline":
-                failed = f" (failed: {', '.join(event.failed_gates)})" if event.failed_gates else ""
-                self._note(
-                    f"baseline {event.baseline or '?'}: {event.verdict}{failed}, "
-                    f"{ops_text(event.throughput_ops_s)}",
-                    event,
-                )
-            case BaselineKnown():
-                if event.name is not None and event.ops_s is not None:
-                    self._note(
-                        f"best comparable baseline: {event.name} at {ops_text(event.ops_s)} on "
-                        f"{event.machine} (the ratio is against it)",
-                        event,
-                    )
-                else:
-                    self._note(event.detail or "the ratio is unknown", event, "warning")
-            case BenchResult() if event.purpose == "iteration":
-                failed = f" (failed: {', '.join(event.failed_gates)})" if event.failed_gates else ""
-                smaller = f" ({event.smaller_machine})" if event.smaller_machine else ""
-                self._note(
-                    f"verdict {event.verdict}{failed}: {ops_text(event.throughput_ops_s)}, "
-                    f"ratio {ratio_text(event.ratio, DASH)}{smaller}",
-                    event,
-                    "info" if event.verdict == "pass" else "warning",
-                )
             case EvalQueued():
                 self._note(queue_text(event), event)
-            case BestMoved():
-                self._note(
-                    f"★ new best: iteration {n} at {ops_text(event.throughput_ops_s)}", event
-                )
             case BranchForked():
                 self._note(
                     f"forked from iteration {event.from_iteration}: now on {event.branch}", event
@@ -336,7 +305,8 @@ class Transcript:
                     "warning",
                 )
             case _:
-                pass
+                for text, severity in measurement_notes(event):
+                    self._note(text, event, severity)
 
     def _tool_forming(self, event: ToolCallForming) -> None:
         block = self._forming.get(event.call_id)

@@ -47,10 +47,12 @@ ABOUT = (
     "line:column and tinted in the editor; Enter on a problem (or F8) puts the cursor "
     "on it. The summary shows the last valid version of the card. Ctrl+R runs it.\n\n"
     "In a run, the top line always shows the loop's state, the iteration against the "
-    "budget, tokens and dollars, time and the benchmark machine. < and > (↑↓ in the table) "
-    "choose an iteration; 1-5 show its transcript, diff, charts, gates and logs; Tab moves "
-    "the focus. Steering waits, shown above the footer, until it is applied; e edits or "
-    "cancels it until then."
+    "budget, tokens and dollars, time and the benchmark machine; under it, the run's "
+    "headline (H measures it again) and the selected iteration's throughput with its 95% "
+    "interval and its decision. Every ratio carries its interval, ≈ when it is within "
+    "noise. < and > (↑↓ in the table) choose an iteration; 1-5 show its transcript, diff, "
+    "charts, gates and logs; Tab moves the focus. Steering waits, shown above the footer, "
+    "until it is applied; e edits or cancels it until then."
 )
 
 

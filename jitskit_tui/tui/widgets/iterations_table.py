@@ -3,94 +3,109 @@
 The cursor row is the selected iteration (its diff, logs and latency). While the cursor
 is on the last row it follows new iterations as they start.
 
-Every ratio is against the run's latest baseline (:meth:`RunState.ratio_now`), so the
-column compares like with like after the baselines are measured again mid-run; a ratio
-its commit recorded against an earlier measurement (or without one) is restated, shown
-as ``~1.23x`` in italics. The table's tooltip names the baseline.
+Each row carries its decision (``new best``, ``first``, ``≈ noise``, ``slower``, ``✗ build``)
+and its ratios with their 95% intervals: against the best comparable baseline (paired in
+its evaluation, else against the run's latest cached figure, labelled ``unpaired``; one
+its commit recorded against an earlier measurement is restated, ``~1.23x unpaired`` in
+italics) and against the best of its time (paired; ``≈`` within noise). A log from before
+decisions shows ``pass`` and the bare change from the parent (``Δprev``) instead. The
+columns are as wide as their figures; the summary takes what is left. The table's
+tooltip says what the columns and marks mean.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from jitskit_tui.engine.state import IterationView, ShownRatio
-from jitskit_tui.protocol.texts import one_line, ratio_text
-from jitskit_tui.tui.run.formatting import DASH, change_text, ops_text
+from jitskit_tui.engine.state import IterationView
+from jitskit_tui.protocol.texts import APPROX, one_line
+from jitskit_tui.tui.run.figures import (
+    change_cell,
+    decided,
+    decision_cell,
+    ratio_cell,
+    ratio_heading,
+)
+from jitskit_tui.tui.run.formatting import DASH, ops_text
 from jitskit_tui.tui.run.model import RunView
 
-COLUMNS = (
-    ("#", 4),
-    ("summary", 0),
-    ("verdict", 7),
-    ("failed", 11),
-    ("ops/s", 7),
-    ("ratio", 6),
-    ("Δprev", 7),
-)
-FIXED = sum(width for _, width in COLUMNS) + 2 * len(COLUMNS) + 1
-"""Cells of every column but the summary, with their padding and the scrollbar."""
+KEYS = ("number", "summary", "decision", "ops", "ratio", "change")
+SUMMARY_MIN = 10
+RATIO_MAX = 22
+"""Wider ratio cells (a ratio in the hundreds) are cut: the summary line has them whole."""
+SMALLER_MARK = "†"
+BUSY_MARK = "!"
+DISQUALIFIED_MARK = "✗"
 
-
-_RUNNING = {
-    "planning": "plan",
-    "coding": "code",
-    "building": "build",
-    "gating": "gates",
-    "benchmarking": "bench",
-    "queued": "queued",
-    "critiquing": "critic",
-    "auditing": "audit",
-    "committing": "commit",
-    "paused": "paused",
+_DECISION_STYLE = {
+    "new best": "bold yellow",
+    "first": "yellow",
+    "slower": "magenta",
+    "pass": "green",
+    "error": "bold red",
+    "gone": "dim",
 }
 
 
-def _verdict(it: IterationView, loop_state: str) -> Text:
+def _decision(it: IterationView, loop_state: str) -> Text:
+    words = decision_cell(it, loop_state)
     if it.state == "running":
-        return Text(f"▸ {_RUNNING.get(loop_state, loop_state)}", style="italic")
-    if it.state == "abandoned":
-        return Text("gone", style="dim")
-    if it.outcome and it.outcome != "evaluated":
-        return Text("error", style="bold red")
-    return Text("pass", style="green") if it.verdict == "pass" else Text("FAIL", style="bold red")
+        return Text(words, style="italic")
+    style = "bold red" if words.startswith("✗") or words == "failed" else ""
+    return Text(words, style=_DECISION_STYLE.get(words, style))
 
 
-RATIO_WIDTH = dict(COLUMNS)["ratio"]
-SMALLER_MARK = "†"
-
-
-def _ratio(shown: ShownRatio) -> Text:
-    if shown.value is None or not shown.restated:
-        return Text(ratio_text(shown.value, DASH), justify="right")
-    text = f"~{shown.value:.2f}x"
-    for digits in (1, 0):
-        if len(text) <= RATIO_WIDTH:
-            break
-        text = f"~{shown.value:.{digits}f}x"
-    return Text(text, style="italic", justify="right")
+def _ratio(text: str, *, restated: bool = False, counts: bool = True) -> Text:
+    style = "italic" if restated else ("" if counts else "dim")
+    if text.startswith(APPROX):
+        style = (style + " dim").strip()
+    return Text(text, style=style, justify="right")
 
 
 def ratio_note(view: RunView) -> str:
-    """What the ratio column is against, in words (the table's tooltip), and what a †
-    after a figure means."""
+    """What the columns are against and what the marks mean, in words (the table's
+    tooltip)."""
+    notes = [_ratio_words(view)]
+    if decided(view):
+        notes.append(
+            f"vs best: paired against the best of its time, with its 95% interval; {APPROX} "
+            "within noise: a win needs the whole interval at or above 1 + min_effect"
+        )
+    else:
+        notes.append("Δprev: the change from the parent's throughput (one run each)")
+    state = view.state
+    if state.disqualified:
+        notes.append(f"{DISQUALIFIED_MARK} after #: an audit gate test failed it after it was best")
+    if any(b.conditions_warning for b in view.bench.values()):
+        notes.append(f"{BUSY_MARK} the machine was busy during its trials")
     smaller = next((b.smaller_machine for b in view.bench.values() if b.smaller_machine), "")
-    mark = f"; {SMALLER_MARK} {smaller}" if smaller else ""
-    return _ratio_words(view) + mark
+    if smaller:
+        notes.append(f"{SMALLER_MARK} {smaller}")
+    return "; ".join(notes)
 
 
 def _ratio_words(view: RunView) -> str:
     state = view.state
-    if not state.baseline_ops_s:
+    paired = any(
+        it.vs_baseline is not None and it.vs_baseline.paired for it in state.iterations.values()
+    )
+    if not state.baseline_ops_s and not paired:
         return "ratio: unknown until the baselines are measured (B runs them)"
     note = (
-        f"ratio: throughput over {state.baseline_name or 'the baseline'} at "
-        f"{ops_text(state.baseline_ops_s)}, the run's latest baseline measurement"
+        "ratio: throughput over the best comparable baseline's, paired in the iteration's "
+        "evaluation, with its 95% interval"
     )
+    if state.baseline_ops_s:
+        note += (
+            f"; unpaired: over {state.baseline_name or 'the baseline'}'s cached "
+            f"{ops_text(state.baseline_ops_s)}, measured at another time"
+        )
     if any(state.ratio_now(it).restated for it in state.iterations.values()):
         note += (
             "; ~ marks a ratio restated against it (its commit has one against an earlier "
@@ -113,18 +128,38 @@ class IterationsTable(DataTable[Text]):
         self.marked: int | None = None
         self._numbers: list[int] = []
         self._summary_width = 0
+        self._columns: tuple[tuple[str, int], ...] = ()
         self._posted: int | None = None
         self._view: RunView | None = None
 
-    def _fit_columns(self) -> None:
-        """The summary takes what the other columns leave."""
-        width = max(12, (self.size.width or 80) - FIXED)
-        if width == self._summary_width:
+    def _fit_columns(self, view: RunView, rows: list[list[Text]]) -> None:
+        """Each column as wide as its widest cell; the summary takes what is left."""
+        new = decided(view)
+        labels = {
+            "number": "#",
+            "summary": "summary",
+            "decision": "decision" if new else "verdict",
+            "ops": "ops/s",
+            "ratio": ratio_heading(view),
+            "change": "vs best" if new else "Δprev",
+        }
+        widths = {
+            key: max([cell_len(labels[key])] + [cell_len(row[i].plain) for row in rows])
+            for i, key in enumerate(KEYS)
+        }
+        widths["number"] = max(widths["number"], 4)
+        widths["ratio"] = min(widths["ratio"], RATIO_MAX)
+        widths["change"] = min(widths["change"], RATIO_MAX)
+        fixed = sum(w for k, w in widths.items() if k != "summary") + 2 * len(KEYS) + 1
+        widths["summary"] = max(SUMMARY_MIN, (self.size.width or 80) - fixed)
+        columns = tuple((labels[key], widths[key]) for key in KEYS)
+        if columns == self._columns:
             return
-        self._summary_width = width
+        self._columns = columns
+        self._summary_width = widths["summary"]
         self.clear(columns=True)
-        for name, fixed in COLUMNS:
-            self.add_column(name, key=name, width=fixed or width)
+        for key, (label, width) in zip(KEYS, columns, strict=True):
+            self.add_column(label, key=key, width=width)
 
     @property
     def selected(self) -> int | None:
@@ -137,12 +172,15 @@ class IterationsTable(DataTable[Text]):
         previous = self.selected
         was_last = not self._numbers or previous == self._numbers[-1]
         iterations = view.iterations()
-        self._fit_columns()
+        new = decided(view)
+        rows = [self._cells(view, it, new=new) for it in iterations]
+        self._fit_columns(view, rows)
         self.clear()
         self._numbers = [it.iteration for it in iterations]
         self.tooltip = ratio_note(view)
-        for it in iterations:
-            self.add_row(*self._cells(view, it), key=str(it.iteration))
+        for it, row in zip(iterations, rows, strict=True):
+            row[1] = Text(one_line(row[1].plain, self._summary_width))
+            self.add_row(*row, key=str(it.iteration))
         if not self._numbers:
             self._post(None)
             return
@@ -155,24 +193,41 @@ class IterationsTable(DataTable[Text]):
             self._posted = iteration
             self.post_message(self.Selected(iteration))
 
-    def _cells(self, view: RunView, it: IterationView) -> list[Text]:
-        mark = "★" if it.is_best else ("◆" if it.iteration == self.marked else " ")
-        number = Text(f"{it.iteration:>3}{mark}", style="bold yellow" if it.is_best else "")
+    def _cells(self, view: RunView, it: IterationView, *, new: bool = True) -> list[Text]:
+        state = view.state
+        mark = (
+            "★"
+            if it.is_best
+            else "◆"
+            if it.iteration == self.marked
+            else DISQUALIFIED_MARK
+            if it.iteration in state.disqualified
+            else " "
+        )
+        style = "bold yellow" if it.is_best else "red" if mark == DISQUALIFIED_MARK else ""
+        number = Text(f"{it.iteration:>3}{mark}", style=style)
         summary = it.summary or it.plan_title or ("…" if it.state == "running" else DASH)
         done = it.state == "done"
-        previous = view.previous_throughput(it)
         bench = view.bench.get(it.iteration)
-        # † marks figures measured on a machine smaller than the card (the tooltip says).
+        # † marks figures measured on a machine smaller than the card, ! those measured on a
+        # busy machine (the tooltip says).
         smaller = SMALLER_MARK if bench is not None and bench.smaller_machine else ""
-        ops = ops_text(it.throughput_ops_s, unit=False) + smaller
+        busy = BUSY_MARK if bench is not None and bench.conditions_warning else ""
+        ops = ops_text(it.throughput_ops_s, unit=False) + smaller + busy
+        counts = it.verdict == "pass"
+        if not done:
+            ratio = change = Text(DASH, justify="right")
+        else:
+            shown = state.ratio_now(it)
+            ratio = _ratio(ratio_cell(shown), restated=shown.restated, counts=counts)
+            change = _ratio(change_cell(view, it, new=new), counts=counts)
         return [
             number,
-            Text(one_line(summary, self._summary_width)),
-            _verdict(it, view.state.loop_state),
-            Text(",".join(it.failed_gates), style="red"),
+            Text(summary),
+            _decision(it, state.loop_state),
             Text(ops if done else DASH, justify="right", style="italic" if smaller else ""),
-            _ratio(view.state.ratio_now(it)) if done else Text(DASH, justify="right"),
-            Text(change_text(it.throughput_ops_s, previous) if done else DASH, justify="right"),
+            ratio,
+            change,
         ]
 
     def show_state(self, view: RunView) -> None:
@@ -182,8 +237,8 @@ class IterationsTable(DataTable[Text]):
             return
         key = str(running.iteration)
         cells = self._cells(view, running)
-        self.update_cell(key, "verdict", cells[2])
-        self.update_cell(key, "summary", cells[1])
+        self.update_cell(key, "decision", cells[2])
+        self.update_cell(key, "summary", Text(one_line(cells[1].plain, self._summary_width)))
 
     def on_resize(self) -> None:
         if self._view is not None:

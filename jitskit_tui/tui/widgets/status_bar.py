@@ -12,6 +12,7 @@ from textual.widgets import Static
 from jitskit_tui.engine.state import SteeringView
 from jitskit_tui.protocol.texts import one_line
 from jitskit_tui.spec.units import format_span
+from jitskit_tui.tui.run.figures import trial_words
 from jitskit_tui.tui.run.formatting import (
     delivery_text,
     elapsed_text,
@@ -52,6 +53,9 @@ def state_words(view: RunView) -> tuple[str, str]:
             detail = live.step
         elif shown == "baselines":
             detail = f"{live.name}: {live.step}"
+        elif live.step == "benchmark":
+            # Which trial runs: `BENCHMARKING (round 3 · best #2 · warm-up)`.
+            detail = trial_words(view)
     words = shown.upper() + (f" ({detail})" if detail else "")
     progress = live.progress_text() if running and live is not None else ""
     if progress:

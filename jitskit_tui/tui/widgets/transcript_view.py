@@ -242,6 +242,10 @@ class TranscriptView(ScrollView, can_focus=True):
         return lines + self._wrap(body, width, "    │ ", self._style("detail"))
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self.following and self.scroll_y < self.max_scroll_y:
+            # Shrunk without a Resize of its own (two layouts in one frame, as when the
+            # summary above gains a line while the log replays): the tail again.
+            self.call_after_refresh(self._tail_if_following)
         # The view's own style, once per pass: Textual works it out from every ancestor's
         # styles at each call, and a pass asks for it with every line.
         self._base_style = self.rich_style
