@@ -198,13 +198,13 @@ async def test_a_valid_saved_card_posts_run_requested(demo_card: Path, settle: S
         assert request.path == demo_card and request.spec.name == "demo"
 
 
-def test_tui_help_names_both_things_it_opens() -> None:
+def test_tui_help_names_the_things_it_opens() -> None:
     from click.testing import CliRunner
 
     from jitskit_tui.cli.main import cli
 
     shown = CliRunner().invoke(cli, ["tui", "--help"], prog_name="jitskit").output
-    assert "Usage: jitskit tui [OPTIONS] [SPEC|RUN]" in shown
+    assert "Usage: jitskit tui [OPTIONS] [SPEC|RUN|SWEEP]" in shown
     assert "RUN is a run: its workspace folder, or its name under workspaces/" in " ".join(
         shown.split()
     )
