@@ -144,6 +144,10 @@ def iteration_line(view: RunView, n: int | None) -> str:
     figure = _throughput(it, bench.throughput if bench is not None else None)
     if bench is not None and bench.floor_ns_per_op:
         figure += f" · driver floor {bench.floor_ns_per_op:.1f} ns/op"
+    if it.claimed_ops_s is not None:
+        # The naive experiment: what the agent's own benchmark told it, then what the
+        # gates found.
+        head += f" believed {ops_text(it.claimed_ops_s)}; found"
     if it.verdict != "pass":
         failed = ", ".join(it.failed_gates) or "a gate"
         return f"{head} {figure} · failed {failed}: does not count"

@@ -53,6 +53,20 @@ def measurement_notes(event: Event) -> list[Note]:
             ]
         case BenchResult() if event.purpose in ("iteration", "headline"):
             return _bench_result(event)
+        case IterationFinished() if event.claimed_ops_s is not None:
+            # The naive experiment: the agent's belief beside what the gates found.
+            found = (
+                "every gate passed"
+                if event.verdict == "pass"
+                else f"failed {', '.join(event.failed_gates) or 'a gate'}"
+            )
+            return [
+                (
+                    f"the agent believed {ops_text(event.claimed_ops_s)}; the gates found: "
+                    f"{found}, {ops_text(event.throughput_ops_s)}",
+                    "info" if event.verdict == "pass" else "warning",
+                )
+            ]
         case IterationFinished() if event.decision:
             decided = decision_text(
                 event.decision, event.vs_best, event.incumbent_iteration, sign=TIMES

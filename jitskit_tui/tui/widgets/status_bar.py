@@ -100,6 +100,9 @@ class RunStatusBar(Static):
         ]
         if pending:
             parts.insert(1, f"⚑ {pending} pending")
+        if state.naive:
+            # Its figures are the agent's own until the gates judge them after the fact.
+            parts.insert(0, "naive experiment")
         markup = f"[b {style}]● $words[/] [$text-muted]·[/] $rest"
         shown = (markup, words, " · ".join(parts))
         if shown == self._shown:
