@@ -37,6 +37,8 @@ class RunSummary:
     headline: str = ""
     """The run's headline in words (`2.21x [2.05-2.38] vs tbb-chm`); empty when none was
     measured; marked when the best has moved since."""
+    ratio_words: str = ""
+    """The best's in-loop ratio in words (:func:`best_ratio_words`); empty when none."""
 
 
 def run_status(ws: Workspace, state: RunState) -> RunStatusText:
@@ -80,6 +82,7 @@ def summarize(ws: Workspace) -> RunSummary:
         best_ratio=state.ratio_now(best).value if best else None,
         best_comparison=state.ratio_now(best).comparison if best else None,
         headline=headline_words(state),
+        ratio_words=best_ratio_words(state),
         status=run_status(ws, state),
         reason=state.finish_reason,
         problems=state.problem_count + state.corrupt_lines,

@@ -25,7 +25,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 from jitskit_tui.engine.runs import RunSummary, summarize
 from jitskit_tui.engine.workspace import Workspace, list_workspace_dirs, live_engine
 from jitskit_tui.paths import packaged
-from jitskit_tui.protocol.texts import ratio_text
 from jitskit_tui.sweep.board import SweepBoard, SweepView, list_sweep_dirs
 from jitskit_tui.sweep.folder import SweepError, SweepFolder
 from jitskit_tui.tui.keymap import RUNS_KEYS, KeyArea
@@ -186,7 +185,7 @@ class RunsScreen(Screen[None]):
                 Text(_started(run.started)),
                 Text(f"{run.completed}/{run.budget}"),
                 Text(best),
-                Text(ratio_text(run.best_ratio, DASH)),
+                Text(run.ratio_words or DASH),
                 Text(run.status, style=_STATUS_STYLE.get(run.status, "")),
                 key=str(run.workspace.root),
             )
