@@ -75,6 +75,9 @@ void GateValuesDecode() {
     for (uint32_t cut = 1; cut < size; ++cut) {
       std::vector<char> mixed(v6.begin(), v6.begin() + cut);
       mixed.insert(mixed.end(), v5.begin() + cut, v5.end());
+      // With a random secret the last bytes of the two versions agree now and then
+      // (1 in 256 for the last byte): such a mix is the whole of version 6, not torn.
+      if (mixed == v6 || mixed == v5) continue;
       GateCodec::Kind kind = codec.Decode(9, mixed.data()).kind;
       if (kind == GateCodec::Kind::kValid) all_torn = false;
       if (kind != GateCodec::Kind::kTorn && kind != GateCodec::Kind::kFabricated) {
