@@ -155,14 +155,35 @@ exercise() {
   echo "== $kind: clean"
 }
 
+build_kind() {
+  case "$1" in
+    asan) build asan -fsanitize=address,undefined -fno-sanitize-recover=all ;;
+    tsan) build tsan -fsanitize=thread ;;
+  esac
+}
+
 kinds=("$@")
 [ "${#kinds[@]}" -eq 0 ] && kinds=(asan tsan)
 for kind in "${kinds[@]}"; do
   case "$kind" in
-    asan) build asan -fsanitize=address,undefined -fno-sanitize-recover=all ;;
-    tsan) build tsan -fsanitize=thread ;;
+    asan | tsan) ;;
     *) fail "unknown sanitizer '$kind' (asan or tsan)" ;;
   esac
+done
+# The builds are most of the time and g++ uses one CPU: build every kind at once, then
+# run them one after the other (the runs use both CPUs, and their timeouts assume so).
+builders=()
+for kind in "${kinds[@]}"; do
+  build_kind "$kind" >"$WORK/build-$kind.log" 2>&1 &
+  builders+=("$!")
+done
+for i in "${!kinds[@]}"; do
+  status=0
+  wait "${builders[$i]}" || status=$?
+  cat "$WORK/build-${kinds[$i]}.log"
+  [ "$status" -eq 0 ] || fail "${kinds[$i]}: the build failed (above)"
+done
+for kind in "${kinds[@]}"; do
   exercise "$kind"
 done
 echo "harness-sanitizers: all clean (${kinds[*]})"

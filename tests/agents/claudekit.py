@@ -20,8 +20,6 @@ from jitskit_tui.engine.workspace import Workspace
 from jitskit_tui.protocol.events import Event
 
 KEY = "sk-ant-claude-code-5f4e3d2c1b0a99887766"
-REPO = Path(__file__).resolve().parents[2]
-DEMO = REPO / "specs" / "demo.yaml"
 JITSKIT = Path(sys.executable).with_name("jitskit")
 
 

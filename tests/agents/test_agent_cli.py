@@ -19,13 +19,13 @@ from agentkit import (
     demo_run_events,
     finish,
     plan_reply,
+    short_demo,
     write_store,
 )
 from messages_server import MessagesServer, RoleScript
 
 pytestmark = pytest.mark.slow
 
-DEMO = Path(__file__).resolve().parents[2] / "specs" / "demo.yaml"
 JITSKIT = Path(sys.executable).with_name("jitskit")
 KEY = "sk-ant-cli-9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
@@ -45,13 +45,7 @@ def test_headless_run_with_the_anthropic_agent_completes_two_iterations(tmp_path
         env["ANTHROPIC_BASE_URL"] = server.url
         env["XDG_CONFIG_HOME"] = str(tmp_path / "config")
         env.pop("JITSKIT_CONFIG", None)
-        # The demo card with two short trials: this test is about the agent, not the numbers.
-        card = tmp_path / "demo.yaml"
-        card.write_text(
-            DEMO.read_text().replace(
-                "quick: {duration: 2.5s}", "quick: {duration: 1s}\n  trials: {min: 2, max: 2}"
-            )
-        )
+        card = short_demo(tmp_path / "demo.yaml")
         argv = [str(JITSKIT), "run", str(card), "--headless", "--agent", "anthropic"]
         argv += ["--iterations", "2", "--no-baselines", "--workspace", str(ws_dir)]
         argv += ["--transcript", "--seed", "7"]

@@ -19,10 +19,10 @@ from agentkit import (
     critic_reply,
     demo_run_events,
     plan_reply,
+    short_demo,
     thinking_plan,
 )
 from claudekit import (
-    DEMO,
     KEY,
     cli_env,
     finish,
@@ -88,7 +88,8 @@ def test_a_claude_code_run_completes_two_iterations_through_faults(tmp_path: Pat
         }
     )
     with MessagesServer(script, api_key=KEY) as server:
-        argv = run_argv(DEMO, ws_dir, "--iterations", "2", "--transcript", "--seed", "7")
+        card = short_demo(tmp_path / "demo.yaml")
+        argv = run_argv(card, ws_dir, "--iterations", "2", "--transcript", "--seed", "7")
         done = subprocess.run(
             argv, capture_output=True, text=True, timeout=300, env=cli_env(tmp_path, server.url)
         )
