@@ -110,6 +110,24 @@ def _tamper_hook(name: str) -> object:
 
 
 def evaluate_one(name: str, spec: SpecCard) -> EvalResult:
+    return asyncio.run(evaluate_store(name, spec))
+
+
+async def evaluate_many(
+    stores: list[tuple[str, SpecCard]], at_once: int
+) -> list[EvalResult | BaseException]:
+    """The stores' evaluations, ``at_once`` of them running together (each in its own
+    sandbox); an evaluation that raised gives its exception in its place."""
+    slots = asyncio.Semaphore(at_once)
+
+    async def one(name: str, spec: SpecCard) -> EvalResult:
+        async with slots:
+            return await evaluate_store(name, spec)
+
+    return await asyncio.gather(*(one(n, s) for n, s in stores), return_exceptions=True)
+
+
+async def evaluate_store(name: str, spec: SpecCard) -> EvalResult:
     # One trial: the gates' verdicts are what is asked here, not a figure to trust.
     request = EvalRequest(
         spec=spec,
@@ -121,7 +139,7 @@ def evaluate_one(name: str, spec: SpecCard) -> EvalResult:
     hook = _tamper_hook(name)
     if hook is not None:
         request.prepare_bundle = hook  # type: ignore[assignment]
-    return asyncio.run(evaluate(request, LocalMachine()))
+    return await evaluate(request, LocalMachine())
 
 
 def judge(entry: dict[str, object], result: EvalResult) -> str:

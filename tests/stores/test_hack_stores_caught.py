@@ -1,21 +1,34 @@
 """Every deliberately broken store fails the gate its manifest names, with a reason that
 says what was caught; the honest control store passes every gate at every durability.
 
-Runs the real evaluator (build, sandbox, gates, benchmark, canary) once per store: about
-five minutes for the whole collection on two cores. Stores the evaluator cannot catch
-yet carry `known_hole` in hacks.yaml and are expected to slip; when a hole is fixed the
-strict expectation fails, and the `known_hole` line is deleted.
+Runs the real evaluator (build, sandbox, gates, benchmark, canary) once per store, two
+evaluations at a time (each in its own sandbox; on two cores most of an evaluation is
+one compiler or one gate process), about three minutes for the collection. The catches
+do not lean on an idle machine: the gates catch by what a store does, and their time
+budgets hold at twice the load. The two tests about a slow store's time run alone.
+Stores the evaluator cannot catch yet carry `known_hole` in hacks.yaml and are expected
+to slip; when a hole is fixed the strict expectation fails, and the `known_hole` line is
+deleted.
 """
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 
 import pytest
-from catch_matrix import CONTROL, SLOW_CONTROL, evaluate_one, judge, small_spec
+from catch_matrix import (
+    CONTROL,
+    SLOW_CONTROL,
+    evaluate_many,
+    evaluate_one,
+    judge,
+    small_spec,
+)
 from test_hack_stores_compile import MANIFEST, HackStore
 
-from jitskit_tui.spec import load_spec
+from jitskit_tui.protocol.results import EvalResult
+from jitskit_tui.spec import SpecCard, load_spec
 
 from support import SPECS
 
@@ -35,22 +48,61 @@ def _param(entry: HackStore) -> object:
     return pytest.param(entry, id=entry.name, marks=marks)
 
 
-@pytest.mark.parametrize("entry", [_param(e) for e in MANIFEST.stores])
-def test_hack_store_fails_its_gate(entry: HackStore) -> None:
-    spec = small_spec(
+AT_ONCE = 2
+DURABILITIES = ("none", "process_crash", "power_loss")
+
+
+def _hack_spec(entry: HackStore) -> SpecCard:
+    return small_spec(
         entry.durability, list(entry.operations), entry.budget or "128MiB", entry.value_size or 64
     )
-    result = evaluate_one(entry.name, spec)
+
+
+def _control_spec(durability: str) -> SpecCard:
+    return small_spec(durability, ["read", "upsert", "delete", "rmw", "scan"])
+
+
+@pytest.fixture(scope="module")
+def evaluated(request: pytest.FixtureRequest) -> dict[str, EvalResult | BaseException]:
+    """The evaluations the selected tests of this module ask for (all of them in `make
+    test`, one with `-k`), run together up front, by test id."""
+    wanted: dict[str, tuple[str, SpecCard]] = {}
+    for item in request.session.items:
+        params = getattr(item, "callspec", None)
+        if getattr(item, "module", None) is not request.module or params is None:
+            continue
+        if "entry" in params.params:
+            entry: HackStore = params.params["entry"]
+            wanted[entry.name] = (entry.name, _hack_spec(entry))
+        elif "durability" in params.params:
+            durability = params.params["durability"]
+            wanted[f"{CONTROL}-{durability}"] = (CONTROL, _control_spec(durability))
+    results = asyncio.run(evaluate_many(list(wanted.values()), AT_ONCE))
+    return dict(zip(wanted, results, strict=True))
+
+
+def _result(evaluated: dict[str, EvalResult | BaseException], key: str) -> EvalResult:
+    result = evaluated[key]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+@pytest.mark.parametrize("entry", [_param(e) for e in MANIFEST.stores])
+def test_hack_store_fails_its_gate(
+    entry: HackStore, evaluated: dict[str, EvalResult | BaseException]
+) -> None:
+    result = _result(evaluated, entry.name)
     verdict = judge(entry.model_dump(), result)
     failed = {g.name: g.detail for g in result.failed_gates}
     assert verdict == "CAUGHT", f"{entry.name}: want {entry.gate} {entry.detail_contains}; {failed}"
 
 
-@pytest.mark.parametrize("durability", ["none", "process_crash", "power_loss"])
-def test_correct_fast_store_passes_every_gate(durability: str) -> None:
-    result = evaluate_one(
-        CONTROL, small_spec(durability, ["read", "upsert", "delete", "rmw", "scan"])
-    )
+@pytest.mark.parametrize("durability", DURABILITIES)
+def test_correct_fast_store_passes_every_gate(
+    durability: str, evaluated: dict[str, EvalResult | BaseException]
+) -> None:
+    result = _result(evaluated, f"{CONTROL}-{durability}")
     failed = {g.name: g.detail for g in result.failed_gates}
     assert result.verdict == "pass", failed
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from jitskit_tui.protocol.measurement import Interval
-from jitskit_tui.protocol.texts import RANGE_DASH
+from jitskit_tui.protocol.texts import RANGE_DASH, ratio_number
 
 from support import SPECS, run_jitskit
 
@@ -58,9 +58,19 @@ def run_short_demo(root: Path) -> DemoRun:
     return DemoRun(ws, card, done)
 
 
+RATIO = "ratio"
+"""``digits`` of a ratio: three significant digits, as :func:`ratio_number` writes them
+(``2.21``, ``19.1``, ``0.041``; a ratio measured on a busy machine can be any of them)."""
+
+
 def with_interval(figure: Interval, digits: str, unit: str) -> str:
     """A figure as the app writes it, spelled out here so a test states what it expects:
-    ``2.21x [2.05-2.38]`` (``digits`` ``.2f``, ``unit`` the times sign), ``1,234 ops/s
-    [1,200-1,270]`` (an en dash between the ends)."""
-    low, high = figure.ci_low, figure.ci_high
-    return f"{figure.point:{digits}}{unit} [{low:{digits}}{RANGE_DASH}{high:{digits}}]"
+    ``2.21x [2.05-2.38]`` (``digits`` :data:`RATIO`, ``unit`` the times sign), ``1,234
+    ops/s [1,200-1,270]`` (``digits`` ``,.0f``; an en dash between the ends)."""
+
+    def number(value: float | None) -> str:
+        assert value is not None, f"{figure} has no interval"
+        return ratio_number(value) if digits == RATIO else f"{value:{digits}}"
+
+    low, high = number(figure.ci_low), number(figure.ci_high)
+    return f"{number(figure.point)}{unit} [{low}{RANGE_DASH}{high}]"

@@ -25,7 +25,7 @@ from jitskit_tui.report.table import MISSING
 from jitskit_tui.sweep.folder import SweepFolder
 from jitskit_tui.sweep.manifest import load_manifest
 
-from support.demo_run import DemoRun, with_interval
+from support.demo_run import RATIO, DemoRun, with_interval
 
 Swept = tuple[Path, subprocess.CompletedProcess[str]]
 
@@ -144,7 +144,7 @@ def test_a_runs_headline_is_its_row_and_its_chart_has_whiskers_and_the_baseline_
         f"{with_interval(beside, ',.0f', ' ops/s')} over {beside.n} trials",
         f"{with_interval(store, ',.0f', ' ops/s')} over {store.n} trials "
         f"(iteration {headline.best_iteration}, full size)",
-        f"{with_interval(chosen.ratio, '.2f', TIMES)} vs {name}",
+        f"{with_interval(chosen.ratio, RATIO, TIMES)} vs {name}",
     ], cells
     assert "Not the headline" not in dom
     assert (
@@ -193,7 +193,7 @@ def test_a_run_cut_before_its_headline_shows_its_best_in_loop_marked_and_says_wh
         f"| {name} | {with_interval(peer, ',.0f', ' ops/s')} over {peer.n} trials "
         f"| {with_interval(store, ',.0f', ' ops/s')} over {store.n} trials "
         f"(iteration {best}, quick size) "
-        f"| {with_interval(record.vs_baseline.ratio, '.2f', TIMES)} vs {name} * |"
+        f"| {with_interval(record.vs_baseline.ratio, RATIO, TIMES)} vs {name} * |"
     ) in row, row
     why = f"the run crashed before its headline was measured; `jitskit confirm {cut}` measures it"
     assert f"- demo: {why}" in done.stdout and f"No headline: {why}." in done.stdout

@@ -31,7 +31,7 @@ from jitskit_tui.tui.dashboard.screen import DashboardScreen
 from jitskit_tui.tui.screens.runs import RunsScreen
 from jitskit_tui.tui.screens.sweep import SweepScreen
 
-from support.demo_run import DemoRun, with_interval
+from support.demo_run import RATIO, DemoRun, with_interval
 
 Until = Callable[..., Awaitable[None]]
 ENGINE_TESTS = Path(__file__).resolve().parent.parent / "engine"
@@ -94,10 +94,10 @@ async def test_a_row_shows_the_best_ratio_and_the_headline_with_their_intervals(
         (row,) = rows(app)
     # In-loop: the best against the baseline measured beside it; then the headline.
     named = best.vs_baseline.other.removeprefix("baseline:")
-    assert row[4] == f"{with_interval(best.vs_baseline.ratio, '.2f', TIMES)} vs {named}", row
+    assert row[4] == f"{with_interval(best.vs_baseline.ratio, RATIO, TIMES)} vs {named}", row
     chosen = headline.headline_comparison
     against = chosen.other.removeprefix("baseline:")
-    assert row[5] == f"{with_interval(chosen.ratio, '.2f', TIMES)} vs {against}", row
+    assert row[5] == f"{with_interval(chosen.ratio, RATIO, TIMES)} vs {against}", row
 
 
 async def test_the_runs_browser_lists_a_sweep_and_opens_it(
