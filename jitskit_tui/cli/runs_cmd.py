@@ -21,6 +21,7 @@ from jitskit_tui.protocol.texts import (
     headline_text,
     interval_ratio_text,
     ops_s,
+    ratio_number,
     throughput_text,
     verdict_line,
 )
@@ -63,7 +64,7 @@ def runs(base: Path | None) -> None:
         if run.best_comparison is not None:
             ratio = interval_ratio_text(run.best_comparison.ratio, TIMES)
         elif run.best_ops_s and run.best_ratio is not None:
-            ratio = f"{run.best_ratio:.2f}{TIMES} unpaired"
+            ratio = f"{ratio_number(run.best_ratio)}{TIMES} unpaired"
         iterations = f"{run.completed}/{run.budget}"
         odd = f" ({run.problems} odd log lines)" if run.problems else ""
         naive = ", naive" if run.naive else ""

@@ -14,7 +14,13 @@ import git
 
 from jitskit_tui.engine.workspace import Workspace, WorkspaceError
 from jitskit_tui.protocol.measurement import Comparison
-from jitskit_tui.protocol.texts import RANGE_DASH, baseline_ratio_text, one_line, side_name
+from jitskit_tui.protocol.texts import (
+    RANGE_DASH,
+    baseline_ratio_text,
+    one_line,
+    ratio_number,
+    side_name,
+)
 
 MAIN_BRANCH = "main"
 BEST_BRANCH = "best"
@@ -98,7 +104,7 @@ class Trailers:
         if self.vs_baseline is not None:
             ratio = ascii_text(baseline_ratio_text(self.vs_baseline))
             if not self.vs_baseline.paired:
-                ratio = f"{self.vs_baseline.ratio.point:.2f}x vs " + (
+                ratio = f"{ratio_number(self.vs_baseline.ratio.point)}x vs " + (
                     f"{side_name(self.vs_baseline.other)} (unpaired)"
                 )
         else:

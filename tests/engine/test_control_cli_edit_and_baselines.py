@@ -24,7 +24,7 @@ from jitskit_tui.protocol.events import (
     SteeringEdited,
     SteeringEditRefused,
 )
-from jitskit_tui.protocol.texts import TIMES, interval_ratio_text
+from jitskit_tui.protocol.texts import TIMES, interval_ratio_text, ratio_number
 
 pytestmark = pytest.mark.slow
 
@@ -96,6 +96,6 @@ def test_edit_steer_and_baselines_from_another_terminal(tmp_path: Path) -> None:
     shown = (
         interval_ratio_text(best.comparison.ratio, TIMES)
         if best.comparison is not None
-        else f"{best.value:.2f}{TIMES} unpaired"
+        else f"{ratio_number(best.value)}{TIMES} unpaired"
     )
     assert shown in row and row.rstrip().endswith("finished")

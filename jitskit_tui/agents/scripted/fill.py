@@ -10,6 +10,7 @@ from jitskit_tui.protocol.texts import (
     interval_ratio_text,
     machine_text,
     ops_s,
+    ratio_number,
     side_name,
     throughput_text,
 )
@@ -79,10 +80,12 @@ def _ratio(record: IterationRecord) -> str:
     """``1.84x [1.71-1.98]`` paired; an unpaired one says so; ``unknown`` without one."""
     comparison = record.vs_baseline
     if comparison is None:
-        return f"{record.ratio:.2f}x (unpaired)" if record.ratio is not None else "unknown"
+        if record.ratio is None:
+            return "unknown"
+        return f"{ratio_number(record.ratio)}x (unpaired)"
     if comparison.paired:
         return interval_ratio_text(comparison.ratio)
-    return f"{comparison.ratio.point:.2f}x (unpaired: a cached figure from another time)"
+    return f"{ratio_number(comparison.ratio.point)}x (unpaired: a cached figure from another time)"
 
 
 def _baseline(record: IterationRecord) -> str:
