@@ -36,12 +36,13 @@ sanitizers: setup
 	bash scripts/harness-sanitizers.sh
 
 # The Docker and Slurm tests run against a real daemon and a real one-node cluster: start
-# them when they are not running. A cluster that cannot be installed here (exit 2) is
+# them when they are not running. Two pytest workers (tests/conftest.py says how tests are
+# grouped on them). A cluster that cannot be installed here (exit 2) is
 # reported by the Slurm tests, which skip saying why.
 unit: setup
 	bash scripts/start-dockerd.sh
 	bash scripts/start-slurm.sh || test $$? -eq 2
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses 2 --dist loadgroup
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache

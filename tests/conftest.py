@@ -16,6 +16,34 @@ if TYPE_CHECKING:
     from support.beside_runs import BesideRuns
 
 
+SHARED_RUNS = {"demo_run": "demo-run", "made_beside_runs": "beside-runs"}
+"""Session fixtures that build a whole run: every test using one goes to the same worker."""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs two pytest workers (xdist's `loadgroup`): each test file stays on
+    one worker, so its module fixtures are made once; the tests of a session-built run
+    share a worker, so the run is made once; the Slurm tests share one, as they share the
+    one-node cluster, and so do the Docker tests, which share the daemon's networks and
+    images. Two workers put at most two evaluations side by side, as a second app or a
+    sweep does; the tests hold to that (a store against a twin 2x slower, pinned trials)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        shared = [group for name, group in SHARED_RUNS.items() if name in fixtures]
+        if shared:
+            group = shared[0]
+        elif item.get_closest_marker("slurm"):
+            group = "slurm"
+        elif item.get_closest_marker("docker"):
+            group = "docker"
+        else:
+            group = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def jitskit() -> Callable[..., subprocess.CompletedProcess[str]]:
     return run_jitskit
