@@ -151,26 +151,33 @@ void Worker::RunWith(const RunShared& shared) {
   // unbiased sample of all of them. Tracked writes note their start and end
   // whether timed or not (the verify phase needs them).
   uint32_t until_timed = TimedGap(shared);
-  for (; done < target; ++done) {
-    if (shared.stop.Get()) break;
-    const Op& op = ops[index];
-    // Traces are larger than any cache: fetch a few lines ahead (a prefetch
-    // past the end is harmless; the address is only a hint).
-    __builtin_prefetch(reinterpret_cast<const char*>(ops) +
-                       (index + kPrefetchOps) * sizeof(Op));
-    if (++index == length) index = 0;
-    int type = static_cast<int>(op.type);
-    bool timed = --until_timed == 0;
-    if (__builtin_expect(timed, 0)) {
-      TimedExecute<Ticks>(shared, op);
-      until_timed = TimedGap(shared);
-    } else if (__builtin_expect(op.tracked, 0)) {
-      TrackedExecute<Ticks>(shared, op);
-    } else {
-      Execute(shared, op);
-    }
+  while (done < target && !shared.stop.Get()) {
+    uint64_t batch = BatchSize(shared);
+    if (batch > length - index) batch = length - index;
+    if (batch > target - done) batch = target - done;
+    const Op* op = ops + index;
+    const Op* const end = op + batch;
+    do {
+      // Traces are larger than any cache: fetch a few lines ahead (a
+      // prefetch past the end is harmless; the address is only a hint).
+      __builtin_prefetch(op + kPrefetchOps);
+      ++counts[static_cast<int>(op->type)];
+      if (__builtin_expect(--until_timed == 0, 0)) {
+        TimedExecute<Ticks>(shared, *op);
+        until_timed = TimedGap(shared);
+      } else if (__builtin_expect(op->tracked, 0)) {
+        TrackedExecute<Ticks>(shared, *op);
+      } else {
+        Execute(shared, *op);
+      }
+    } while (++op != end);
+    done += batch;
+    index += batch;
+    if (index == length) index = 0;
     // The worker's own line; the monitor reads it once a tick.
-    progress_.per_op[type].store(++counts[type], std::memory_order_relaxed);
+    for (int i = 0; i < kOpTypeCount; ++i) {
+      progress_.per_op[i].store(counts[i], std::memory_order_relaxed);
+    }
   }
   ops_done_ = done;
   end_ns_ = KernelMonotonicNs();
