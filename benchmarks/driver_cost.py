@@ -14,6 +14,10 @@ Two figures per thread count: wall time (elapsed x threads / operations, best of
 runs; honest only on an otherwise idle machine) and CPU time (the slope of the
 process's user+system time between a short and a long run, which cancels trace
 generation and load, and barely moves when other processes compete for the CPUs).
+The line also shows the long run's own ``cpu_ns_per_op`` (the process's CPU time
+over its run phase per operation, as the harness reports it for every store): the
+same quantity from one process instead of the difference of two, so much steadier
+when the machine is busy, where the slope's runs can spread by a factor of two.
 
     .venv/bin/python benchmarks/driver_cost.py [--threads 1,2] [--repeat 5] [--json OUT]
         [--against DIR]
@@ -135,6 +139,7 @@ def measure(binary: Path, threads: int, ops_per_thread: int, workdir: Path) -> d
         "clock": long["clock"],
         "machine": long["machine"],
         "floor_ns": long.get("driver_floor_ns_per_op"),
+        "run_cpu_ns": long["cpu_ns_per_op"],
     }
 
 
@@ -146,6 +151,7 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "wall_median_ns": statistics.median(wall),
         "cpu_median_ns": statistics.median(cpu),
         "cpu_runs_ns": cpu,
+        "run_cpu_median_ns": statistics.median(r["run_cpu_ns"] for r in runs),
         "floor_median_ns": statistics.median(r["floor_ns"] for r in runs)
         if all(r["floor_ns"] is not None for r in runs)
         else None,
@@ -187,7 +193,8 @@ def main() -> None:
                     f"{name}, {threads} thread(s): CPU {cpu:.1f} ns/op/thread "
                     f"(median of {args.repeat}; {verdict} the {TARGET_NS:.0f} ns target), "
                     f"wall best {summary['wall_best_ns']:.1f}, "
-                    f"median {summary['wall_median_ns']:.1f}{floor_text}",
+                    f"median {summary['wall_median_ns']:.1f}, "
+                    f"in-run CPU {summary['run_cpu_median_ns']:.1f}{floor_text}",
                     flush=True,
                 )
         machine = figures["machine"]

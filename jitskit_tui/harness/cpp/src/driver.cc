@@ -201,6 +201,7 @@ int RunBench(const Config& config) {
   shared.sample_every = config.latency_sample;
   shared.sample_budget_ticks = SampleBudgetTicks(clock);
   shared.timing_overhead_ticks = TimingOverheadTicks(clock);
+  shared.batch_budget_ticks = BatchBudgetTicks(clock);
 
   PeakMemory memory;
   RunMonitor monitor(config, workers, shared, memory);

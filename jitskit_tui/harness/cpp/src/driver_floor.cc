@@ -46,6 +46,7 @@ double MeasureDriverFloor(const Config& config, const Trace& trace,
   shared.sample_every = config.latency_sample;
   shared.sample_budget_ticks = SampleBudgetTicks(clock);
   shared.timing_overhead_ticks = TimingOverheadTicks(clock);
+  shared.batch_budget_ticks = BatchBudgetTicks(clock);
   uint32_t threads = config.threads;
   std::vector<std::unique_ptr<Worker>> workers;
   for (uint32_t t = 0; t < threads; ++t) {

@@ -47,6 +47,17 @@ constexpr uint32_t kMaxSampleEvery = 256;
 inline uint64_t SampleBudgetTicks(const TickClock& clock) {
   return static_cast<uint64_t>(100 * clock.fenced_read_ns * clock.ticks_per_ns);
 }
+// The worker runs operations in batches: the run's end, its target and the
+// trace's wrap are checked, and the progress counters published, once a
+// batch. A batch lasts at most about kBatchBudgetNs by the recent latency
+// (kMaxBatch operations at most, one until the first timed operation), so
+// the monitor's tick and warm-up cut see counts at most that late and a
+// slow store still notices the end of a time-bounded run at once.
+constexpr uint64_t kMaxBatch = 64;
+constexpr double kBatchBudgetNs = 10000;
+inline uint64_t BatchBudgetTicks(const TickClock& clock) {
+  return static_cast<uint64_t>(kBatchBudgetNs * clock.ticks_per_ns);
+}
 // What the two ordered reads add to a timed operation's latency, in ticks.
 inline uint64_t TimingOverheadTicks(const TickClock& clock) {
   return static_cast<uint64_t>(2 * clock.fenced_read_ns * clock.ticks_per_ns);
@@ -79,9 +90,11 @@ struct RunShared {
   RunSignal steady;
   // Time one operation in this many on average; 0: adaptive (see above).
   uint32_t sample_every = 0;
-  // SampleBudgetTicks and TimingOverheadTicks of the run's clock.
+  // SampleBudgetTicks, TimingOverheadTicks and BatchBudgetTicks of the run's
+  // clock.
   uint64_t sample_budget_ticks = 3000;
   uint64_t timing_overhead_ticks = 0;
+  uint64_t batch_budget_ticks = 10000;
 };
 
 class Worker {
@@ -157,6 +170,13 @@ class Worker {
     if (--until_verified_ != 0) return false;
     until_verified_ = static_cast<uint32_t>(1 + Random() % 127);
     return true;
+  }
+  // How many operations the next batch may hold (see kMaxBatch).
+  uint64_t BatchSize(const RunShared& shared) const {
+    if (latency_ewma_ == 0) return 1;
+    uint64_t size = shared.batch_budget_ticks / latency_ewma_;
+    if (size < 1) return 1;
+    return size < kMaxBatch ? size : kMaxBatch;
   }
   // Operations until the next timed one: uniform in [1, 2N - 1], mean N.
   uint32_t TimedGap(const RunShared& shared) {
