@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from support.beside_runs import BesideRuns
 
 
-SHARED_RUNS = {"demo_run": "demo-run", "made_beside_runs": "beside-runs"}
-"""Session fixtures that build a whole run: every test using one goes to the same worker."""
+SHARED_RUNS = {"demo_run": "demo-run", "made_beside_runs": "beside-runs", "built": "harness-build"}
+"""Session fixtures that build a whole run (or the C++ harness, tests/harness_cpp): every
+test using one goes to the same worker."""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -28,8 +29,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     one-node cluster, and so do the Docker tests, which share the daemon's networks and
     images. Two workers put at most two evaluations side by side, as a second app or a
     sweep does; the tests hold to that (a store against a twin 2x slower, pinned trials)."""
-    if not config.pluginmanager.hasplugin("xdist"):
+    if not config.pluginmanager.hasplugin("xdist") or config.getoption("dist") == "no":
         return
+    groups: dict[pytest.Item, str] = {}
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         shared = [group for name, group in SHARED_RUNS.items() if name in fixtures]
@@ -42,6 +44,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         else:
             group = item.nodeid.split("::", 1)[0]
         item.add_marker(pytest.mark.xdist_group(group))
+        groups[item] = group
+    # The groups that evaluate real stores go out first, so the quick ones fill the end
+    # of both workers rather than one long group running alone at the end.
+    heavy = {g for item, g in groups.items() if any(item.iter_markers(name="slow"))}
+    heavy |= {*SHARED_RUNS.values(), "slurm", "docker"}
+    items.sort(key=lambda item: groups[item] not in heavy)
 
 
 @pytest.fixture

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sweepkit import run_cli, run_logs, start_cli, sweep_args, wait_for
 
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.protocol.events import IterationStarted, LoopStateChanged
+
+pytestmark = pytest.mark.slow  # real loops: builds, gates and trials
 
 
 def test_pause_and_stop_reach_the_runs_of_a_sweep(tmp_path: Path) -> None:

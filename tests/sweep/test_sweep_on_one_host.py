@@ -8,6 +8,7 @@ import itertools
 import subprocess
 from pathlib import Path
 
+import pytest
 from sweepkit import run_logs
 
 from jitskit_tui.engine.state import RunState
@@ -15,6 +16,8 @@ from jitskit_tui.protocol.events import EvalQueued, EvalStep, Event, GateResulte
 from jitskit_tui.sweep.folder import SweepFolder
 from jitskit_tui.sweep.log import SweepFinished, read_sweep_events
 from jitskit_tui.sweep.manifest import load_manifest
+
+pytestmark = pytest.mark.slow  # real loops: builds, gates and trials
 
 Window = tuple[float, float, str]
 

@@ -7,6 +7,7 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
 from sweepkit import run_cli, run_logs, start_cli, sweep_args, wait_for
 
 from jitskit_tui.engine.state import RunState
@@ -19,6 +20,8 @@ from jitskit_tui.sweep.log import (
     SweepStarted,
     read_sweep_events,
 )
+
+pytestmark = pytest.mark.slow  # real loops: builds, gates and trials
 
 
 def test_killed_sweep_resumes_where_each_run_was(tmp_path: Path) -> None:

@@ -38,6 +38,8 @@ from jitskit_tui.tui.screens.confirm import ConfirmDialog, ProposalDialog
 from jitskit_tui.tui.screens.start_run import StartRunDialog
 from jitskit_tui.tui.screens.steering import PendingSteeringDialog, SteerDialog
 
+pytestmark = pytest.mark.slow  # real loops: builds, gates and trials
+
 Until = Callable[..., Awaitable[None]]
 
 

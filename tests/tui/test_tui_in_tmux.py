@@ -16,7 +16,10 @@ from recording import TINY, TRAJECTORY
 
 from support import SPECS
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.slow,
+]
 
 
 def _command(card: str) -> list[str]:
