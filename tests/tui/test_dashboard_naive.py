@@ -39,5 +39,5 @@ async def test_the_naive_runs_belief_is_shown_beside_what_the_gates_found(
         await pilot.pause()
         line = str(screen.query_one(RunSummary).render())
         # (a machine busy during its trials is marked after the number: a figure of its own)
-        assert re.match(rf"#2 (?:{BUSY} )?believed ", line), line
+        assert re.search(rf"^#2 (?:{BUSY} )?believed ", line, re.MULTILINE), line
         assert "; found " in line and "failed concurrency" in line
