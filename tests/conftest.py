@@ -29,7 +29,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     one-node cluster, and so do the Docker tests, which share the daemon's networks and
     images. Two workers put at most two evaluations side by side, as a second app or a
     sweep does; the tests hold to that (a store against a twin 2x slower, pinned trials)."""
-    if not config.pluginmanager.hasplugin("xdist") or config.getoption("dist") == "no":
+    # Workers collect the tests and xdist sets their `dist` to "no": the choice made on
+    # the command line reaches them as `loadgroup`.
+    if not getattr(config.option, "loadgroup", False):
         return
     groups: dict[pytest.Item, str] = {}
     for item in items:
