@@ -150,10 +150,12 @@ async def test_the_summary_shows_the_headline_the_selected_iteration_and_the_fal
         assert line.endswith("≈ within noise, best stays #2")
         await select(pilot, screen, 5)
         assert "slower, best stays #2; then the best fell back to #1" in summary(screen)
-        # A busy machine: marked on the line, said in full in the tooltip.
+        # A busy machine: marked after the figure it qualifies, said in full in the tooltip.
         busy = next(n for n in (1, 2, 4, 5) if bench(n).conditions_warning)
         await select(pilot, screen, busy)
-        assert f"#{busy} ⚠ busy machine" in summary(screen)
+        line = next(part for part in summary(screen).splitlines() if part.startswith(f"#{busy} "))
+        figure = throughput_text(bench(busy).throughput, compact)
+        assert f"#{busy} {figure} ⚠ busy machine" in line, line
         assert bench(busy).conditions_warning in str(screen.query_one(RunSummary).tooltip)
 
 

@@ -131,17 +131,18 @@ def iteration_line(view: RunView, n: int | None) -> str:
         return ""
     bench = view.bench.get(it.iteration)
     head = f"#{it.iteration}"
-    if bench is not None and bench.conditions_warning:
-        head += f" {BUSY}"
+    busy = f" {BUSY}" if bench is not None and bench.conditions_warning else ""
     if it.state == "running":
         live = view.live
         trial = trial_words(view) if live is not None and live.iteration == n else ""
-        return f"{head} running: {view.state.loop_state}" + (f" ({trial})" if trial else "")
+        return f"{head}{busy} running: {view.state.loop_state}" + (f" ({trial})" if trial else "")
     if it.state == "abandoned":
         return f"{head} abandoned: redone under the same number"
     if it.outcome and it.outcome != "evaluated":
         return f"{head} {it.outcome}: {it.summary}"
-    figure = _throughput(it, bench.throughput if bench is not None else None)
+    # The busy mark follows the figure it qualifies: "#2 believed 9M ops/s; found 4M
+    # ops/s [3.8M-4.2M] ⚠ busy machine".
+    figure = _throughput(it, bench.throughput if bench is not None else None) + busy
     if bench is not None and bench.floor_ns_per_op:
         figure += f" · driver floor {bench.floor_ns_per_op:.1f} ns/op"
     if it.claimed_ops_s is not None:
