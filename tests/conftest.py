@@ -16,9 +16,14 @@ if TYPE_CHECKING:
     from support.beside_runs import BesideRuns
 
 
-SHARED_RUNS = {"demo_run": "demo-run", "made_beside_runs": "beside-runs", "built": "harness-build"}
-"""Session fixtures that build a whole run (or the C++ harness, tests/harness_cpp): every
-test using one goes to the same worker."""
+SHARED_RUNS = {
+    "demo_run": "demo-run",
+    "made_beside_runs": "beside-runs",
+    "built": "harness-build",
+    "decided_run": "decided-run",
+}
+"""Session fixtures that build a whole run (or the C++ harness, tests/harness_cpp), by
+name, and their group: every test using one goes to the same worker."""
 
 
 @pytest.hookimpl(tryfirst=True)

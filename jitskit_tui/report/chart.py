@@ -1,13 +1,9 @@
 """A run's throughput per iteration as an SVG chart, drawn by matplotlib: each iteration's
 throughput with its 95% interval as a whisker, what its evaluation decided about the best
 (moved, within noise, slower), failed iterations drawn apart (they do not count), the
-best marked, and the baseline its ratio is against as a line with its interval as a band
-(measured beside each iteration; its cached figure, dashed, when none was).
-
-The figure is made with matplotlib's object API and its SVG canvas, never pyplot, so
-nothing global changes (no backend switch, no figure left open) and charts can be drawn
-from any thread. Text stays text in the SVG (searchable, sharp at any zoom); ids are
-salted per chart so several charts can sit in one HTML page.
+best marked, a best that a later audit failed boxed (the best fell back from it), and the
+baseline its ratio is against as a line with its interval as a band (measured beside each
+iteration; its cached figure, dashed, when none was).
 """
 
 from __future__ import annotations
@@ -88,8 +84,8 @@ def throughput_chart(
 
 def _draw_iterations(figure: Figure, axes: Axes, points: Sequence[Point], tag: str) -> None:
     """The iterations; each kind of mark is a group with id ``<tag>-<kind>`` (whiskers,
-    passed, failed, best, moved, within-noise, slower), so a page that holds several
-    charts can find them. The whiskers' group holds one path per iteration."""
+    passed, failed, best, disqualified, moved, within-noise, slower), so a page that holds
+    several charts can find them. The whiskers' group holds one path per iteration."""
     counting = [p for p in points if p.counts]
     with_ci = [p for p in counting if p.ci_low is not None and p.ci_high is not None]
     if with_ci:
@@ -116,10 +112,13 @@ def _draw_iterations(figure: Figure, axes: Axes, points: Sequence[Point], tag: s
         ([p for p in points if not p.counts], "x", FAIL_COLOUR, 7,
          "failed a gate (does not count)", "failed"),
         ([p for p in points if p.is_best], "*", BEST_COLOUR, 13, "best", "best"),
+        ([p for p in points if p.disqualified], "s", FAIL_COLOUR, 10,
+         "failed a later audit: the best fell back", "disqualified"),
     ):  # fmt: skip
         if chosen:
             axes.plot(
                 [p.iteration for p in chosen], [p.ops_s for p in chosen], marker, color=colour,
+                markerfacecolor="none" if kind == "disqualified" else colour,
                 markersize=size, linestyle="none", label=label, gid=f"{tag}-{kind}",
             )  # fmt: skip
     # The decisions sit just above each whisker's top, clear of the point and the star.

@@ -19,7 +19,7 @@ from jitskit_tui.engine.workspace import Workspace, WorkspaceError
 from jitskit_tui.protocol.events import Decision
 from jitskit_tui.protocol.measurement import Interval
 from jitskit_tui.protocol.records import IterationRecord
-from jitskit_tui.protocol.texts import side_name
+from jitskit_tui.protocol.texts import fallback_text, side_name
 from jitskit_tui.report.timeline import TimelineEntry, whiteboard_timeline
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
 
@@ -43,6 +43,8 @@ class Point:
     baseline: Interval | None = None
     """The baseline its ratio is against, measured beside it in the same window."""
     baseline_name: str = ""
+    disqualified: bool = False
+    """It was the best until a later audit failed it, and the best fell back."""
 
 
 @dataclass
@@ -89,6 +91,9 @@ class RunFigures:
     """What the diff compares: ``iteration 1 (first to pass) → iteration 4 (best)``."""
     problems: list[str] = field(default_factory=list)
     """What could not be read (a damaged log, a missing record), said in the report."""
+    fallbacks: list[str] = field(default_factory=list)
+    """Each time the best fell back, in words: ``best fell back from iteration 2 to
+    iteration 1: audit/scan-refused failed on the best (#2) ...``."""
 
     @property
     def headline_missing(self) -> bool:
@@ -171,6 +176,10 @@ def run_figures(ws: Workspace) -> RunFigures:
     )
     figures.points = [_point(view, records[view.iteration], state) for view in views]
     figures.passing = sum(1 for p in figures.points if p.counts)
+    figures.fallbacks = [
+        fallback_text(f.from_iteration, f.to_iteration, f.reason, f.skipped)
+        for f in state.fallbacks
+    ]
     figures.gates = _gates(views, best)
     if best_view is not None and best_view.state == "done":
         _in_loop_row(figures, state, best_view, best)
@@ -198,6 +207,7 @@ def _point(view: IterationView, record: IterationRecord | None, state: RunState)
         decision=view.decision,
         baseline=peer.throughput if peer is not None and peer.verdict == "pass" else None,
         baseline_name=side_name(paired.other) if paired is not None else "",
+        disqualified=view.iteration in state.disqualified,
     )
 
 

@@ -23,6 +23,7 @@ table.results th { background: #f0f0f0; }
 table.results td:first-child { white-space: nowrap; font-weight: bold; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; min-width: 8em; }
 .note { color: #666; font-size: 0.85em; } p.headline { font-weight: bold; }
+p.fallback { color: #c0392b; }
 .chart svg { max-width: 100%; height: auto; }
 ol.timeline li { margin-bottom: 0.5em; }
 ol.timeline .measured { color: #1f6fb4; } ol.timeline .critique { color: #555; }
@@ -78,6 +79,7 @@ def _run_section(run: RunFigures) -> str:
         f'<p class="note">run {escape(str(run.ws.root))} ({escape(run.status)})</p>',
         f'<p class="headline">{escape(headline_line(run))}</p>',
     ]
+    parts += [f'<p class="fallback">The {escape(f)}.</p>' for f in run.fallbacks]
     parts += [f'<p class="note">note: {escape(p)}</p>' for p in run.problems]
     chart = run_chart(run)
     parts.append(f'<div class="chart">{chart}</div>')

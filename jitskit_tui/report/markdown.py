@@ -43,6 +43,8 @@ def render_markdown(source: ReportSource, charts: Path | None) -> str:
 def _run_section(run: RunFigures, charts: Path | None) -> list[str]:
     lines = [f"## {run.spec_name}", "", f"Run `{run.ws.root}` ({run.status}).", ""]
     lines += [headline_line(run), ""]
+    lines += [f"> The {fallback}." for fallback in run.fallbacks]
+    lines += [""] if run.fallbacks else []
     for problem in run.problems:
         lines += [f"> note: {problem}", ""]
     if charts is not None:

@@ -11,6 +11,8 @@ the earlier best, does not.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import git
 import pytest
 
@@ -18,6 +20,8 @@ from jitskit_tui.engine.narrate import Narrator
 from jitskit_tui.engine.state import RunState
 from jitskit_tui.engine.workspace import Workspace
 from jitskit_tui.protocol.events import BestFellBack, Event, IterationFinished, RunFinished
+
+from support import run_jitskit
 
 pytestmark = pytest.mark.slow
 
@@ -55,3 +59,24 @@ def test_the_narration_says_the_best_fell_back_and_why(
     text = "\n".join(line for e in events if (line := narrator.line(e)))
     assert "best fell back from iteration 2 to iteration 1: audit/scan-refused failed" in text
     assert "slower, best stays #2; then the best fell back to #1" in text
+
+
+def test_the_report_says_the_best_fell_back_and_boxes_the_store_it_fell_back_from(
+    fell_back: tuple[Workspace, list[Event]], tmp_path: Path
+) -> None:
+    ws, _ = fell_back
+    out = tmp_path / "report.md"
+    done = run_jitskit("report", str(ws.root), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    report = out.read_text()
+    assert (
+        "> The best fell back from iteration 2 to iteration 1: audit/scan-refused failed on the "
+        "best (#2)"
+    ) in report
+    (chart,) = (tmp_path / "report-charts").glob("*.svg")
+    svg = chart.read_text()
+    tag = ws.name
+    # One box, on #2, whose "moved" mark stays: it was the best until the audit.
+    boxed = svg[svg.index(f'<g id="{tag}-disqualified"') :]
+    assert boxed[: boxed.index("</g>")].count("<use ") == 1
+    assert "failed a later audit: the best fell back" in svg
