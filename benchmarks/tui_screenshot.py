@@ -55,7 +55,7 @@ async def capture(out: Path, size: tuple[int, int], iterations: int) -> Path:
                 # The quick benchmark of a fast store lasts a second or two: catch the
                 # moment after one, with its curve on the live chart and an agent talking.
                 ticked = view.last_ticked
-                ticks = len(ticked.ticks) if ticked is not None else 0
+                ticks = ticked.tick_count if ticked is not None else 0
                 talking = state.loop_state in ("critiquing", "planning", "coding")
                 if state.completed >= iterations and talking and ticks >= 4:
                     break
