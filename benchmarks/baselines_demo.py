@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from jitskit_tui.harness.baseline_runs import run_baselines
+from jitskit_tui.harness.config import Size
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 from jitskit_tui.spec.units import format_bytes
@@ -20,7 +21,7 @@ from jitskit_tui.spec.units import format_bytes
 async def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     spec = load_spec(Path(args[0]) if args else Path("specs/demo.yaml"))
-    size = "full" if "--full" in sys.argv else "quick"
+    size: Size = "full" if "--full" in sys.argv else "quick"
     report = await run_baselines(spec, LocalMachine(), refresh=True, size=size)
     print(f"spec {spec.name} ({size}): {spec.workload.describe()}")
     print(

@@ -190,7 +190,7 @@ async def calibrated_twin(spec: SpecCard, folder: Path) -> tuple[Path, dict[str,
     (comparison,) = result.comparisons
     per_step = max(1e-5, (comparison.ratio.point - 1.0) / probe_steps)
     steps = max(1, round(TARGET_SLOWDOWN / per_step))
-    notes = {
+    notes: dict[str, object] = {
         "probe_steps": probe_steps,
         "probe_ratio": comparison.ratio.point,
         "slowdown_per_step": per_step,
