@@ -19,7 +19,7 @@ from jitskit_tui.engine.workspace import Workspace, WorkspaceError
 from jitskit_tui.protocol.events import Decision
 from jitskit_tui.protocol.measurement import Interval
 from jitskit_tui.protocol.records import IterationRecord
-from jitskit_tui.protocol.texts import fallback_text, side_name
+from jitskit_tui.protocol.texts import fallback_text, one_line, side_name
 from jitskit_tui.report.timeline import TimelineEntry, whiteboard_timeline
 from jitskit_tui.spec import SpecCard, SpecError, load_spec
 
@@ -176,8 +176,10 @@ def run_figures(ws: Workspace) -> RunFigures:
     )
     figures.points = [_point(view, records[view.iteration], state) for view in views]
     figures.passing = sum(1 for p in figures.points if p.counts)
+    # On one line (a Markdown quote ends at a line break), and bounded: the reason quotes
+    # an audit test's output.
     figures.fallbacks = [
-        fallback_text(f.from_iteration, f.to_iteration, f.reason, f.skipped)
+        one_line(fallback_text(f.from_iteration, f.to_iteration, f.reason, f.skipped), 600)
         for f in state.fallbacks
     ]
     figures.gates = _gates(views, best)

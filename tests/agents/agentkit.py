@@ -29,6 +29,8 @@ from jitskit_tui.protocol.events import (
 from jitskit_tui.sandbox.local import LocalMachine
 from jitskit_tui.spec import load_spec
 
+from support.demo_run import demo_card
+
 HERE = Path(__file__).resolve().parent
 REFERENCE = packaged("harness", "stores", "reference", "store.cc").read_text()
 VALUE_SIZE_TEST = (HERE / "value_size_honoured.cc").read_text()
@@ -36,17 +38,11 @@ API_KEY = "sk-ant-test-0123456789abcdef"
 PLANNER_MODEL = "claude-opus-5-5"
 CODER_MODEL = "claude-sonnet-5-5"
 
-DEMO = packaged("specs", "demo.yaml")
-
 
 def short_demo(dest: Path) -> Path:
     """specs/demo.yaml with two one-second trials, written to ``dest``: the demo-run tests
     are about the agent, not the numbers (the card's own trials take a minute a run)."""
-    text = DEMO.read_text()
-    quick = "quick: {duration: 2.5s}"
-    assert text.count(quick) == 1, "the demo card's quick size moved: update short_demo"
-    dest.write_text(text.replace(quick, "quick: {duration: 1s}\n  trials: {min: 2, max: 2}"))
-    return dest
+    return demo_card(dest, {"quick": {"duration": "1s"}, "trials": {"min": 2, "max": 2}})
 
 
 CARD = """\

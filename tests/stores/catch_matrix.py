@@ -94,6 +94,25 @@ loop:
     return load_spec_text(text, file=f"hack-{durability}.yaml")
 
 
+CONTROL_OPERATIONS = ["read", "upsert", "delete", "rmw", "scan"]
+"""The control stores answer every operation."""
+
+
+def entry_spec(entry: dict[str, object]) -> SpecCard:
+    """The card a hacks.yaml entry is evaluated on: its durability and operations, its
+    budget and value size when it names them."""
+    return small_spec(
+        str(entry["durability"]),
+        [str(op) for op in entry["operations"]],  # type: ignore[attr-defined]
+        str(entry.get("budget") or "128MiB"),
+        int(entry.get("value_size") or 64),  # type: ignore[call-overload]
+    )
+
+
+def control_spec(durability: str) -> SpecCard:
+    return small_spec(durability, CONTROL_OPERATIONS)
+
+
 def _tamper_hook(name: str) -> object:
     script = STORES / name / "tamper.py"
     if not script.is_file():
@@ -158,11 +177,10 @@ def run(names: list[str], control: bool) -> list[Outcome]:
     entries = {e["name"]: e for e in manifest}
     outcomes: list[Outcome] = []
     if control:
-        ops = ["read", "upsert", "delete", "rmw", "scan"]
         runs = [(CONTROL, d) for d in ("none", "process_crash", "power_loss")]
         for name, durability in [*runs, (SLOW_CONTROL, "power_loss")]:
             started = time.monotonic()
-            result = evaluate_one(name, small_spec(durability, ops))
+            result = evaluate_one(name, control_spec(durability))
             verdict = "PASS" if result.verdict == "pass" else "FALSE-POSITIVE"
             outcomes.append(_outcome(name, durability, "-", verdict, result, started))
             _print(outcomes[-1])
@@ -171,14 +189,8 @@ def run(names: list[str], control: bool) -> list[Outcome]:
         entry = entries.get(name)
         if entry is None:
             sys.exit(f"{name}: not in tests/stores/hacks.yaml")
-        spec = small_spec(
-            entry["durability"],
-            entry["operations"],
-            entry.get("budget", "128MiB"),
-            entry.get("value_size", 64),
-        )
         started = time.monotonic()
-        result = evaluate_one(name, spec)
+        result = evaluate_one(name, entry_spec(entry))
         outcome = _outcome(
             name, entry["durability"], entry["gate"], judge(entry, result), result, started
         )

@@ -20,6 +20,8 @@ import pytest
 from catch_matrix import (
     CONTROL,
     SLOW_CONTROL,
+    control_spec,
+    entry_spec,
     evaluate_many,
     evaluate_one,
     judge,
@@ -52,16 +54,6 @@ AT_ONCE = 2
 DURABILITIES = ("none", "process_crash", "power_loss")
 
 
-def _hack_spec(entry: HackStore) -> SpecCard:
-    return small_spec(
-        entry.durability, list(entry.operations), entry.budget or "128MiB", entry.value_size or 64
-    )
-
-
-def _control_spec(durability: str) -> SpecCard:
-    return small_spec(durability, ["read", "upsert", "delete", "rmw", "scan"])
-
-
 @pytest.fixture(scope="module")
 def evaluated(request: pytest.FixtureRequest) -> dict[str, EvalResult | BaseException]:
     """The evaluations the selected tests of this module ask for (all of them in `make
@@ -73,10 +65,10 @@ def evaluated(request: pytest.FixtureRequest) -> dict[str, EvalResult | BaseExce
             continue
         if "entry" in params.params:
             entry: HackStore = params.params["entry"]
-            wanted[entry.name] = (entry.name, _hack_spec(entry))
+            wanted[entry.name] = (entry.name, entry_spec(entry.model_dump()))
         elif "durability" in params.params:
             durability = params.params["durability"]
-            wanted[f"{CONTROL}-{durability}"] = (CONTROL, _control_spec(durability))
+            wanted[f"{CONTROL}-{durability}"] = (CONTROL, control_spec(durability))
     results = asyncio.run(evaluate_many(list(wanted.values()), AT_ONCE))
     return dict(zip(wanted, results, strict=True))
 

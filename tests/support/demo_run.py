@@ -34,19 +34,25 @@ class DemoRun:
         return self.ws / ".jitskit" / "events.jsonl"
 
 
-def short_demo(dest: Path) -> Path:
+def demo_card(dest: Path, loop: dict[str, object]) -> Path:
+    """specs/demo.yaml with ``loop``'s fields in place of its own, written to ``dest``."""
     card = yaml.safe_load((SPECS / "demo.yaml").read_text())
-    card["loop"].update(
+    card["loop"].update(loop)
+    dest.write_text(yaml.safe_dump(card, sort_keys=False))
+    return dest
+
+
+def short_demo(dest: Path) -> Path:
+    return demo_card(
+        dest,
         {
             "iterations": 2,
             "audit_every": 2,
             "trials": {"min": 3, "max": 3},
             "quick": {"duration": "1s", "operation_count": "300k"},
             "full": {"duration": "1s", "operation_count": "300k"},
-        }
+        },
     )
-    dest.write_text(yaml.safe_dump(card, sort_keys=False))
-    return dest
 
 
 def run_short_demo(root: Path) -> DemoRun:
