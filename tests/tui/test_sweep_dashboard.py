@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from recording import FAST_RUNS, resume_in_app
+from rich.cells import cell_len
 from sweeps import RUNS, complete_second, restore_sweep, seq_of, sweep_folder
 from textual.widgets import DataTable
 
@@ -39,11 +40,26 @@ CUT = seq_of("iteration_started", 2)
 """The second run's log is cut here: iteration 1 done, iteration 2 just started."""
 
 
-def rows(app: JitskitApp) -> list[list[str]]:
+def _table(app: JitskitApp) -> DataTable[object]:
     screen = app.screen
     assert isinstance(screen, SweepScreen)
-    table = screen.query_one("#sweep-runs", DataTable)
+    return screen.query_one("#sweep-runs", DataTable)
+
+
+def rows(app: JitskitApp) -> list[list[str]]:
+    table = _table(app)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def laid_out(app: JitskitApp) -> bool:
+    """Every column is as wide as its cells: a DataTable measures the rows it was given
+    when it is next idle, and a busy machine can draw a frame before that."""
+    table = _table(app)
+    cells = rows(app)
+    return all(
+        column.content_width >= max((cell_len(row[i]) for row in cells), default=0)
+        for i, column in enumerate(table.ordered_columns)
+    )
 
 
 async def test_rows_follow_the_runs_logs_and_open_their_dashboards(
@@ -218,6 +234,6 @@ def test_sweep_dashboard(
     app = make_app(Path("sweep"), cursor_blink=False)
 
     async def shown(pilot: object) -> None:
-        await until(pilot, lambda: len(rows(app)) == 2, what="the rows")
+        await until(pilot, lambda: len(rows(app)) == 2 and laid_out(app), what="the rows")
 
     assert snap_compare(app, terminal_size=size, run_before=shown)
